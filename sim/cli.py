@@ -1,0 +1,232 @@
+"""The ``sim`` command: run, validate, trace, demo.
+
+Every user error (a missing file, YAML that does not parse, an unknown body,
+a bad parameter) is printed as one line ``error: FILE: FIELD: MESSAGE`` and
+exits with code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.errors import SpecError
+from sim.model import RunResult, run_once
+from sim.spec import PARAMETER_NAMES, load_scenario, load_structure
+from sim.spec.loading import SCENARIO_DIR, read_yaml
+from sim.spec.parameters import check_parameters
+from sim.spec.scenario import check_scenario_against
+
+SHIPPED_STRUCTURES = ("five_element", "pilot")
+
+SUMMARY_LINES = [
+    ("issues raised", "issues_raised", "{:.0f}"),
+    ("issues decided", "issues_decided", "{:.0f}"),
+    ("issues delivered", "issues_delivered", "{:.0f}"),
+    ("issues closed (full cycle)", "issues_closed", "{:.0f}"),
+    ("issues dropped", "issues_dropped", "{:.0f}"),
+    ("median weeks to decision", "median_weeks_to_decision", "{:.1f}"),
+    ("median weeks to delivery", "median_weeks_to_delivery", "{:.1f}"),
+    ("targets met", "targets_met", "{:.0f}"),
+    ("meetings held", "meetings_held", "{:.0f}"),
+    ("  special / on-demand", None, None),
+    ("inquorate meetings", "inquorate_meetings", "{:.0f}"),
+    ("member-hours", "member_hours", "{:,.0f}"),
+    ("attendance rate", "attendance_rate", "{:.0%}"),
+    ("members replaced", "replacements", "{:.0f}"),
+    ("stalled deliveries caught", "stalls_caught", "{:.0f}"),
+]
+
+
+def parse_sets(values: Sequence[str]) -> dict[str, float]:
+    """``--set name=value`` pairs as validated parameter overrides."""
+    out: dict[str, float] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise SpecError("--set", item, "expected NAME=VALUE")
+        if name not in PARAMETER_NAMES:
+            raise SpecError("--set", name, "unknown parameter (see docs/parameters.md)")
+        try:
+            out[name] = float(raw)
+        except ValueError:
+            raise SpecError("--set", name, f"'{raw}' is not a number") from None
+    try:
+        check_parameters(out)
+    except ValueError as exc:
+        raise SpecError("--set", "", str(exc)) from None
+    return out
+
+
+def format_summary(summary: pd.Series) -> str:
+    lines = []
+    for label, key, fmt in SUMMARY_LINES:
+        if key is None:
+            value = f"{summary['special_meetings']:.0f} / {summary['on_demand_meetings']:.0f}"
+        else:
+            v = summary[key]
+            value = "n/a" if isinstance(v, float) and np.isnan(v) else fmt.format(v)
+        lines.append(f"  {label:<28} {value:>10}")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    structure = load_structure(args.structure)
+    scenario = load_scenario(args.scenario)
+    params = parse_sets(args.set)
+    result = run_once(structure, scenario, seed=args.seed, parameters=params)
+    s = result.summary.iloc[0]
+    print(
+        f"{scenario.name} under {structure.name}, seed {args.seed}, "
+        f"{scenario.duration_weeks:g} weeks"
+    )
+    print(format_summary(s))
+    if args.out:
+        paths = result.write(Path(args.out), args.format)
+        print(f"wrote {len(paths)} tables to {args.out}/ ({', '.join(p.name for p in paths)})")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    for file in args.files:
+        path = Path(file)
+        data = read_yaml(path)
+        if "bodies" in data or "routing" in data or "inside" in data:
+            spec = load_structure(path)
+            print(
+                f"ok  {file}: structure '{spec.name}', {len(spec.bodies)} bodies, "
+                f"{len(spec.partners)} partners"
+            )
+        else:
+            scenario = load_scenario(path)
+            for name in SHIPPED_STRUCTURES:
+                check_scenario_against(scenario, load_structure(name))
+            print(
+                f"ok  {file}: scenario '{scenario.name}', {len(scenario.issues)} named issues, "
+                f"{len(scenario.streams)} streams; runs under {', '.join(SHIPPED_STRUCTURES)}"
+            )
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    structure = load_structure(args.structure)
+    scenario = load_scenario(args.scenario)
+    result = run_once(structure, scenario, seed=args.seed, parameters=parse_sets(args.set))
+    print(format_trace(result, args.issue, args.all))
+    return 0
+
+
+def format_trace(result: RunResult, issue_id: str | None, show_all: bool) -> str:
+    """A readable timeline of each issue's pathway (named issues unless ``show_all``)."""
+    issues = result.issues
+    if issue_id is not None:
+        if issue_id not in set(issues["issue_id"]):
+            raise SpecError("--issue", issue_id, "no such issue in this run")
+        chosen = [issue_id]
+    else:
+        named = issues[issues["source"] == "named"]["issue_id"].tolist()
+        chosen = issues["issue_id"].tolist() if show_all or not named else named
+    lines = []
+    for iid in chosen:
+        row = issues[issues["issue_id"] == iid].iloc[0]
+        lines.append(f"{iid}: {row['title']}  [{row['scope']}, {row['theme']}, {row['kind']}]")
+        for h in result.history[result.history["issue_id"] == iid].itertuples():
+            to = f" -> {h.to_body}" if h.to_body and h.to_body != h.body else ""
+            note = f"  ({h.note})" if h.note else ""
+            who = h.body or "(arrives)"
+            lines.append(f"  week {h.time:6.1f}  {who:<40} {h.action:<13}{to}{note}")
+        lines.append(f"  now: {row['stage']}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The headline comparison: the same issues, paired seeds, five-element vs pilot."""
+    scenario = load_scenario(SCENARIO_DIR / "smoke.yaml")
+    rows = []
+    for name in SHIPPED_STRUCTURES:
+        structure = load_structure(name)
+        for rep in range(args.replications):
+            summary = run_once(structure, scenario, seed=args.seed + rep).summary
+            rows.append(summary.assign(replication=rep))
+    table = pd.concat(rows, ignore_index=True)
+    keys = [k for _, k, _ in SUMMARY_LINES if k]
+    means = table.groupby("structure")[keys].mean().T
+    print(
+        f"Scenario '{scenario.name}' ({scenario.description}), "
+        f"{args.replications} paired replications per structure (seeds {args.seed}.."
+        f"{args.seed + args.replications - 1}); mean per run:"
+    )
+    labels = {k: label for label, k, _ in SUMMARY_LINES if k}
+    print(f"  {'indicator':<28} {'five_element':>13} {'pilot':>13}")
+    for key in keys:
+        a, b = means.loc[key, "five_element"], means.loc[key, "pilot"]
+        print(f"  {labels[key].strip():<28} {a:>13.2f} {b:>13.2f}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sim", description="Simulate local partnership structures (Gloucester, 2007-2010)."
+    )
+    parser.add_argument("--version", action="version", version=f"sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_run_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("scenario", help="scenario YAML file")
+        p.add_argument(
+            "--structure", default="five_element", help="five_element, pilot, or a YAML path"
+        )
+        p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="override a parameter (repeatable); see docs/parameters.md",
+        )
+
+    p = sub.add_parser("run", help="one run: print a summary, write tables")
+    add_run_args(p)
+    p.add_argument("--out", help="folder for the tables (issues, meetings, series, ...)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("trace", help="print issues' pathways as timelines")
+    add_run_args(p)
+    p.add_argument("--issue", help="one issue id (default: the scenario's named issues)")
+    p.add_argument("--all", action="store_true", help="every issue, streams included")
+    p.set_defaults(func=cmd_trace)
+
+    p = sub.add_parser("validate", help="check structure and scenario files")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("demo", help="the headline comparison of the two Gloucester structures")
+    p.add_argument("--replications", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SpecError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

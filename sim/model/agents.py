@@ -1,0 +1,271 @@
+"""The agents: partner organisations and the bodies (forums) their representatives sit on."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+from mesa.time import Schedule
+
+from sim.model.issue import Action, Issue, Stage
+from sim.spec.structure import BodySpec, Function, PartnerSpec
+
+if TYPE_CHECKING:
+    from sim.model.model import PartnershipModel
+
+LOAD_WINDOW_WEEKS = 4.0
+
+
+class Partner(mesa.Agent):
+    """A partner organisation: sector, district, capacity, budget, commitment, mandate."""
+
+    model: PartnershipModel
+
+    def __init__(self, model: PartnershipModel, spec: PartnerSpec) -> None:
+        super().__init__(model)
+        self.id = spec.id
+        self.spec = spec
+        self.sector = spec.sector
+        self.district = spec.district
+        self.capacity = spec.capacity
+        self.budget = spec.budget
+        self.budget_left = spec.budget
+        self.commitment = spec.commitment
+        self.mandate = spec.mandate
+        self._recent: deque[float] = deque()
+
+    def load_factor(self) -> float:
+        """How much meeting load lowers attendance: 1 when unstrained, floor 0.2."""
+        now = self.model.time
+        while self._recent and self._recent[0] <= now - LOAD_WINDOW_WEEKS:
+            self._recent.popleft()
+        params = self.model.params
+        excess = len(self._recent) - params.load_capacity_meetings * self.capacity
+        return max(0.2, 1.0 - params.load_penalty * max(0.0, excess))
+
+    def attended(self) -> None:
+        self._recent.append(self.model.time)
+
+    def renew_budget(self) -> None:
+        """A new financial year: the year's budget is available again."""
+        self.budget_left = self.budget
+
+    def pledge(self, amount: float) -> float:
+        """Commit up to ``amount`` of this year's budget; returns what was committed."""
+        given = max(0.0, min(amount, self.budget_left))
+        self.budget_left -= given
+        return given
+
+
+@dataclass(eq=False, slots=True)
+class Seat:
+    """A place on a body and the representative who currently holds it."""
+
+    partner: Partner
+    role: str
+    voting: bool
+    chair: bool
+    mandate: float
+    commitment: float
+    absences: int = 0
+    representative: int = 1
+
+
+@dataclass(slots=True)
+class Attendance:
+    """Who came to one meeting for a seat, and whether they could commit their organisation."""
+
+    seat: Seat
+    in_person: bool
+    substitute: bool
+    has_mandate: bool
+
+    @property
+    def present(self) -> bool:
+        return self.in_person or self.substitute
+
+
+class Body(mesa.Agent):
+    """A forum: functions, members, cadence, quorum, decision rule, agenda capacity."""
+
+    model: PartnershipModel
+
+    def __init__(self, model: PartnershipModel, spec: BodySpec, partners: dict[str, Partner]):
+        super().__init__(model)
+        self.id = spec.id
+        self.spec = spec
+        self.scope = spec.scope
+        self.functions = set(spec.functions)
+        self.seats = [
+            Seat(
+                partner=partners[s.partner],
+                role=s.role,
+                voting=s.voting,
+                chair=s.chair,
+                mandate=partners[s.partner].mandate if s.mandate is None else s.mandate,
+                commitment=partners[s.partner].commitment,
+            )
+            for s in spec.members
+        ]
+        self.queue: list[Issue] = []
+        self.active = spec.starts_week <= 0
+        self.stood_down = False
+        self.last_work_at = spec.starts_week
+        self._rotation = 0
+        self._generator = None
+        self._pending_meeting = None
+        capacity = spec.agenda_capacity
+        if spec.admin_support == "support_team":  # FE-PAG-LIFE: only limited help
+            capacity = min(capacity, int(model.params.limited_support_agenda_capacity))
+        self.agenda_capacity = capacity
+
+    # -- the calendar ------------------------------------------------------------------
+    def start_calendar(self, phase: float) -> None:
+        """Schedule regular meetings (Mesa recurring events) from the first meeting week."""
+        if not self.active:
+            self.model.schedule_event(self.activate, at=self.spec.starts_week)
+            return
+        if self.spec.cadence_weeks is not None:
+            first = self.spec.first_meeting_week
+            if first is None:
+                first = self.model.time + phase * self.spec.cadence_weeks
+            self._generator = self.model.schedule_recurring(
+                self.hold_meeting, Schedule(interval=self.spec.cadence_weeks, start=max(first, 0.0))
+            )
+
+    def activate(self) -> None:
+        """A body in development starts operating (FE-PAG-LIST)."""
+        self.active = True
+        self.last_work_at = self.model.time
+        self.start_calendar(phase=1.0)
+        self.model.note_body_event(self, "activated")
+
+    def stand_down(self) -> None:
+        """The reviewing body judges this group no longer necessary (FE-PAG-LIFE)."""
+        self.active = False
+        self.stood_down = True
+        if self._generator is not None:
+            self._generator.stop()
+        self.model.note_body_event(self, "stood down")
+
+    def next_regular_meeting(self) -> float | None:
+        if self._generator is None or not self._generator.is_active:
+            return None
+        return self._generator.next_scheduled_time
+
+    def receive(self, issue: Issue, special: bool) -> None:
+        """An issue joins the agenda queue; call an extra meeting where the rules allow."""
+        self.queue.append(issue)
+        self.last_work_at = self.model.time
+        if self._pending_meeting is not None:
+            return
+        params = self.model.params
+        if self.spec.on_demand:
+            self._pending_meeting = self.model.schedule_event(
+                self.hold_on_demand_meeting, after=params.on_demand_notice_weeks
+            )
+        elif self.spec.special_meetings and (special or issue.urgent):
+            nxt = self.next_regular_meeting()
+            when = self.model.time + params.special_meeting_notice_weeks
+            if nxt is None or nxt > when:
+                self._pending_meeting = self.model.schedule_event(
+                    self.hold_special_meeting, at=when
+                )
+
+    # -- meetings ----------------------------------------------------------------------
+    def hold_special_meeting(self) -> None:
+        self._pending_meeting = None
+        self.hold_meeting(kind="special")
+
+    def hold_on_demand_meeting(self) -> None:
+        self._pending_meeting = None
+        self.hold_meeting(kind="on_demand")
+
+    def hold_meeting(self, kind: str = "regular") -> None:
+        """One meeting: attendance, quorum, reports, then the agenda in order."""
+        if not self.active:
+            return
+        model = self.model
+        attendance = self.take_attendance()
+        present = [a for a in attendance if a.present]
+        voting_present = sum(a.seat.voting for a in present)
+        quorate = bool(present) and voting_present >= self.spec.quorum
+        record = model.open_meeting_record(self, kind, attendance, voting_present, quorate)
+        record["replacements"] = self.replace_absentees()
+        if not quorate:
+            for issue in self.queue:  # FE-EXEC-QUORUM: an inquorate meeting decides nothing
+                issue.deferrals += 1
+                issue.record(model.time, self.id, Action.DEFERRED, "meeting inquorate")
+            record["items_deferred"] = len(self.queue)
+            return
+        if self.spec.hears_reports is not None:
+            model.hear_reports(self, record, present)
+        agenda = model.order_agenda(self, self.queue)
+        taken, deferred = agenda[: self.agenda_capacity], agenda[self.agenda_capacity :]
+        self.queue = deferred
+        for issue in deferred:  # agenda capacity defers items to the next meeting
+            issue.deferrals += 1
+            issue.record(model.time, self.id, Action.DEFERRED, "agenda full")
+        record["items_deferred"] = len(deferred)
+        for issue in taken:
+            record["items_heard"] += 1
+            model.handle(self, issue, present, record)
+            if (
+                self.spec.same_meeting_decision  # PI-AGENDA: discussion, then decision section
+                and issue.holder == self.id
+                and issue in self.queue
+                and issue.stage in (Stage.DECISION, Stage.EVALUATION)
+            ):
+                self.queue.remove(issue)
+                model.handle(self, issue, present, record)
+        if self.spec.reviews_groups:
+            model.review_groups(self)
+
+    def take_attendance(self) -> list[Attendance]:
+        """Members attend or not (commitment, load); absent ones may send substitutes."""
+        params = self.model.params
+        rng = self.model.rng_meetings
+        out = []
+        for seat in self.seats:
+            partner = seat.partner
+            p = params.attendance_base * seat.commitment * partner.load_factor()
+            in_person = bool(rng.random() < p)
+            substitute = (
+                not in_person
+                and self.spec.substitutes  # PI-SUBSTITUTE
+                and bool(rng.random() < params.substitute_probability)
+            )
+            mandate_p = seat.mandate if in_person else params.substitute_mandate_probability
+            has_mandate = (in_person or substitute) and bool(rng.random() < mandate_p)
+            if in_person or substitute:
+                partner.attended()
+            if in_person:
+                seat.commitment += params.reengagement_rate * max(
+                    0.0, partner.commitment - seat.commitment
+                )
+                seat.absences = 0
+            else:
+                seat.commitment *= 1.0 - params.disengagement_rate
+                seat.absences = 0 if substitute else seat.absences + 1
+            out.append(Attendance(seat, in_person, substitute, has_mandate))
+        return out
+
+    def replace_absentees(self) -> int:
+        """PI-ATTEND: after N meetings with no one from an organisation, it is asked for a new
+        representative, who starts with the organisation's own commitment."""
+        limit = self.spec.replace_after_absences
+        if limit is None:
+            return 0
+        replaced = 0
+        for seat in self.seats:
+            if seat.absences >= limit:
+                seat.representative += 1
+                seat.absences = 0
+                seat.commitment = seat.partner.commitment
+                replaced += 1
+        return replaced
+
+    def has_function(self, function: Function) -> bool:
+        return function in self.functions or Function.SUPPORT in self.functions

@@ -1,0 +1,147 @@
+"""Issues: what travels through the partnership, and the record of every hand-off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sim.spec.structure import Function
+
+
+class Stage(StrEnum):
+    """Where an issue is: the function of its current step, or one of two ends."""
+
+    DELIBERATION = "deliberation"
+    SUPPORT = "support"
+    DECISION = "decision"
+    DELIVERY = "delivery"
+    EVALUATION = "evaluation"
+    CLOSED = "closed"
+    DROPPED = "dropped"
+
+    @classmethod
+    def of(cls, function: Function) -> Stage:
+        return cls(function.value)
+
+
+OPEN_STAGES = (Stage.DELIBERATION, Stage.SUPPORT, Stage.DECISION, Stage.DELIVERY, Stage.EVALUATION)
+
+
+class Action(StrEnum):
+    """What a body did with an issue; the words of a trace."""
+
+    RAISED = "raised"
+    DELIBERATED = "deliberated"
+    PREPARED = "prepared"
+    REFERRED = "referred"
+    REFERRED_OUT = "referred out"
+    DECIDED = "decided"
+    REJECTED = "rejected"
+    PLEDGED = "pledged"
+    DECLINED = "declined"
+    COMMISSIONED = "commissioned"
+    DELIVERED = "delivered"
+    EVALUATED = "evaluated"
+    SENT_BACK = "sent back"
+    CHALLENGED = "challenged"
+    DEFERRED = "deferred"
+    DROPPED = "dropped"
+
+
+@dataclass(slots=True)
+class Step:
+    """One step of a pathway: a function, where (scope or body id), special meeting wanted."""
+
+    function: Function
+    at: str | None = None
+    special: bool = False
+
+
+@dataclass(slots=True)
+class HandOff:
+    """One entry of an issue's history."""
+
+    time: float
+    body: str
+    action: Action
+    stage: Stage
+    to_body: str | None
+    note: str = ""
+
+
+@dataclass(eq=False)
+class Issue:
+    """An issue (a plant closure, rising truancy, a routine target) and its whole history."""
+
+    id: str
+    title: str
+    scope: str
+    theme: str
+    kind: str
+    urgent: bool
+    resources: float
+    effort_weeks: float
+    target_weeks: float
+    pathway: list[Step]
+    requires: list[str] = field(default_factory=list)
+    source: str = "named"
+    raised_at: float = 0.0
+    step_index: int = 0
+    stage: Stage = Stage.DELIBERATION
+    holder: str | None = None
+    in_transit: bool = False
+    delivering: bool = False
+    history: list[HandOff] = field(default_factory=list)
+    decided_at: float | None = None
+    commissioned_at: float | None = None
+    delivered_at: float | None = None
+    closed_at: float | None = None
+    dropped_at: float | None = None
+    deferrals: int = 0
+    rejections: int = 0
+    send_backs: int = 0
+    challenges: int = 0
+    escalations: int = 0
+    pledges: dict[str, float] = field(default_factory=dict)
+    pending: set[str] = field(default_factory=set)
+    requested: set[str] = field(default_factory=set)
+    rescoped: bool = False
+    progress: float = 0.0
+    extra_effort: float = 0.0
+    stalled_since: float | None = None
+    catch_weeks: list[float] = field(default_factory=list)
+    outcome_achieved: bool | None = None
+    reported_met: bool | None = None
+
+    @property
+    def step(self) -> Step:
+        return self.pathway[self.step_index]
+
+    @property
+    def pledged(self) -> float:
+        return sum(self.pledges.values())
+
+    original_resources: float = -1.0
+
+    def __post_init__(self) -> None:
+        if self.original_resources < 0:
+            self.original_resources = self.resources
+
+    @property
+    def funded_share(self) -> float:
+        """Share of the (possibly re-scoped) resources pledged: drives delivery progress."""
+        return 1.0 if self.resources <= 0 else min(1.0, self.pledged / self.resources)
+
+    @property
+    def ambition_share(self) -> float:
+        """Share of the originally needed resources pledged: drives the chance of outcome."""
+        if self.original_resources <= 0:
+            return 1.0
+        return min(1.0, self.pledged / self.original_resources)
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    def record(self, time: float, body: str, action: Action, note: str = "") -> None:
+        self.history.append(HandOff(time, body, action, self.stage, self.holder, note))

@@ -1,0 +1,582 @@
+"""The partnership model: bodies meet (Mesa events), issues flow through the cycle.
+
+Nothing steps every agent every week. Meetings are recurring Mesa events;
+special and on-demand meetings, issue arrivals, delivery milestones and budget
+renewals are one-off or recurring events; the weekly ``step`` only records one
+row of the time series. A run's cost grows with the events that happen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.time import Schedule
+
+from sim.model.agents import Attendance, Body, Partner
+from sim.model.issue import OPEN_STAGES, Action, Issue, Stage, Step
+from sim.model.routing import Router
+from sim.spec.parameters import Parameters
+from sim.spec.scenario import IssueSpec, ScenarioSpec, StreamSpec, check_scenario_against
+from sim.spec.structure import Function, StructureSpec
+
+EPS = 1e-9
+MAX_EVALUATION_SEND_BACKS = 2
+
+
+class Arrival:
+    """An issue waiting to arrive: its bound ``arrive`` method is the Mesa event."""
+
+    def __init__(self, model: PartnershipModel, issue: Issue) -> None:
+        self.model = model
+        self.issue = issue
+
+    def arrive(self) -> None:
+        self.model.raise_issue(self.issue)
+
+
+class Delivery:
+    """Delivery of one issue: milestones are Mesa events; progress follows pledged resources."""
+
+    def __init__(self, model: PartnershipModel, issue: Issue, rng: np.random.Generator) -> None:
+        self.model = model
+        self.issue = issue
+        self.rng = rng
+
+    def schedule_milestone(self) -> None:
+        self.model.schedule_event(self.milestone, after=self.model.params.milestone_interval_weeks)
+
+    def milestone(self) -> None:
+        """Progress in proportion to the funded share, with noise and occasional setbacks."""
+        issue, params = self.issue, self.model.params
+        if not issue.delivering:
+            return
+        planned = params.milestone_interval_weeks / issue.effort_weeks
+        setback = self.rng.random() < params.setback_probability
+        noise = self.rng.gamma(params.delivery_noise_shape, 1.0 / params.delivery_noise_shape)
+        gain = 0.0 if setback else planned * issue.funded_share * float(noise)
+        issue.progress = min(1.0, issue.progress + gain)
+        if gain < params.stall_ratio * planned:
+            if issue.stalled_since is None:
+                issue.stalled_since = self.model.time
+        else:
+            issue.stalled_since = None
+        if issue.progress >= 1.0 - EPS:
+            achieved = self.rng.random() < params.outcome_probability * issue.ambition_share
+            self.model.complete_delivery(issue, bool(achieved))
+        else:
+            self.schedule_milestone()
+
+
+class PledgeRequest:
+    """A required partner not at the table is asked to pledge; it answers after a delay."""
+
+    def __init__(self, model: PartnershipModel, issue: Issue, partner: Partner, amount: float):
+        self.model = model
+        self.issue = issue
+        self.partner = partner
+        self.amount = amount
+
+    def answer(self) -> None:
+        self.model.answer_pledge_request(self)
+
+
+class PartnershipModel(mesa.Model):
+    """A structure (with its county layer) running a scenario's stream of issues.
+
+    Args:
+        structure: a validated, flattened structure (``sim.spec.load_structure``).
+        scenario: a validated scenario (``sim.spec.load_scenario``).
+        rng: the seed; every random number in a run derives from it.
+        parameters: overrides of the named assumptions, on top of the scenario's.
+    """
+
+    def __init__(
+        self,
+        structure: StructureSpec,
+        scenario: ScenarioSpec,
+        rng: int | None = None,
+        parameters: dict[str, float] | None = None,
+    ) -> None:
+        super().__init__(rng=rng)
+        check_scenario_against(scenario, structure)
+        self.structure_spec = structure
+        self.scenario_spec = scenario
+        self.params = Parameters(**{**scenario.parameters, **(parameters or {})})
+        # Independent streams so that the same issues (and their delivery luck) arrive under
+        # every structure: common random numbers for paired comparisons.
+        streams = self.rng.spawn(4)
+        self.rng_arrivals, self.rng_meetings, self.rng_decisions, self._rng_issue_root = streams
+
+        self.partners: dict[str, Partner] = {
+            spec.id: Partner(self, spec) for spec in [*structure.partners, *scenario.partners]
+        }
+        self.bodies: dict[str, Body] = {
+            spec.id: Body(self, spec, self.partners)
+            for spec in [*structure.bodies, *scenario.bodies]
+        }
+        self.router = Router(structure, self.bodies)
+        self.reporting_groups: dict[str, list[Body]] = {b: [] for b in self.bodies}
+        for body in self.bodies.values():
+            if body.spec.reports_to is not None:
+                self.reporting_groups[body.spec.reports_to].append(body)
+        self.funds = {f.scope: [f.partner, f.per_year, f.per_year] for f in structure.funds}
+
+        self.issues: list[Issue] = []
+        self.meetings: list[dict[str, Any]] = []
+        self.series: list[dict[str, Any]] = []
+        self.body_events: list[dict[str, Any]] = []
+        self.stage_counts: Counter[Stage] = Counter()
+        self.decided_count = 0
+        self.delivered_count = 0
+        self.member_hours = 0.0
+        self.inquorate = 0
+        self._delivering: dict[str, dict[str, Issue]] = {b: {} for b in self.bodies}
+        self._deliveries: dict[str, Delivery] = {}
+        self._requests: list[PledgeRequest] = []
+
+        for body in self.bodies.values():
+            body.start_calendar(phase=float(self.rng_meetings.random()))
+        self._arrivals = [Arrival(self, issue) for issue in self._draw_issues()]
+        for arrival in self._arrivals:
+            self.schedule_event(arrival.arrive, at=arrival.issue.raised_at)
+        weeks = self.params.budget_renewal_weeks
+        self.schedule_recurring(self.renew_budgets, Schedule(interval=weeks, start=weeks))
+
+    # -- set-up --------------------------------------------------------------------------
+    def _draw_issues(self) -> list[Issue]:
+        """Named issues, then each stream's Poisson arrivals, all drawn from the arrival stream."""
+        issues = [self._issue_from_spec(spec) for spec in self.scenario_spec.issues]
+        end = self.scenario_spec.duration_weeks
+        for stream in self.scenario_spec.streams:
+            issues += self._draw_stream(stream, end)
+        issues.sort(key=lambda i: i.raised_at)
+        return issues
+
+    def _issue_from_spec(self, spec: IssueSpec) -> Issue:
+        pathway = (
+            [Step(s.function, s.at, s.special) for s in spec.pathway]
+            if spec.pathway
+            else [Step(f) for f in self.structure_spec.pathway(spec.kind)]
+        )
+        return Issue(
+            id=spec.id,
+            title=spec.title or spec.id,
+            scope=spec.scope,
+            theme=spec.theme,
+            kind=spec.kind,
+            urgent=spec.urgent,
+            resources=spec.resources,
+            effort_weeks=spec.effort_weeks,
+            target_weeks=spec.target_weeks,
+            pathway=pathway,
+            requires=list(spec.requires),
+            raised_at=spec.at_week,
+        )
+
+    def _draw_stream(self, stream: StreamSpec, end: float) -> list[Issue]:
+        rng = self.rng_arrivals
+        stop = min(end, stream.end_week if stream.end_week is not None else end)
+        t, n, out = stream.start_week, 0, []
+        while True:
+            t += float(rng.exponential(52.0 / stream.per_year))
+            if t >= stop:
+                return out
+            n += 1
+            theme = stream.themes[int(rng.integers(len(stream.themes)))]
+            spec = IssueSpec(
+                id=f"{stream.name}-{n:03d}",
+                title=f"{stream.name} issue {n} ({theme})",
+                at_week=t,
+                scope=stream.scope,
+                theme=theme,
+                kind=stream.kind,
+                urgent=bool(rng.random() < stream.urgent_share),
+                resources=float(rng.uniform(stream.resources.low, stream.resources.high)),
+                effort_weeks=max(1.0, float(rng.uniform(*_bounds(stream.effort_weeks)))),
+                target_weeks=stream.target_weeks,
+                requires=list(stream.requires),
+            )
+            issue = self._issue_from_spec(spec)
+            issue.source = stream.name
+            out.append(issue)
+
+    def renew_budgets(self) -> None:
+        """A new financial year for every partner and every partnership fund."""
+        for partner in self.partners.values():
+            partner.renew_budget()
+        for fund in self.funds.values():
+            fund[2] = fund[1]
+
+    # -- the weekly record ----------------------------------------------------------------
+    def step(self) -> None:
+        """Record one row of the weekly series (no agent is stepped)."""
+        seats = [s for b in self.bodies.values() if b.active for s in b.seats]
+        row = {
+            "week": self.time,
+            "raised": len(self.issues),
+            **{f"open_{s.value}": self.stage_counts[s] for s in OPEN_STAGES},
+            "closed": self.stage_counts[Stage.CLOSED],
+            "dropped": self.stage_counts[Stage.DROPPED],
+            "decided": self.decided_count,
+            "delivered": self.delivered_count,
+            "stalled": sum(
+                1 for held in self._delivering.values() for i in held.values() if i.stalled_since
+            ),
+            "meetings": len(self.meetings),
+            "inquorate_meetings": self.inquorate,
+            "member_hours": self.member_hours,
+            "mean_commitment": float(np.mean([s.commitment for s in seats])) if seats else 0.0,
+            "budget_left": sum(p.budget_left for p in self.partners.values()),
+        }
+        self.series.append(row)
+
+    # -- issue flow -----------------------------------------------------------------------
+    def set_stage(self, issue: Issue, stage: Stage) -> None:
+        self.stage_counts[issue.stage] -= 1
+        issue.stage = stage
+        self.stage_counts[stage] += 1
+
+    def raise_issue(self, issue: Issue) -> None:
+        """An issue arrives and goes to the body that performs its first step."""
+        issue.stage = Stage.of(issue.step.function)
+        self.stage_counts[issue.stage] += 1
+        self.issues.append(issue)
+        self.hand_to(issue, None)
+        issue.record(self.time, "", Action.RAISED, f"{issue.kind} issue, theme {issue.theme}")
+
+    def hand_to(self, issue: Issue, current: Body | None) -> None:
+        """Pass the issue to the body that takes its current step; it waits for that meeting."""
+        body, escalation = self.router.next_holder(issue, issue.step, current)
+        issue.in_transit = escalation
+        issue.escalations += escalation
+        issue.holder = body.id
+        body.receive(issue, special=issue.step.special)
+
+    def advance(self, issue: Issue, body: Body, action: Action, note: str = "") -> None:
+        """The step is done: on to the next step's body, or closed after the last one."""
+        if issue.step_index + 1 >= len(issue.pathway):
+            self.set_stage(issue, Stage.CLOSED)
+            issue.closed_at = self.time
+            issue.holder = None
+        else:
+            issue.step_index += 1
+            self.set_stage(issue, Stage.of(issue.step.function))
+            self.hand_to(issue, body)
+        issue.record(self.time, body.id, action, note)
+
+    def go_back(self, issue: Issue, body: Body, function: Function, action: Action, note: str):
+        """Return the issue to its latest earlier step of ``function`` (False if none)."""
+        earlier = [i for i in range(issue.step_index) if issue.pathway[i].function == function]
+        if not earlier:
+            return False
+        issue.step_index = earlier[-1]
+        self.set_stage(issue, Stage.of(function))
+        self.hand_to(issue, body)
+        issue.record(self.time, body.id, action, note)
+        return True
+
+    def drop(self, issue: Issue, body: Body, action: Action, note: str) -> None:
+        self.set_stage(issue, Stage.DROPPED)
+        issue.dropped_at = self.time
+        issue.holder = None
+        issue.record(self.time, body.id, action, note)
+
+    def handle(self, body: Body, issue: Issue, present: list[Attendance], record: dict) -> None:
+        """A body takes one agenda item and does what its function and the issue's stage ask."""
+        if issue.in_transit:
+            target = self.router.target(issue, issue.step)
+            self.hand_to(issue, body)
+            issue.record(self.time, body.id, Action.REFERRED, f"on towards {target.id}")
+            return
+        stage = issue.stage
+        if Function(stage.value) not in body.functions:  # a support body prepares the step
+            self.advance(issue, body, Action.PREPARED, f"proposal prepared for {stage.value}")
+            return
+        if stage is Stage.DELIBERATION:
+            if self.off_focus(issue) and (
+                self.rng_decisions.random() < self.params.off_focus_referral_probability
+            ):  # PI-FOCUS
+                self.drop(issue, body, Action.REFERRED_OUT, "outside the partnership's focus")
+            else:
+                self.advance(issue, body, Action.DELIBERATED)
+        elif stage is Stage.SUPPORT:
+            self.advance(issue, body, Action.PREPARED, "proposal developed between meetings")
+        elif stage is Stage.DECISION:
+            self.decide(body, issue, present, record)
+        elif stage is Stage.DELIVERY:
+            self.commission(body, issue)
+        elif stage is Stage.EVALUATION:
+            self.evaluate(body, issue)
+
+    def off_focus(self, issue: Issue) -> bool:
+        focus = self.structure_spec.focus.get(issue.scope)
+        return bool(focus) and issue.kind == "operational" and issue.theme not in focus
+
+    def order_agenda(self, body: Body, queue: list[Issue]) -> list[Issue]:
+        """Agenda order: first come first served, urgent first, or a programme team's focus."""
+        policy = body.spec.agenda_policy
+        if policy == "urgent_first":
+            return sorted(queue, key=lambda i: not i.urgent)
+        if policy == "focus_first":
+            return sorted(queue, key=lambda i: (not i.urgent, self.off_focus(i)))
+        return list(queue)
+
+    # -- decision -------------------------------------------------------------------------
+    def decide(self, body: Body, issue: Issue, present: list[Attendance], record: dict) -> None:
+        """Consensus, else a simple majority of eligible voting members present (FE-EXEC-DECIDE)."""
+        rng, params = self.rng_decisions, self.params
+        voters = [a for a in present if a.seat.voting]
+        if body.spec.decision_rule == "consensus_else_majority" and (
+            rng.random() < params.consensus_probability
+        ):
+            passed, how = True, "by consensus"
+        else:
+            yes = int(sum(rng.random() < params.support_probability for _ in voters))
+            passed, how = 2 * yes > len(voters), f"vote {yes} of {len(voters)}"
+        if not passed:
+            issue.rejections += 1
+            if issue.rejections > params.max_rejections or not self.go_back(
+                issue, body, Function.DELIBERATION, Action.REJECTED, how
+            ):
+                self.drop(issue, body, Action.REJECTED, f"{how}; dropped")
+            return
+        pledged = self.gather_pledges(body, issue, present)
+        if issue.decided_at is not None and pledged <= EPS and 0 < issue.funded_share < 1:
+            issue.resources = issue.pledged  # nothing more to be had: re-scope to what is pledged
+            issue.rescoped = True
+            how += "; re-scoped to the resources pledged"
+        record["decided"] += 1
+        record["pledged"] += pledged
+        if issue.decided_at is None:
+            issue.decided_at = self.time
+            self.decided_count += 1
+        self.advance(issue, body, Action.DECIDED, f"{how}; pledged {pledged:.1f}")
+
+    def gather_pledges(self, body: Body, issue: Issue, present: list[Attendance]) -> float:
+        """Members with a mandate commit their organisations' resources; others cannot."""
+        mandated: dict[str, Partner] = {}
+        for a in present:
+            if a.has_mandate:
+                mandated.setdefault(a.seat.partner.id, a.seat.partner)
+        needed = issue.resources - issue.pledged
+        given = 0.0
+        if needed > EPS:
+            if issue.requires:
+                outstanding = [p for p in issue.requires if p not in issue.pledges]
+                askers = outstanding or list(issue.requires)
+            else:
+                askers = list(mandated)
+            share = needed / len(askers) if askers else 0.0
+            for pid in askers:
+                if pid in mandated:
+                    amount = mandated[pid].pledge(share)
+                    issue.pledges[pid] = issue.pledges.get(pid, 0.0) + amount
+                    issue.pending.discard(pid)
+                    given += amount
+                else:
+                    issue.pending.add(pid)
+                    self.request_pledge(issue, pid, share)
+        fund = self.funds.get(body.scope)
+        shortfall = issue.resources - issue.pledged
+        if fund is not None and shortfall > EPS and fund[0] in mandated:  # FE-ACCOUNTABLE
+            amount = min(shortfall, fund[2])
+            fund[2] -= amount
+            key = f"fund:{body.scope}"
+            issue.pledges[key] = issue.pledges.get(key, 0.0) + amount
+            given += amount
+        return given
+
+    def request_pledge(self, issue: Issue, partner_id: str, amount: float) -> None:
+        """Ask a required partner that was not at the table (once per issue and partner)."""
+        if partner_id in issue.requested:
+            return
+        issue.requested.add(partner_id)
+        request = PledgeRequest(self, issue, self.partners[partner_id], amount)
+        self._requests.append(request)
+        self.schedule_event(request.answer, after=self.params.pledge_response_weeks)
+
+    def answer_pledge_request(self, request: PledgeRequest) -> None:
+        """The organisation pledges with probability equal to its commitment (EV-COMMIT)."""
+        issue, partner = request.issue, request.partner
+        self._requests.remove(request)
+        if not issue.is_open or partner.id not in issue.pending:
+            return
+        issue.pending.discard(partner.id)
+        if self.rng_decisions.random() < partner.commitment and partner.mandate > 0:
+            amount = partner.pledge(request.amount)
+            issue.pledges[partner.id] = issue.pledges.get(partner.id, 0.0) + amount
+            issue.record(self.time, partner.id, Action.PLEDGED, f"{amount:.1f} by request")
+        else:
+            issue.record(self.time, partner.id, Action.DECLINED, "asked to pledge")
+
+    # -- delivery -------------------------------------------------------------------------
+    def commission(self, body: Body, issue: Issue) -> None:
+        """The delivery body takes the work on; milestones follow as events."""
+        issue.delivering = True
+        issue.stalled_since = None
+        if issue.commissioned_at is None:
+            issue.commissioned_at = self.time
+        self._delivering[body.id][issue.id] = issue
+        delivery = self._deliveries.get(issue.id)
+        if delivery is None:
+            delivery = Delivery(self, issue, self._rng_issue_root.spawn(1)[0])
+            self._deliveries[issue.id] = delivery
+        delivery.schedule_milestone()
+        issue.record(self.time, body.id, Action.COMMISSIONED, f"funded {issue.funded_share:.0%}")
+
+    def complete_delivery(self, issue: Issue, achieved: bool) -> None:
+        body = self.bodies[issue.holder]
+        issue.delivering = False
+        issue.stalled_since = None
+        issue.outcome_achieved = achieved
+        self._delivering[body.id].pop(issue.id, None)
+        body.last_work_at = self.time
+        if issue.delivered_at is None:
+            issue.delivered_at = self.time
+            self.delivered_count += 1
+        self.advance(issue, body, Action.DELIVERED, "outcome achieved" if achieved else "")
+
+    def stop_delivery(self, issue: Issue) -> None:
+        issue.delivering = False
+        self._delivering[issue.holder].pop(issue.id, None)
+
+    # -- evaluation and scrutiny ----------------------------------------------------------
+    def evaluate(self, body: Body, issue: Issue) -> None:
+        """Judge delivered work: on outcomes, or (traffic lights) on inputs (PI-PERF)."""
+        if body.spec.evaluation_basis == "inputs":
+            green = issue.funded_share >= 1.0 - EPS
+            issue.reported_met = green
+            if green or issue.send_backs >= MAX_EVALUATION_SEND_BACKS:
+                self.advance(issue, body, Action.EVALUATED, "green on inputs" if green else "")
+                return
+            issue.send_backs += 1
+            if not self.go_back(
+                issue, body, Function.DECISION, Action.SENT_BACK, "red: under-resourced"
+            ):
+                self.advance(issue, body, Action.EVALUATED, "red: under-resourced")
+            return
+        issue.reported_met = bool(issue.outcome_achieved)
+        if issue.outcome_achieved or issue.send_backs >= MAX_EVALUATION_SEND_BACKS:
+            self.advance(
+                issue,
+                body,
+                Action.EVALUATED,
+                "outcome achieved" if issue.outcome_achieved else "closed without outcome",
+            )
+            return
+        issue.send_backs += 1
+        issue.progress = 1.0 - self.params.rework_share
+        issue.outcome_achieved = None
+        if not self.go_back(
+            issue, body, Function.DELIVERY, Action.SENT_BACK, "outcome not achieved"
+        ):
+            self.advance(issue, body, Action.EVALUATED, "closed without outcome")
+
+    def hear_reports(self, body: Body, record: dict, present: list[Attendance]) -> None:
+        """Reporting bodies report (all, or N in rotation); stalled delivery is caught."""
+        spec = body.spec.hears_reports
+        sources = [self.bodies[b] for b in spec.from_bodies if self.bodies[b].active]
+        if spec.per_meeting is None or not sources:
+            formal, others = sources, []
+        else:
+            n = min(spec.per_meeting, len(sources))
+            start = body._rotation % len(sources)
+            formal = [sources[(start + k) % len(sources)] for k in range(n)]
+            others = [s for s in sources if s not in formal]
+            body._rotation = start + n
+        record["reports_heard"] = ";".join(s.id for s in formal)
+        heard = list(formal)
+        for source in others:  # FE-PAG-REPORT: verbal reports at any meeting
+            if self.rng_decisions.random() < self.params.verbal_report_probability:
+                heard.append(source)
+        for source in heard:
+            for issue in list(self._delivering[source.id].values()):
+                if issue.stalled_since is not None:
+                    self.catch_stall(body, issue, record)
+
+    def catch_stall(self, body: Body, issue: Issue, record: dict) -> None:
+        """Stalled delivery is caught: short of resources it goes back to the decision body."""
+        weeks = self.time - issue.stalled_since
+        issue.catch_weeks.append(weeks)
+        record["stalls_caught"] += 1
+        if issue.funded_share < 1.0 - EPS:
+            self.stop_delivery(issue)
+            issue.send_backs += 1
+            note = f"stalled {weeks:.0f} weeks, {issue.funded_share:.0%} funded"
+            if self.go_back(issue, body, Function.DECISION, Action.SENT_BACK, note):
+                return
+            self.commission(self.bodies[issue.holder], issue)
+            return
+        issue.challenges += 1
+        issue.stalled_since = None
+        issue.record(self.time, body.id, Action.CHALLENGED, f"stalled {weeks:.0f} weeks")
+
+    def review_groups(self, body: Body) -> None:
+        """Stand down reporting groups idle for a year that no routing rule falls back on."""
+        for group in self.reporting_groups[body.id]:
+            if (
+                group.active
+                and Function.DELIVERY in group.functions
+                and group.id not in self.router.catch_all
+                and not group.queue
+                and not self._delivering[group.id]
+                and self.time - group.last_work_at >= self.params.idle_weeks_before_review
+            ):
+                group.stand_down()
+
+    # -- records --------------------------------------------------------------------------
+    def open_meeting_record(
+        self,
+        body: Body,
+        kind: str,
+        attendance: list[Attendance],
+        voting_present: int,
+        quorate: bool,
+    ) -> dict[str, Any]:
+        present = [a for a in attendance if a.present]
+        hours = body.spec.meeting_hours or self.params.meeting_hours
+        sectors = Counter(a.seat.partner.sector for a in present)
+        record = {
+            "meeting_id": len(self.meetings) + 1,
+            "body": body.id,
+            "scope": body.scope,
+            "time": self.time,
+            "kind": kind,
+            "seats": len(body.seats),
+            "voting_seats": sum(s.voting for s in body.seats),
+            "in_person": sum(a.in_person for a in attendance),
+            "substitutes": sum(a.substitute for a in attendance),
+            "voting_present": voting_present,
+            "with_mandate": sum(a.has_mandate for a in attendance),
+            "quorum": body.spec.quorum,
+            "quorate": quorate,
+            "open_meeting": body.spec.open_meeting,
+            "voluntary_present": sectors["voluntary"],
+            "business_present": sectors["business"],
+            "items_heard": 0,
+            "items_deferred": 0,
+            "decided": 0,
+            "pledged": 0.0,
+            "reports_heard": "",
+            "stalls_caught": 0,
+            "replacements": 0,
+            "member_hours": hours * len(present),
+        }
+        self.meetings.append(record)
+        self.member_hours += record["member_hours"]
+        self.inquorate += not quorate
+        return record
+
+    def note_body_event(self, body: Body, event: str) -> None:
+        self.body_events.append({"time": self.time, "body": body.id, "event": event})
+
+    def delivering_at(self, body_id: str) -> list[Issue]:
+        """Issues in delivery at a body now."""
+        return list(self._delivering[body_id].values())
+
+
+def _bounds(r) -> tuple[float, float]:
+    return (min(r.low, r.high), max(r.low, r.high))

@@ -1,0 +1,114 @@
+"""Named assumptions: every behavioural number the seeds do not fix.
+
+Each parameter has a default, a description and a source. "assumption" means
+the seeds are silent and the value is a modelling choice; a scenario file
+(``parameters:``) or the command line (``--set name=value``) overrides it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+def _p(default: float, description: str, low: float = 0.0, high: float | None = None):
+    return Field(default, description=description, ge=low, le=high)
+
+
+class Parameters(BaseModel):
+    """Behavioural parameters of the partnership model (all assumptions unless noted)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    attendance_base: float = _p(
+        0.85, "Probability that a fully committed, unloaded representative attends a meeting.", 0, 1
+    )
+    load_capacity_meetings: float = _p(
+        3.0, "Meetings in the last four weeks a partner's representatives absorb without strain."
+    )
+    load_penalty: float = _p(
+        0.08, "Fall in attendance probability per meeting beyond the load capacity.", 0, 1
+    )
+    disengagement_rate: float = _p(
+        0.03, "Share of a representative's commitment lost at each meeting missed.", 0, 1
+    )
+    reengagement_rate: float = _p(
+        0.15,
+        "Share of the gap to the organisation's commitment regained per meeting attended.",
+        0,
+        1,
+    )
+    substitute_probability: float = _p(
+        0.6, "Probability an absent member sends a substitute, where the body allows them.", 0, 1
+    )
+    substitute_mandate_probability: float = _p(
+        0.5, "Probability a substitute carries the mandate to commit the organisation.", 0, 1
+    )
+    consensus_probability: float = _p(
+        0.7, "Probability an agenda item reaches consensus (otherwise it goes to a vote).", 0, 1
+    )
+    support_probability: float = _p(
+        0.65, "Probability an eligible voting member present votes for an item.", 0, 1
+    )
+    max_rejections: float = _p(
+        1, "Rejections an issue survives (sent back a step) before it is dropped."
+    )
+    pledge_response_weeks: float = _p(
+        6.0, "Weeks a required partner not at the table takes to answer a request to pledge.", 0
+    )
+    meeting_hours: float = _p(
+        3.0, "Member-hours per attendee per meeting, preparation and travel included."
+    )
+    special_meeting_notice_weeks: float = _p(
+        2.0, "Weeks between calling a special (or early) meeting and holding it."
+    )
+    on_demand_notice_weeks: float = _p(
+        1.0, "Weeks between work arriving at an on-demand group and its meeting."
+    )
+    milestone_interval_weeks: float = _p(4.0, "Weeks between delivery milestones.", 0.25)
+    delivery_noise_shape: float = _p(
+        4.0, "Gamma shape of the random factor on each milestone's progress (mean 1).", 0.5
+    )
+    setback_probability: float = _p(
+        0.12, "Probability a delivery milestone makes no progress (a setback).", 0, 1
+    )
+    stall_ratio: float = _p(
+        0.5, "A milestone that makes less than this share of planned progress marks a stall.", 0, 1
+    )
+    verbal_report_probability: float = _p(
+        0.3,
+        "Probability a reporting body's representative raises a stall verbally out of rotation.",
+        0,
+        1,
+    )
+    outcome_probability: float = _p(
+        0.8, "Probability a fully resourced delivery achieves its outcome.", 0, 1
+    )
+    rework_share: float = _p(
+        0.25, "Extra delivery effort, as a share of the original, after an evaluation send-back."
+    )
+    off_focus_referral_probability: float = _p(
+        0.5,
+        "Where a structure declares a focus, probability an off-focus issue is referred out.",
+        0,
+        1,
+    )
+    idle_weeks_before_review: float = _p(
+        52.0, "Weeks without work after which a reviewing body may stand a delivery group down."
+    )
+    limited_support_agenda_capacity: float = _p(
+        2, "Agenda items a group with only limited support-team help can take per meeting.", 1
+    )
+    budget_renewal_weeks: float = _p(52.0, "Weeks between renewals of partners' budgets.", 1)
+
+
+PARAMETER_NAMES: tuple[str, ...] = tuple(Parameters.model_fields)
+
+
+def check_parameters(values: dict[str, float]) -> Parameters:
+    """Validate overrides; raises ValueError naming the first bad parameter in one line."""
+    try:
+        return Parameters(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(k) for k in err["loc"])
+        raise ValueError(f"parameter '{name}': {err['msg']}") from None

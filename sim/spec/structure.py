@@ -1,0 +1,321 @@
+"""Partnership structures as data: partners, bodies, routing, links.
+
+A structure file may sit ``inside`` another (the Gloucester structures sit
+inside the county layer) and ``replace`` bodies of it (the county's
+placeholder Gloucester LSP). :func:`load_structure` resolves that nesting into
+one flat, validated :class:`StructureSpec`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.errors import SpecError
+from sim.spec.loading import read_yaml, resolve_structure, validate_as
+
+
+class Function(StrEnum):
+    """The Tavistock cycle's four functions, plus support (FE-ROLES)."""
+
+    DELIBERATION = "deliberation"
+    DECISION = "decision"
+    DELIVERY = "delivery"
+    EVALUATION = "evaluation"
+    SUPPORT = "support"
+
+
+CYCLE: tuple[Function, ...] = (
+    Function.DELIBERATION,
+    Function.DECISION,
+    Function.DELIVERY,
+    Function.EVALUATION,
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class PartnerSpec(_Strict):
+    """A partner organisation (an agent): who it is and what it can give."""
+
+    id: str
+    name: str = ""
+    sector: str = Field(description="public, business, voluntary, ... as the seeds name them")
+    district: str = Field("county", description="county, or one of the six districts")
+    capacity: float = Field(1.0, ge=0, description="Multiplier on the meeting load it absorbs.")
+    budget: float = Field(10.0, ge=0, description="Resource units a year it can pledge.")
+    commitment: float = Field(0.8, ge=0, le=1, description="Engagement with partnership work.")
+    mandate: float = Field(
+        1.0, ge=0, le=1, description="Probability its representative may commit it."
+    )
+
+
+class SeatSpec(_Strict):
+    """A place on a body, held by a representative of a partner."""
+
+    partner: str
+    role: str = ""
+    voting: bool = True
+    chair: bool = False
+    mandate: float | None = Field(None, ge=0, le=1, description="Overrides the partner's.")
+
+
+class HearsReports(_Strict):
+    """Bodies whose delivery this body reviews at its meetings (FE-PAG-REPORT)."""
+
+    from_bodies: list[str] = Field(alias="from")
+    per_meeting: int | None = Field(
+        None, ge=1, description="How many report per meeting, in rotation; empty = all."
+    )
+
+
+class BodySpec(_Strict):
+    """A forum: its functions, members, cadence and rules."""
+
+    id: str
+    name: str = ""
+    scope: str = Field(description="The routing scope it belongs to: county, gloucester, ...")
+    functions: list[Function]
+    members: list[SeatSpec]
+    cadence_weeks: float | None = None
+    first_meeting_week: float | None = Field(None, ge=0)
+    on_demand: bool = False
+    special_meetings: bool = False
+    quorum: int = Field(0, ge=0, description="Voting members present needed to decide.")
+    decision_rule: Literal["consensus_else_majority", "majority"] = "consensus_else_majority"
+    agenda_capacity: int = Field(6, ge=1)
+    agenda_policy: Literal["fifo", "urgent_first", "focus_first"] = "fifo"
+    same_meeting_decision: bool = Field(
+        False, description="A discussion section then a decision section (PI-AGENDA)."
+    )
+    substitutes: bool = False
+    replace_after_absences: int | None = Field(None, ge=1)
+    reports_to: str | None = None
+    hears_reports: HearsReports | None = None
+    reviews_groups: bool = Field(
+        False, description="May stand down idle bodies that report to it (FE-PAG-LIFE)."
+    )
+    open_meeting: bool = False
+    admin_support: Literal["partner", "support_team"] = "partner"
+    starts_week: float = Field(0.0, ge=0, description="Weeks until the body is operating.")
+    evaluation_basis: Literal["outcomes", "inputs"] = "outcomes"
+    meeting_hours: float | None = Field(None, gt=0)
+    description: str = ""
+
+
+class RoutingRule(_Strict):
+    """Which body performs a function for issues of a kind and theme (first match wins)."""
+
+    function: Function
+    body: str
+    kind: str | None = None
+    theme: str | None = None
+
+
+class LinkSpec(_Strict):
+    """A standing link between a body and a body of another scope (FE-COUNTY-LINKS)."""
+
+    from_body: str = Field(alias="from")
+    to: str
+    via: str = ""
+
+
+class FundSpec(_Strict):
+    """A partnership fund held by an accountable body (FE-ACCOUNTABLE)."""
+
+    scope: str
+    partner: str
+    per_year: float = Field(ge=0)
+
+
+class StructureSpec(_Strict):
+    """A whole structure option, possibly inside an outer layer."""
+
+    name: str
+    description: str = ""
+    inside: str | None = None
+    replaces: list[str] = []
+    partners: list[PartnerSpec] = []
+    bodies: list[BodySpec] = []
+    routing: dict[str, list[RoutingRule]] = {}
+    links: list[LinkSpec] = []
+    focus: dict[str, list[str]] = Field(
+        {}, description="Per scope, the few priority themes the partnership narrows to."
+    )
+    funds: list[FundSpec] = []
+    pathways: dict[str, list[Function]] = Field(
+        {}, description="Default pathway of functions per issue kind."
+    )
+    sources: dict[str, str] = Field({}, exclude=True)
+
+    def body(self, body_id: str) -> BodySpec:
+        return next(b for b in self.bodies if b.id == body_id)
+
+    def partner(self, partner_id: str) -> PartnerSpec:
+        return next(p for p in self.partners if p.id == partner_id)
+
+    @property
+    def body_ids(self) -> set[str]:
+        return {b.id for b in self.bodies}
+
+    @property
+    def partner_ids(self) -> set[str]:
+        return {p.id for p in self.partners}
+
+    def pathway(self, kind: str) -> list[Function]:
+        return list(self.pathways.get(kind) or self.pathways.get("default") or CYCLE)
+
+
+def load_structure(name_or_path: str | Path) -> StructureSpec:
+    """Load, nest and validate a structure file (``five_element``, ``pilot``, or a path)."""
+    path = resolve_structure(str(name_or_path))
+    spec = _load_nested(path, seen=())
+    check_structure(spec)
+    return spec
+
+
+def structure_from_dict(data: dict, source: str = "<dict>") -> StructureSpec:
+    """Validate a structure given as a mapping (tests, notebooks); no ``inside`` nesting."""
+    spec = validate_as(StructureSpec, data, source)
+    if spec.inside is not None:
+        raise SpecError(source, "inside", "nesting needs files: use load_structure")
+    spec = spec.model_copy(update={"sources": {"structure": source}})
+    check_structure(spec)
+    return spec
+
+
+def _load_nested(path: Path, seen: tuple[Path, ...]) -> StructureSpec:
+    file = str(path)
+    if path.resolve() in seen:
+        raise SpecError(file, "inside", "structures are nested inside each other in a loop")
+    spec = validate_as(StructureSpec, read_yaml(path), file)
+    own = {f"body:{b.id}": file for b in spec.bodies} | {
+        f"partner:{p.id}": file for p in spec.partners
+    }
+    own |= {"routing": file, "links": file, "funds": file, "structure": file}
+    if spec.inside is None:
+        return spec.model_copy(update={"sources": own})
+    outer_path = resolve_structure(spec.inside, relative_to=path.parent)
+    if not outer_path.is_file():
+        raise SpecError(file, "inside", f"the outer structure '{spec.inside}' was not found")
+    outer = _load_nested(outer_path, seen=(*seen, path.resolve()))
+    return _merge(outer, spec, own, file)
+
+
+def _merge(outer: StructureSpec, inner: StructureSpec, own: dict[str, str], file: str):
+    for gone in inner.replaces:
+        if gone not in outer.body_ids:
+            raise SpecError(file, "replaces", f"unknown body '{gone}' in '{outer.name}'")
+    for partner in inner.partners:
+        if partner.id in outer.partner_ids:
+            where = outer.sources.get(f"partner:{partner.id}", outer.name)
+            raise SpecError(file, f"partners[{partner.id}]", f"already defined in {where}")
+    kept = [b for b in outer.bodies if b.id not in inner.replaces]
+    for body in inner.bodies:
+        if body.id in {b.id for b in kept}:
+            where = outer.sources.get(f"body:{body.id}", outer.name)
+            raise SpecError(file, f"bodies[{body.id}]", f"already defined in {where}")
+    sources = {
+        k: v for k, v in outer.sources.items() if k.removeprefix("body:") not in inner.replaces
+    }
+    return StructureSpec(
+        name=inner.name,
+        description=inner.description,
+        inside=None,
+        replaces=[],
+        partners=[*outer.partners, *inner.partners],
+        bodies=[*kept, *inner.bodies],
+        routing={**outer.routing, **inner.routing},
+        links=[
+            *(k for k in outer.links if not {k.from_body, k.to} & set(inner.replaces)),
+            *inner.links,
+        ],
+        focus={**outer.focus, **inner.focus},
+        funds=[*outer.funds, *inner.funds],
+        pathways={**outer.pathways, **inner.pathways},
+        sources={**sources, **own},
+    )
+
+
+def check_structure(spec: StructureSpec) -> None:
+    """Cross-reference checks pydantic cannot do alone; the first failure is raised."""
+
+    def where(key: str) -> str:
+        return spec.sources.get(key, spec.sources.get("structure", spec.name))
+
+    partners = spec.partner_ids
+    bodies = {b.id: b for b in spec.bodies}
+    for body in spec.bodies:
+        file, at = where(f"body:{body.id}"), f"bodies[{body.id}]"
+        for seat in body.members:
+            if seat.partner not in partners:
+                raise SpecError(file, f"{at}.members.partner", f"unknown partner '{seat.partner}'")
+        if body.cadence_weeks is not None and body.cadence_weeks <= 0:
+            raise SpecError(
+                file,
+                f"{at}.cadence_weeks",
+                f"a cadence must be more than 0 weeks, got {body.cadence_weeks}",
+            )
+        if body.cadence_weeks is None and not body.on_demand:
+            raise SpecError(file, f"{at}.cadence_weeks", "give a cadence or set on_demand: true")
+        voting = sum(seat.voting for seat in body.members)
+        if body.quorum > voting:
+            raise SpecError(
+                file,
+                f"{at}.quorum",
+                f"quorum {body.quorum} is larger than the {voting} voting members",
+            )
+        if body.reports_to is not None and body.reports_to not in bodies:
+            raise SpecError(file, f"{at}.reports_to", f"unknown body '{body.reports_to}'")
+        if body.hears_reports is not None:
+            for other in body.hears_reports.from_bodies:
+                if other not in bodies:
+                    raise SpecError(file, f"{at}.hears_reports.from", f"unknown body '{other}'")
+    _check_reporting_cycles(spec, where)
+    for scope, rules in spec.routing.items():
+        file = where("routing")
+        for i, rule in enumerate(rules):
+            if rule.body not in bodies:
+                raise SpecError(file, f"routing.{scope}[{i}].body", f"unknown body '{rule.body}'")
+            functions = bodies[rule.body].functions
+            if rule.function not in functions and Function.SUPPORT not in functions:
+                raise SpecError(
+                    file,
+                    f"routing.{scope}[{i}].body",
+                    f"body '{rule.body}' does not perform {rule.function.value}",
+                )
+        needed = {f for path in [*spec.pathways.values(), list(CYCLE)] for f in path}
+        for function in sorted(needed):
+            if not any(r.function == function and not (r.kind or r.theme) for r in rules):
+                raise SpecError(file, f"routing.{scope}", f"no catch-all rule for {function.value}")
+    for i, link in enumerate(spec.links):
+        for end in (link.from_body, link.to):
+            if end not in bodies:
+                raise SpecError(where("links"), f"links[{i}]", f"unknown body '{end}'")
+    for i, fund in enumerate(spec.funds):
+        if fund.partner not in partners:
+            raise SpecError(
+                where("funds"), f"funds[{i}].partner", f"unknown partner '{fund.partner}'"
+            )
+
+
+def _check_reporting_cycles(spec: StructureSpec, where) -> None:
+    up = {b.id: b.reports_to for b in spec.bodies if b.reports_to}
+    for start in up:
+        chain = [start]
+        node = up.get(start)
+        while node is not None:
+            if node in chain:
+                loop = " -> ".join([*chain[chain.index(node) :], node])
+                raise SpecError(
+                    where(f"body:{start}"),
+                    f"bodies[{start}].reports_to",
+                    f"reporting lines form a cycle: {loop}",
+                )
+            chain.append(node)
+            node = up.get(node)
