@@ -292,8 +292,9 @@ class PartnershipModel(mesa.Model):
             issue.record(self.time, body.id, Action.REFERRED, f"on towards {target.id}")
             return
         stage = issue.stage
-        if Function(stage.value) not in body.functions:  # a support body prepares the step
-            self.advance(issue, body, Action.PREPARED, f"proposal prepared for {stage.value}")
+        if stage is Stage.DELIBERATION and Function.DELIBERATION not in body.functions:
+            # FE-SUPPORT: a support body develops a proposal between meetings instead
+            self.advance(issue, body, Action.PREPARED, "proposal developed for decision")
             return
         if stage is Stage.DELIBERATION:
             if self.off_focus(issue) and (
@@ -303,11 +304,11 @@ class PartnershipModel(mesa.Model):
             else:
                 self.advance(issue, body, Action.DELIBERATED)
         elif stage is Stage.SUPPORT:
-            self.advance(issue, body, Action.PREPARED, "proposal developed between meetings")
+            self.advance(issue, body, Action.PREPARED, "proposal developed for decision")
         elif stage is Stage.DECISION:
             self.decide(body, issue, present, record)
         elif stage is Stage.DELIVERY:
-            self.commission(body, issue)
+            self.commission(body, issue, present)
         elif stage is Stage.EVALUATION:
             self.evaluate(body, issue)
 
@@ -413,8 +414,13 @@ class PartnershipModel(mesa.Model):
             issue.record(self.time, partner.id, Action.DECLINED, "asked to pledge")
 
     # -- delivery -------------------------------------------------------------------------
-    def commission(self, body: Body, issue: Issue) -> None:
-        """The delivery body takes the work on; milestones follow as events."""
+    def commission(self, body: Body, issue: Issue, present: list[Attendance]) -> None:
+        """The delivery body takes the work on; milestones follow as events.
+
+        Work that reached delivery without a decision step is resourced by the delivery
+        body's own members (operational groups pool resources, PI-TIERS)."""
+        if issue.decided_at is None and issue.funded_share < 1.0 - EPS:
+            self.gather_pledges(body, issue, present)
         issue.delivering = True
         issue.stalled_since = None
         if issue.commissioned_at is None:
@@ -502,13 +508,14 @@ class PartnershipModel(mesa.Model):
         weeks = self.time - issue.stalled_since
         issue.catch_weeks.append(weeks)
         record["stalls_caught"] += 1
-        if issue.funded_share < 1.0 - EPS:
+        has_decision = any(
+            s.function is Function.DECISION for s in issue.pathway[: issue.step_index]
+        )
+        if issue.funded_share < 1.0 - EPS and has_decision:
             self.stop_delivery(issue)
             issue.send_backs += 1
             note = f"stalled {weeks:.0f} weeks, {issue.funded_share:.0%} funded"
-            if self.go_back(issue, body, Function.DECISION, Action.SENT_BACK, note):
-                return
-            self.commission(self.bodies[issue.holder], issue)
+            self.go_back(issue, body, Function.DECISION, Action.SENT_BACK, note)
             return
         issue.challenges += 1
         issue.stalled_since = None
