@@ -1,0 +1,115 @@
+"""The command line: one run, its tables, validation, traces, a researcher's own option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.cli import main
+from sim.model import TABLES
+from sim.spec.loading import SCENARIO_DIR, STRUCTURE_DIR
+
+SMOKE = str(SCENARIO_DIR / "smoke.yaml")
+
+
+def test_run_prints_summary_and_writes_tables(tmp_path, capsys):
+    assert main(["run", SMOKE, "--structure", "pilot", "--seed", "3", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for label in ("issues raised", "median weeks to decision", "median weeks to delivery",
+                  "meetings held", "inquorate meetings", "member-hours"):  # fmt: skip
+        assert label in out
+    for name in TABLES:
+        assert (tmp_path / f"{name}.csv").exists()
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert summary["structure"].iloc[0] == "pilot"
+    issues = pd.read_csv(tmp_path / "issues.csv")
+    assert len(issues) == summary["issues_raised"].iloc[0]
+
+
+def test_parquet_tables_match_csv(tmp_path, capsys):
+    main(["run", SMOKE, "--seed", "2", "--out", str(tmp_path / "c")])
+    main(["run", SMOKE, "--seed", "2", "--out", str(tmp_path / "p"), "--format", "parquet"])
+    capsys.readouterr()
+    a = pd.read_csv(tmp_path / "c" / "meetings.csv", keep_default_na=False)
+    b = pd.read_parquet(tmp_path / "p" / "meetings.parquet")
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_set_overrides_a_parameter(capsys):
+    main(["run", SMOKE, "--set", "attendance_base=0.3"])
+    low = capsys.readouterr().out
+    main(["run", SMOKE])
+    normal = capsys.readouterr().out
+
+    def inquorate(text: str) -> int:
+        line = next(x for x in text.splitlines() if "inquorate meetings" in x)
+        return int(line.split()[-1])
+
+    assert inquorate(low) > inquorate(normal)
+
+
+def test_validate_shipped_files(capsys):
+    files = [str(p) for p in sorted(STRUCTURE_DIR.glob("*.yaml"))] + [SMOKE]
+    assert main(["validate", *files]) == 0
+    out = capsys.readouterr().out
+    assert out.count("ok  ") == len(files)
+
+
+def test_trace_prints_the_named_issues_pathways(capsys):
+    assert main(["trace", SMOKE, "--structure", "five_element", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "city-regeneration-plan" in out and "county-flood-response" in out
+    assert "conference" in out and "deliberated" in out
+    main(["trace", SMOKE, "--structure", "pilot", "--seed", "1"])
+    assert "strategic_group" in capsys.readouterr().out
+
+
+def test_a_new_structure_option_in_yaml_alone(tmp_path, capsys):
+    """A researcher writes another cadence, another quorum and another body, no Python."""
+    data = yaml.safe_load((STRUCTURE_DIR / "five_element.yaml").read_text())
+    data["name"] = "five_element_monthly"
+    data["inside"] = str(STRUCTURE_DIR / "county.yaml")
+    executive = next(b for b in data["bodies"] if b["id"] == "executive")
+    executive["cadence_weeks"] = 4
+    executive["quorum"] = 8
+    data["bodies"].append(
+        {
+            "id": "city_centre_task_group",
+            "name": "City centre task group",
+            "scope": "gloucester",
+            "functions": ["delivery"],
+            "on_demand": True,
+            "reports_to": "executive",
+            "members": [{"partner": "ghurc", "chair": True}, {"partner": "gloucester_city_homes"}],
+        }
+    )
+    data["routing"]["gloucester"].insert(3, {"function": "delivery", "theme": "regeneration",
+                                             "body": "city_centre_task_group"})  # fmt: skip
+    path = tmp_path / "option.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["run", SMOKE, "--structure", str(path), "--out", str(tmp_path / "o")]) == 0
+    assert "five_element_monthly" in capsys.readouterr().out
+    meetings = pd.read_csv(tmp_path / "o" / "meetings.csv")
+    exe = meetings[meetings["body"] == "executive"]
+    assert np.allclose(np.diff(exe["time"]), 4.0) and (exe["quorum"] == 8).all()
+    history = pd.read_csv(tmp_path / "o" / "history.csv")
+    regen = history[history["issue_id"] == "city-regeneration-plan"]
+    assert "city_centre_task_group" in set(regen["body"])
+
+
+def test_demo_compares_the_two_structures(capsys):
+    assert main(["demo", "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "five_element" in out and "pilot" in out and "median weeks to decision" in out
+
+
+def test_help_runs():
+    import subprocess
+    import sys
+
+    sim = Path(sys.executable).parent / "sim"
+    out = subprocess.run([str(sim), "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "validate" in out.stdout
