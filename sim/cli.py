@@ -20,7 +20,7 @@ from sim.errors import SpecError
 from sim.model import RunResult, run_once
 from sim.spec import PARAMETER_NAMES, load_scenario, load_structure
 from sim.spec.loading import SCENARIO_DIR, read_yaml
-from sim.spec.parameters import check_parameters
+from sim.spec.parameters import check_parameters, parameters_markdown
 from sim.spec.scenario import check_scenario_against
 
 SHIPPED_STRUCTURES = ("five_element", "pilot")
@@ -172,6 +172,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_parameters(args: argparse.Namespace) -> int:
+    print(parameters_markdown(), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sim", description="Simulate local partnership structures (Gloucester, 2007-2010)."
@@ -208,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check structure and scenario files")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("parameters", help="print the named assumptions and their defaults")
+    p.set_defaults(func=cmd_parameters)
 
     p = sub.add_parser("demo", help="the headline comparison of the two Gloucester structures")
     p.add_argument("--replications", type=int, default=20)

@@ -113,3 +113,10 @@ def test_help_runs():
     sim = Path(sys.executable).parent / "sim"
     out = subprocess.run([str(sim), "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "validate" in out.stdout
+
+
+def test_parameters_page_is_current(capsys):
+    """docs/parameters.md is exactly what `sim parameters` prints (regenerate if this fails)."""
+    main(["parameters"])
+    page = (Path(__file__).resolve().parents[1] / "docs" / "parameters.md").read_text()
+    assert capsys.readouterr().out == page
