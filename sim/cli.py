@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.analysis import (
+    format_comparison,
+    headline_indicators,
+    paired_comparison,
+    plot_indicator,
+    plot_outcome_series,
+)
 from sim.errors import SpecError
+from sim.experiment import run_paired
 from sim.model import RunResult, run_once
 from sim.spec import PARAMETER_NAMES, load_scenario, load_structure
 from sim.spec.loading import SCENARIO_DIR, read_yaml
@@ -98,7 +106,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for file in args.files:
         path = Path(file)
         data = read_yaml(path)
-        if "bodies" in data or "routing" in data or "inside" in data:
+        if "duration_weeks" not in data:
             spec = load_structure(path)
             print(
                 f"ok  {file}: structure '{spec.name}', {len(spec.bodies)} bodies, "
@@ -131,44 +139,96 @@ def format_trace(result: RunResult, issue_id: str | None, show_all: bool) -> str
             raise SpecError("--issue", issue_id, "no such issue in this run")
         chosen = [issue_id]
     else:
-        named = issues[issues["source"] == "named"]["issue_id"].tolist()
+        own = (issues["source"] == "named") | issues["source"].str.startswith("follow-up")
+        named = issues[own]["issue_id"].tolist()
         chosen = issues["issue_id"].tolist() if show_all or not named else named
-    lines = []
+    lines: list[str] = []
     for iid in chosen:
-        row = issues[issues["issue_id"] == iid].iloc[0]
-        lines.append(f"{iid}: {row['title']}  [{row['scope']}, {row['theme']}, {row['kind']}]")
-        for h in result.history[result.history["issue_id"] == iid].itertuples():
-            to = f" -> {h.to_body}" if h.to_body and h.to_body != h.body else ""
-            note = f"  ({h.note})" if h.note else ""
-            who = h.body or "(arrives)"
-            lines.append(f"  week {h.time:6.1f}  {who:<40} {h.action:<13}{to}{note}")
-        lines.append(f"  now: {row['stage']}")
+        _trace_lines(result, iid, "", lines)
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """The headline comparison: the same issues, paired seeds, five-element vs pilot."""
-    scenario = load_scenario(SCENARIO_DIR / "smoke.yaml")
-    rows = []
-    for name in SHIPPED_STRUCTURES:
-        structure = load_structure(name)
-        for rep in range(args.replications):
-            summary = run_once(structure, scenario, seed=args.seed + rep).summary
-            rows.append(summary.assign(replication=rep))
-    table = pd.concat(rows, ignore_index=True)
-    keys = [k for _, k, _ in SUMMARY_LINES if k]
-    means = table.groupby("structure")[keys].mean().T
-    print(
-        f"Scenario '{scenario.name}' ({scenario.description}), "
-        f"{args.replications} paired replications per structure (seeds {args.seed}.."
-        f"{args.seed + args.replications - 1}); mean per run:"
+def _trace_lines(result: RunResult, iid: str, indent: str, lines: list[str]) -> None:
+    """One issue's timeline, then each of its strands (steps asked of several bodies)."""
+    issues = result.issues
+    row = issues[issues["issue_id"] == iid].iloc[0]
+    lines.append(f"{indent}{iid}: {row['title']}  [{row['scope']}, {row['theme']}, {row['kind']}]")
+    for h in result.history[result.history["issue_id"] == iid].itertuples():
+        to = f" -> {h.to_body}" if h.to_body and h.to_body != h.body else ""
+        note = f"  ({h.note})" if h.note else ""
+        who = h.body or "(arrives)"
+        lines.append(f"{indent}  week {h.time:6.1f}  {who:<38} {h.action:<15}{to}{note}")
+    lines.append(f"{indent}  now: {row['stage']}")
+    for strand in issues[issues["parent"] == iid]["issue_id"]:
+        _trace_lines(result, strand, indent + "    ", lines)
+
+
+def compare(
+    scenario_path: str,
+    structures: list[str],
+    replications: int,
+    seed: int,
+    out: Path | None,
+    workers: int | None,
+    parameters: dict[str, float],
+) -> str:
+    """Paired replications of one scenario under several structures; returns the table."""
+    scenario = load_scenario(scenario_path)
+    for name in structures:  # fail here, with a clear message, not in a worker
+        check_scenario_against(scenario, load_structure(name))
+    tables = ("summary", "indicators") if scenario.indicators else ("summary",)
+    results = run_paired(
+        scenario_path, structures, replications, seed, parameters, tables, workers=workers
     )
-    labels = {k: label for label, k, _ in SUMMARY_LINES if k}
-    print(f"  {'indicator':<28} {'five_element':>13} {'pilot':>13}")
-    for key in keys:
-        a, b = means.loc[key, "five_element"], means.loc[key, "pilot"]
-        print(f"  {labels[key].strip():<28} {a:>13.2f} {b:>13.2f}")
+    runs = results["summary"]
+    names = [load_structure(s).name for s in structures]
+    indicators = headline_indicators(runs)
+    table = paired_comparison(runs, names, indicators)
+    text = (
+        f"{scenario.name}: {scenario.description}\n"
+        f"{replications} paired replications per structure, root seed {seed}; "
+        f"mean [95% CI]; * = paired difference excludes 0\n" + format_comparison(table, names)
+    )
+    if out is not None:
+        figures = out / "figures"
+        figures.mkdir(parents=True, exist_ok=True)
+        runs.to_csv(out / "runs.csv", index=False)
+        table.to_csv(out / "comparison.csv", index=False)
+        (out / "comparison.txt").write_text(text + "\n", encoding="utf-8")
+        for key, label in indicators.items():
+            plot_indicator(runs, names, key, label, figures / f"{key}.png")
+        if "indicators" in results:
+            series = results["indicators"]
+            series.to_csv(out / "indicators.csv", index=False)
+            for spec in scenario.indicators:
+                path = figures / f"outcome_{spec.name}_over_time.png"
+                plot_outcome_series(series, spec.name, spec.aggregate, path)
+    return text
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    structures = [s.strip() for s in args.structures.split(",") if s.strip()]
+    if len(structures) < 2:
+        raise SpecError("--structures", "", "name at least two structures, comma-separated")
+    out = Path(args.out) if args.out else None
+    text = compare(
+        args.scenario, structures, args.replications, args.seed, out, args.workers,
+        parse_sets(args.set),
+    )  # fmt: skip
+    print(text)
+    if out is not None:
+        print(f"wrote runs.csv, comparison.csv and figures/ to {out}/")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The headline comparison: employer closure and truancy, five-element against pilot."""
+    for name in ("employer_closure", "truancy"):
+        out = Path(args.out) / name
+        print(compare(str(SCENARIO_DIR / f"{name}.yaml"), list(SHIPPED_STRUCTURES),
+                      args.replications, args.seed, out, args.workers, {}))  # fmt: skip
+        print(f"(tables and figures in {out}/)\n")
     return 0
 
 
@@ -217,9 +277,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parameters", help="print the named assumptions and their defaults")
     p.set_defaults(func=cmd_parameters)
 
-    p = sub.add_parser("demo", help="the headline comparison of the two Gloucester structures")
-    p.add_argument("--replications", type=int, default=20)
+    p = sub.add_parser("compare", help="paired replications under several structures")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--structures", default="five_element,pilot", help="comma-separated")
+    p.add_argument("--replications", type=int, default=30)
+    p.add_argument("--seed", type=int, default=1, help="root seed")
+    p.add_argument("--out", help="folder for runs.csv, comparison.csv and figures/")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("demo", help="the headline comparison: employer closure and truancy")
+    p.add_argument("--replications", type=int, default=40)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default="out/demo")
+    p.add_argument("--workers", type=int, default=None)
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -15,6 +15,9 @@ class SpecError(Exception):
         self.message = message
         super().__init__(self.one_line())
 
+    def __reduce__(self):
+        return (SpecError, (self.file, self.field, self.message))
+
     def one_line(self) -> str:
         where = f"{self.file}: {self.field}" if self.field else self.file
         return f"{where}: {self.message}"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import mesa
 from mesa.time import Schedule
 
-from sim.model.issue import Action, Issue, Stage
+from sim.model.issue import Action, Issue, Stage, Step
 from sim.spec.structure import BodySpec, Function, PartnerSpec
 
 if TYPE_CHECKING:
@@ -155,13 +155,23 @@ class Body(mesa.Agent):
             return None
         return self._generator.next_scheduled_time
 
-    def receive(self, issue: Issue, special: bool) -> None:
-        """An issue joins the agenda queue; call an extra meeting where the rules allow."""
+    def receive(self, issue: Issue, special: bool, joint: bool = False) -> None:
+        """An issue joins the agenda queue; call an extra meeting where the rules allow.
+
+        A joint step is always arranged as a meeting of its own, after the special-meeting
+        notice, with a delegate from each body named in the step's ``joint_with``."""
         self.queue.append(issue)
         self.last_work_at = self.model.time
+        params = self.model.params
+        if joint:
+            if self._pending_meeting is not None:
+                self._pending_meeting.cancel()
+            self._pending_meeting = self.model.schedule_event(
+                self.hold_joint_meeting, after=params.special_meeting_notice_weeks
+            )
+            return
         if self._pending_meeting is not None:
             return
-        params = self.model.params
         if self.spec.on_demand:
             self._pending_meeting = self.model.schedule_event(
                 self.hold_on_demand_meeting, after=params.on_demand_notice_weeks
@@ -183,12 +193,23 @@ class Body(mesa.Agent):
         self._pending_meeting = None
         self.hold_meeting(kind="on_demand")
 
-    def hold_meeting(self, kind: str = "regular") -> None:
+    def hold_joint_meeting(self) -> None:
+        self._pending_meeting = None
+        guests: list[Seat] = []
+        for issue in self.queue:
+            for other in issue.step.joint_with:
+                body = self.model.router.target(issue, Step(issue.step.function, other))
+                seat = next((s for s in body.seats if s.chair), body.seats[0])
+                if body is not self and seat not in guests:
+                    guests.append(seat)
+        self.hold_meeting(kind="joint", guests=guests)
+
+    def hold_meeting(self, kind: str = "regular", guests: list[Seat] | None = None) -> None:
         """One meeting: attendance, quorum, reports, then the agenda in order."""
         if not self.active:
             return
         model = self.model
-        attendance = self.take_attendance()
+        attendance = self.take_attendance(self.seats + (guests or []))
         present = [a for a in attendance if a.present]
         voting_present = sum(a.seat.voting for a in present)
         quorate = bool(present) and voting_present >= self.spec.quorum
@@ -202,9 +223,12 @@ class Body(mesa.Agent):
             return
         if self.spec.hears_reports is not None:
             model.hear_reports(self, record, present)
-        agenda = model.order_agenda(self, self.queue)
+        waiting = [
+            i for i in self.queue if i.step.joint_with and not i.in_transit and kind != "joint"
+        ]
+        agenda = model.order_agenda(self, [i for i in self.queue if i not in waiting])
         taken, deferred = agenda[: self.agenda_capacity], agenda[self.agenda_capacity :]
-        self.queue = deferred
+        self.queue = waiting + deferred  # joint business waits for its joint meeting
         for issue in deferred:  # agenda capacity defers items to the next meeting
             issue.deferrals += 1
             issue.record(model.time, self.id, Action.DEFERRED, "agenda full")
@@ -223,12 +247,12 @@ class Body(mesa.Agent):
         if self.spec.reviews_groups:
             model.review_groups(self)
 
-    def take_attendance(self) -> list[Attendance]:
+    def take_attendance(self, seats: list[Seat]) -> list[Attendance]:
         """Members attend or not (commitment, load); absent ones may send substitutes."""
         params = self.model.params
         rng = self.model.rng_meetings
         out = []
-        for seat in self.seats:
+        for seat in seats:
             partner = seat.partner
             p = params.attendance_base * seat.commitment * partner.load_factor()
             in_person = bool(rng.random() < p)

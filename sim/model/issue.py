@@ -46,15 +46,23 @@ class Action(StrEnum):
     CHALLENGED = "challenged"
     DEFERRED = "deferred"
     DROPPED = "dropped"
+    ASKED = "asked"
+    PULLED_TOGETHER = "pulled together"
 
 
 @dataclass(slots=True)
 class Step:
-    """One step of a pathway: a function, where (scope or body id), special meeting wanted."""
+    """One step of a pathway: a function; where (a scope or body id, or a list of them taken
+    in parallel); a joint meeting with delegates of other bodies; a special meeting wanted."""
 
     function: Function
-    at: str | None = None
+    at: str | list[str] | None = None
     special: bool = False
+    joint_with: list[str] = field(default_factory=list)
+
+    @property
+    def fans_out(self) -> bool:
+        return isinstance(self.at, list)
 
 
 @dataclass(slots=True)
@@ -122,6 +130,11 @@ class Issue:
         return sum(self.pledges.values())
 
     original_resources: float = -1.0
+    parent: Issue | None = None
+    furthest: int = 0
+    waiting: set[str] = field(default_factory=set)
+    effects: list = field(default_factory=list)
+    follow_ups: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.original_resources < 0:

@@ -8,6 +8,7 @@ row of the time series. A run's cost grows with the events that happen.
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from typing import Any
 
@@ -19,7 +20,13 @@ from sim.model.agents import Attendance, Body, Partner
 from sim.model.issue import OPEN_STAGES, Action, Issue, Stage, Step
 from sim.model.routing import Router
 from sim.spec.parameters import Parameters
-from sim.spec.scenario import IssueSpec, ScenarioSpec, StreamSpec, check_scenario_against
+from sim.spec.scenario import (
+    IssueSpec,
+    ScenarioSpec,
+    ShockSpec,
+    StreamSpec,
+    check_scenario_against,
+)
 from sim.spec.structure import Function, StructureSpec
 
 EPS = 1e-9
@@ -68,6 +75,17 @@ class Delivery:
             self.model.complete_delivery(issue, bool(achieved))
         else:
             self.schedule_milestone()
+
+
+class Shock:
+    """A scenario shock: its bound ``apply`` is the (possibly recurring) Mesa event."""
+
+    def __init__(self, model: PartnershipModel, spec: ShockSpec) -> None:
+        self.model = model
+        self.spec = spec
+
+    def apply(self) -> None:
+        self.model.apply_shock(self.spec)
 
 
 class PledgeRequest:
@@ -136,6 +154,13 @@ class PartnershipModel(mesa.Model):
         self._delivering: dict[str, dict[str, Issue]] = {b: {} for b in self.bodies}
         self._deliveries: dict[str, Delivery] = {}
         self._requests: list[PledgeRequest] = []
+        self._issue_entropy = int(self._rng_issue_root.integers(2**62))
+        self.indicator_specs = {spec.name: spec for spec in scenario.indicators}
+        self.indicator_offsets = {
+            (spec.name, d): 0.0 for spec in scenario.indicators for d in spec.baseline
+        }
+        self._effects: list[tuple[Issue, str, str, float]] = []
+        self.indicator_rows: list[tuple[float, str, str, float]] = []
 
         for body in self.bodies.values():
             body.start_calendar(phase=float(self.rng_meetings.random()))
@@ -144,6 +169,14 @@ class PartnershipModel(mesa.Model):
             self.schedule_event(arrival.arrive, at=arrival.issue.raised_at)
         weeks = self.params.budget_renewal_weeks
         self.schedule_recurring(self.renew_budgets, Schedule(interval=weeks, start=weeks))
+        self._shocks = [Shock(self, spec) for spec in scenario.shocks]
+        for shock in self._shocks:
+            spec = shock.spec
+            if spec.times > 1 and spec.every_weeks:
+                schedule = Schedule(interval=spec.every_weeks, start=spec.at_week, count=spec.times)
+                self.schedule_recurring(shock.apply, schedule)
+            else:
+                self.schedule_event(shock.apply, at=spec.at_week)
 
     # -- set-up --------------------------------------------------------------------------
     def _draw_issues(self) -> list[Issue]:
@@ -157,7 +190,7 @@ class PartnershipModel(mesa.Model):
 
     def _issue_from_spec(self, spec: IssueSpec) -> Issue:
         pathway = (
-            [Step(s.function, s.at, s.special) for s in spec.pathway]
+            [Step(s.function, s.at, s.special, list(s.joint_with)) for s in spec.pathway]
             if spec.pathway
             else [Step(f) for f in self.structure_spec.pathway(spec.kind)]
         )
@@ -174,6 +207,8 @@ class PartnershipModel(mesa.Model):
             pathway=pathway,
             requires=list(spec.requires),
             raised_at=spec.at_week,
+            effects=list(spec.effects),
+            follow_ups=list(spec.follow_ups),
         )
 
     def _draw_stream(self, stream: StreamSpec, end: float) -> list[Issue]:
@@ -210,6 +245,41 @@ class PartnershipModel(mesa.Model):
         for fund in self.funds.values():
             fund[2] = fund[1]
 
+    def apply_shock(self, spec: ShockSpec) -> None:
+        """Cut budgets, sap commitment, shrink funds, or move an outcome indicator."""
+        if spec.indicator is not None:
+            self.indicator_offsets[(spec.indicator, spec.district)] += spec.change
+            return
+        hit = [
+            p
+            for p in self.partners.values()
+            if (spec.partners is not None and p.id in spec.partners)
+            or (spec.partners is None and (spec.sectors is None or p.sector in spec.sectors))
+        ]
+        hit_ids = {p.id for p in hit}
+        for partner in hit:
+            partner.budget *= spec.budget_factor
+            partner.budget_left *= spec.budget_factor
+            partner.commitment = min(1.0, partner.commitment * spec.commitment_factor)
+        for body in self.bodies.values():
+            for seat in body.seats:
+                if seat.partner.id in hit_ids:
+                    seat.commitment = min(1.0, seat.commitment * spec.commitment_factor)
+        for fund in self.funds.values():
+            fund[1] *= spec.funds_factor
+            fund[2] *= spec.funds_factor
+
+    def indicator_value(self, name: str, district: str) -> float:
+        """Baseline + trend + the effects of delivered work (by progress) + shocks."""
+        spec = self.indicator_specs[name]
+        value = spec.baseline[district] + spec.trend_per_year.get(district, 0.0) * self.time / 52
+        value += self.indicator_offsets[(name, district)]
+        for issue, indicator, where, change in self._effects:
+            if indicator == name and where == district and issue.progress > 0:
+                realised = 0.5 if issue.outcome_achieved is False else 1.0
+                value += change * issue.progress * issue.ambition_share * realised
+        return value
+
     # -- the weekly record ----------------------------------------------------------------
     def step(self) -> None:
         """Record one row of the weekly series (no agent is stepped)."""
@@ -232,6 +302,10 @@ class PartnershipModel(mesa.Model):
             "budget_left": sum(p.budget_left for p in self.partners.values()),
         }
         self.series.append(row)
+        for name, spec in self.indicator_specs.items():
+            for district in spec.baseline:
+                value = self.indicator_value(name, district)
+                self.indicator_rows.append((self.time, name, district, value))
 
     # -- issue flow -----------------------------------------------------------------------
     def set_stage(self, issue: Issue, stage: Stage) -> None:
@@ -244,19 +318,95 @@ class PartnershipModel(mesa.Model):
         issue.stage = Stage.of(issue.step.function)
         self.stage_counts[issue.stage] += 1
         self.issues.append(issue)
+        for effect in issue.effects:
+            self._effects.append((issue, effect.indicator, effect.district, effect.change))
+        note = f"{issue.kind} issue, theme {issue.theme}"
+        if issue.parent is not None:
+            note = f"asked by {issue.parent.holder or 'the scenario'} ({issue.parent.id})"
+        issue.record(self.time, "", Action.RAISED, note)
         self.hand_to(issue, None)
-        issue.record(self.time, "", Action.RAISED, f"{issue.kind} issue, theme {issue.theme}")
+        issue.history[0].to_body = issue.holder
 
     def hand_to(self, issue: Issue, current: Body | None) -> None:
-        """Pass the issue to the body that takes its current step; it waits for that meeting."""
-        body, escalation = self.router.next_holder(issue, issue.step, current)
+        """Pass the issue to the body that takes its current step; it waits for that meeting.
+
+        A step asked of several scopes or bodies at once becomes one strand (a child issue)
+        for each; the issue waits, held by the body that asked, until every strand is done."""
+        step = issue.step
+        if step.fans_out:
+            self.fan_out(issue, step, current)
+            return
+        body, escalation = self.router.next_holder(issue, step, current)
         issue.in_transit = escalation
         issue.escalations += escalation
         issue.holder = body.id
-        body.receive(issue, special=issue.step.special)
+        body.receive(issue, special=step.special, joint=bool(step.joint_with) and not escalation)
 
-    def advance(self, issue: Issue, body: Body, action: Action, note: str = "") -> None:
-        """The step is done: on to the next step's body, or closed after the last one."""
+    def fan_out(self, issue: Issue, step: Step, current: Body | None) -> None:
+        issue.holder = current.id if current is not None else None
+        issue.in_transit = False
+        strands = []
+        for target in step.at:
+            scope = target if target in self.router.rules else self.bodies[target].scope
+            strand = Issue(
+                id=f"{issue.id}/{target}",
+                title=f"{issue.title} ({target})",
+                scope=scope,
+                theme=issue.theme,
+                kind=issue.kind,
+                urgent=issue.urgent,
+                resources=issue.resources / len(step.at),
+                effort_weeks=issue.effort_weeks,
+                target_weeks=issue.target_weeks,
+                pathway=[Step(step.function, target, step.special)],
+                source="strand",
+                raised_at=self.time,
+                parent=issue,
+                effects=[e for e in issue.effects if e.district == scope],
+            )
+            issue.waiting.add(strand.id)
+            strands.append(strand)
+        issue.record(
+            self.time, issue.holder or "", Action.ASKED, ", ".join(str(t) for t in step.at)
+        )
+        for strand in strands:
+            self.raise_issue(strand)
+
+    def strand_done(self, strand: Issue, body: Body) -> None:
+        """A strand closed (or was dropped): when all are back, the issue moves on from the
+        body that asked (or, if the scenario asked, from the body that answered last)."""
+        parent = strand.parent
+        parent.waiting.discard(strand.id)
+        if parent.waiting or not parent.is_open:
+            return
+        asked_by = self.bodies[parent.holder] if parent.holder else None
+        n = len(parent.step.at)
+        if parent.step.function is Function.DELIVERY:  # delivered by its strands
+            done = [i for i in self.issues if i.parent is parent and i.delivered_at is not None]
+            achieved = sum(bool(i.outcome_achieved) for i in done)
+            parent.progress = len(done) / n
+            parent.outcome_achieved = 2 * achieved >= n
+            if parent.delivered_at is None and done:
+                parent.delivered_at = self.time
+                self.delivered_count += 1
+        note = f"all {n} responded"
+        self.advance(parent, asked_by or body, Action.PULLED_TOGETHER, note, route=bool(asked_by))
+
+    def advance(
+        self, issue: Issue, body: Body, action: Action, note: str = "", route: bool = True
+    ) -> None:
+        """The step is done: on to the next step's body, or closed after the last one.
+
+        With ``route=False`` the next hand-off is made as if fresh (no channel from ``body``)."""
+        done = issue.step_index + 1
+        for follow in issue.follow_ups:
+            if follow.after_step == done and issue.step_index == issue.furthest:  # first time
+                spec = follow.issue.model_copy(update={"at_week": self.time + follow.delay_weeks})
+                arrival = Arrival(self, self._issue_from_spec(spec))
+                arrival.issue.source = f"follow-up of {issue.id}"
+                self._arrivals.append(arrival)
+                self.schedule_event(arrival.arrive, at=spec.at_week)
+        issue.furthest = max(issue.furthest, done)
         if issue.step_index + 1 >= len(issue.pathway):
             self.set_stage(issue, Stage.CLOSED)
             issue.closed_at = self.time
@@ -264,8 +414,10 @@ class PartnershipModel(mesa.Model):
         else:
             issue.step_index += 1
             self.set_stage(issue, Stage.of(issue.step.function))
-            self.hand_to(issue, body)
+            self.hand_to(issue, body if route else None)
         issue.record(self.time, body.id, action, note)
+        if issue.parent is not None and not issue.is_open:
+            self.strand_done(issue, body)
 
     def go_back(self, issue: Issue, body: Body, function: Function, action: Action, note: str):
         """Return the issue to its latest earlier step of ``function`` (False if none)."""
@@ -283,6 +435,8 @@ class PartnershipModel(mesa.Model):
         issue.dropped_at = self.time
         issue.holder = None
         issue.record(self.time, body.id, action, note)
+        if issue.parent is not None:
+            self.strand_done(issue, body)
 
     def handle(self, body: Body, issue: Issue, present: list[Attendance], record: dict) -> None:
         """A body takes one agenda item and does what its function and the issue's stage ask."""
@@ -292,9 +446,12 @@ class PartnershipModel(mesa.Model):
             issue.record(self.time, body.id, Action.REFERRED, f"on towards {target.id}")
             return
         stage = issue.stage
-        if stage is Stage.DELIBERATION and Function.DELIBERATION not in body.functions:
-            # FE-SUPPORT: a support body develops a proposal between meetings instead
-            self.advance(issue, body, Action.PREPARED, "proposal developed for decision")
+        function = Function(stage.value)
+        lacks = function not in body.functions
+        if lacks and (stage is Stage.DELIBERATION or Function.SUPPORT not in body.functions):
+            # FE-SUPPORT: a support body develops a proposal between meetings; a body asked
+            # by name for work outside its functions prepares it for the next step
+            self.advance(issue, body, Action.PREPARED, f"prepared ({stage.value})")
             return
         if stage is Stage.DELIBERATION:
             if self.off_focus(issue) and (
@@ -428,7 +585,7 @@ class PartnershipModel(mesa.Model):
         self._delivering[body.id][issue.id] = issue
         delivery = self._deliveries.get(issue.id)
         if delivery is None:
-            delivery = Delivery(self, issue, self._rng_issue_root.spawn(1)[0])
+            delivery = Delivery(self, issue, self.issue_rng(issue))
             self._deliveries[issue.id] = delivery
         delivery.schedule_milestone()
         issue.record(self.time, body.id, Action.COMMISSIONED, f"funded {issue.funded_share:.0%}")
@@ -444,6 +601,10 @@ class PartnershipModel(mesa.Model):
             issue.delivered_at = self.time
             self.delivered_count += 1
         self.advance(issue, body, Action.DELIVERED, "outcome achieved" if achieved else "")
+
+    def issue_rng(self, issue: Issue) -> np.random.Generator:
+        """The issue's own stream, keyed by its id: the same luck under every structure."""
+        return np.random.default_rng([self._issue_entropy, zlib.crc32(issue.id.encode())])
 
     def stop_delivery(self, issue: Issue) -> None:
         issue.delivering = False
@@ -552,8 +713,8 @@ class PartnershipModel(mesa.Model):
             "scope": body.scope,
             "time": self.time,
             "kind": kind,
-            "seats": len(body.seats),
-            "voting_seats": sum(s.voting for s in body.seats),
+            "seats": len(attendance),
+            "voting_seats": sum(a.seat.voting for a in attendance),
             "in_person": sum(a.in_person for a in attendance),
             "substitutes": sum(a.substitute for a in attendance),
             "voting_present": voting_present,

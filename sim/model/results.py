@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.model.model import PartnershipModel
 
-TABLES = ("issues", "meetings", "series", "summary", "history", "bodies")
+TABLES = ("issues", "meetings", "series", "summary", "history", "bodies", "indicators")
 
 
 @dataclass
@@ -23,6 +23,7 @@ class RunResult:
     summary: pd.DataFrame
     history: pd.DataFrame
     bodies: pd.DataFrame
+    indicators: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
@@ -57,6 +58,7 @@ def collect(model: PartnershipModel) -> RunResult:
                 "issue_id": issue.id,
                 "title": issue.title,
                 "source": issue.source,
+                "parent": issue.parent.id if issue.parent is not None else "",
                 "scope": issue.scope,
                 "theme": issue.theme,
                 "kind": issue.kind,
@@ -113,8 +115,11 @@ def collect(model: PartnershipModel) -> RunResult:
     history = pd.DataFrame(history_rows, columns=_HISTORY_COLUMNS)
     series = pd.DataFrame(model.series)
     bodies = _bodies_table(model, meetings)
-    summary = pd.DataFrame([_summary(model, issues, meetings)])
-    return RunResult(issues, meetings, series, summary, history, bodies)
+    indicators = pd.DataFrame(
+        model.indicator_rows, columns=["week", "indicator", "district", "value"]
+    )
+    summary = pd.DataFrame([_summary(model, issues, meetings, indicators)])
+    return RunResult(issues, meetings, series, summary, history, bodies, indicators)
 
 
 def _bodies_table(model: PartnershipModel, meetings: pd.DataFrame) -> pd.DataFrame:
@@ -142,7 +147,16 @@ def _bodies_table(model: PartnershipModel, meetings: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def _summary(model: PartnershipModel, issues: pd.DataFrame, meetings: pd.DataFrame) -> dict:
+def _summary(
+    model: PartnershipModel,
+    issues: pd.DataFrame,
+    meetings: pd.DataFrame,
+    indicators: pd.DataFrame,
+) -> dict:
+    """Headline indicators. Issue counts are of issues proper, not of their strands."""
+    issues = issues[issues["parent"] == ""]
+    named = issues[issues["source"] == "named"]
+    end = model.scenario_spec.duration_weeks
     n_meet = len(meetings)
     attendance = (
         (meetings["in_person"] + meetings["substitutes"]).sum() / meetings["seats"].sum()
@@ -172,12 +186,36 @@ def _summary(model: PartnershipModel, issues: pd.DataFrame, meetings: pd.DataFra
         "send_backs": int(issues["send_backs"].sum()),
         "stalls_caught": int(issues["stalls_caught"].sum()),
         "resources_pledged": float(issues["pledged"].sum()),
+        "named_issues": len(named),
+        "named_weeks_to_decision": _censored_mean(named, "weeks_to_decision", end),
+        "named_weeks_to_delivery": _censored_mean(named, "weeks_to_delivery", end),
+        "named_targets_met_share": float(named["target_met"].mean()) if len(named) else np.nan,
+        **_outcomes(model, indicators),
     }
 
 
+def _censored_mean(issues: pd.DataFrame, column: str, end: float) -> float:
+    """Mean weeks, counting an issue not there yet as taking until the end of the run."""
+    if not len(issues):
+        return np.nan
+    return float(issues[column].fillna(end - issues["raised_at"]).mean())
+
+
+def _outcomes(model: PartnershipModel, indicators: pd.DataFrame) -> dict[str, float]:
+    """Each outcome indicator, summed or averaged over districts: at the end of the run, and
+    averaged over the run's weeks (which rewards getting there sooner)."""
+    out = {}
+    for name, spec in model.indicator_specs.items():
+        rows = indicators[indicators["indicator"] == name].groupby("week")["value"]
+        weekly = rows.sum() if spec.aggregate == "sum" else rows.mean()
+        out[f"outcome_{name}"] = float(weekly.iloc[-1]) if len(weekly) else np.nan
+        out[f"outcome_{name}_average"] = float(weekly.mean()) if len(weekly) else np.nan
+    return out
+
+
 _ISSUE_COLUMNS = [
-    "issue_id", "title", "source", "scope", "theme", "kind", "urgent", "raised_at", "stage",
-    "holder", "first_body", "decided_at", "commissioned_at", "delivered_at", "closed_at",
+    "issue_id", "title", "source", "parent", "scope", "theme", "kind", "urgent", "raised_at",
+    "stage", "holder", "first_body", "decided_at", "commissioned_at", "delivered_at", "closed_at",
     "dropped_at", "weeks_to_decision", "weeks_to_delivery", "weeks_to_close", "deferrals",
     "rejections", "send_backs", "challenges", "escalations", "handoffs", "bodies_touched",
     "resources", "rescoped", "pledged", "funded_share", "partners_pledging", "pending_partners",

@@ -33,7 +33,7 @@ class Router:
             rule.body
             for rules in self.rules.values()
             for rule in rules
-            if not (rule.kind or rule.theme)
+            if not (rule.kind or rule.theme or rule.urgent is not None)
         }
 
     def target(self, issue: Issue, step: Step) -> Body:
@@ -46,6 +46,8 @@ class Router:
             if rule.function != step.function:
                 continue
             if rule.kind not in (None, issue.kind) or rule.theme not in (None, issue.theme):
+                continue
+            if rule.urgent is not None and rule.urgent != issue.urgent:
                 continue
             body = self.bodies[rule.body]
             if body.active:

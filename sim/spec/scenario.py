@@ -10,6 +10,7 @@ one Gloucester structure, so the same scenario runs under every structure.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -24,11 +25,34 @@ class _Strict(BaseModel):
 
 
 class StepSpec(_Strict):
-    """One step of an issue's pathway: a function, performed in a scope or by a named body."""
+    """One step of an issue's pathway: a function, performed in a scope or by a named body.
+
+    ``at`` given as a list asks every listed scope or body to take the step in parallel
+    (the issue continues when all have); ``joint_with`` makes the step one joint meeting of
+    the host body with a delegate from each listed scope or body."""
 
     function: Function
-    at: str | None = Field(None, description="A scope (county, gloucester, ...) or a body id.")
+    at: str | list[str] | None = Field(
+        None, description="A scope (county, gloucester, ...) or a body id, or a list of them."
+    )
+    joint_with: list[str] = Field([], description="Scopes or bodies sending a delegate.")
     special: bool = Field(False, description="Ask for a special meeting if the body allows one.")
+
+
+class EffectSpec(_Strict):
+    """What delivering an issue does to an outcome indicator, in proportion to progress."""
+
+    indicator: str
+    district: str
+    change: float
+
+
+class FollowUpSpec(_Strict):
+    """An issue raised when another issue completes a step (``after_step``, counted from 1)."""
+
+    after_step: int = Field(ge=1)
+    delay_weeks: float = Field(0.0, ge=0)
+    issue: IssueSpec
 
 
 class IssueSpec(_Strict):
@@ -46,6 +70,8 @@ class IssueSpec(_Strict):
     requires: list[str] = Field([], description="Partners whose pledges delivery needs.")
     target_weeks: float = Field(52.0, gt=0, description="Weeks from arrival to count as on target.")
     pathway: list[StepSpec] | None = None
+    effects: list[EffectSpec] = Field([], description="Outcome indicators its delivery moves.")
+    follow_ups: list[FollowUpSpec] = Field([], description="Issues it raises as it goes.")
 
 
 class Range(_Strict):
@@ -70,6 +96,36 @@ class StreamSpec(_Strict):
     requires: list[str] = []
 
 
+class IndicatorSpec(_Strict):
+    """An outcome indicator recorded weekly by district: baseline, trend, and the effects of
+    delivered work (``effects`` on issues) and of shocks."""
+
+    name: str
+    description: str = ""
+    unit: str = ""
+    baseline: dict[str, float] = Field(description="Value at week 0 per district.")
+    trend_per_year: dict[str, float] = Field({}, description="Drift per year without action.")
+    aggregate: Literal["sum", "mean"] = "sum"
+    good: Literal["higher", "lower"] = "higher"
+
+
+class ShockSpec(_Strict):
+    """Something that happens to partners or to an indicator at a given week (repeatable)."""
+
+    at_week: float = Field(ge=0)
+    every_weeks: float | None = Field(None, gt=0)
+    times: int = Field(1, ge=1)
+    note: str = ""
+    partners: list[str] | None = Field(None, description="Partners hit; none given = all.")
+    sectors: list[str] | None = Field(None, description="Or every partner of these sectors.")
+    budget_factor: float = Field(1.0, ge=0)
+    commitment_factor: float = Field(1.0, ge=0)
+    funds_factor: float = Field(1.0, ge=0)
+    indicator: str | None = None
+    district: str | None = None
+    change: float = 0.0
+
+
 class ScenarioSpec(_Strict):
     """A scenario: duration, parameter overrides, issues, streams, ad hoc bodies."""
 
@@ -81,6 +137,8 @@ class ScenarioSpec(_Strict):
     streams: list[StreamSpec] = []
     partners: list[PartnerSpec] = []
     bodies: list[BodySpec] = []
+    indicators: list[IndicatorSpec] = []
+    shocks: list[ShockSpec] = []
     source: str = Field("", exclude=True)
 
     @field_validator("parameters")
@@ -117,16 +175,49 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
                 raise SpecError(
                     file, f"bodies[{body.id}].members.partner", f"unknown partner '{seat.partner}'"
                 )
-    for issue in scenario.issues:
-        at = f"issues[{issue.id}]"
+    indicators = {i.name: set(i.baseline) for i in scenario.indicators}
+    for issue, at in _all_issues(scenario.issues, "issues"):
         if issue.scope not in scopes:
             raise SpecError(file, f"{at}.scope", _unknown("scope", issue.scope, scopes))
         for partner in issue.requires:
             if partner not in partners:
                 raise SpecError(file, f"{at}.requires", f"unknown partner '{partner}'")
         for i, step in enumerate(issue.pathway or []):
-            if step.at is not None and step.at not in scopes and step.at not in bodies:
-                raise SpecError(file, f"{at}.pathway[{i}].at", f"unknown body or scope '{step.at}'")
+            targets = step.at if isinstance(step.at, list) else [step.at] * (step.at is not None)
+            named = [(t, "at") for t in targets] + [(t, "joint_with") for t in step.joint_with]
+            for name, field in named:
+                if name not in scopes and name not in bodies:
+                    raise SpecError(
+                        file, f"{at}.pathway[{i}].{field}", f"unknown body or scope '{name}'"
+                    )
+        for n, effect in enumerate(issue.effects):
+            if effect.indicator not in indicators:
+                raise SpecError(
+                    file, f"{at}.effects[{n}].indicator", f"unknown indicator '{effect.indicator}'"
+                )
+            if effect.district not in indicators[effect.indicator]:
+                raise SpecError(
+                    file, f"{at}.effects[{n}].district", f"no baseline for '{effect.district}'"
+                )
+        steps = len(issue.pathway) if issue.pathway else len(structure.pathway(issue.kind))
+        for n, follow in enumerate(issue.follow_ups):
+            if follow.after_step > steps:
+                raise SpecError(
+                    file, f"{at}.follow_ups[{n}].after_step", f"the pathway has only {steps} steps"
+                )
+    for n, shock in enumerate(scenario.shocks):
+        for partner in shock.partners or []:
+            if partner not in partners:
+                raise SpecError(file, f"shocks[{n}].partners", f"unknown partner '{partner}'")
+        if shock.indicator is not None:
+            if shock.indicator not in indicators:
+                raise SpecError(
+                    file, f"shocks[{n}].indicator", f"unknown indicator '{shock.indicator}'"
+                )
+            if shock.district not in indicators[shock.indicator]:
+                raise SpecError(
+                    file, f"shocks[{n}].district", f"no baseline for '{shock.district}'"
+                )
     for stream in scenario.streams:
         at = f"streams[{stream.name}]"
         if stream.scope not in scopes:
@@ -136,5 +227,17 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
                 raise SpecError(file, f"{at}.requires", f"unknown partner '{partner}'")
 
 
+def _all_issues(issues: list[IssueSpec], where: str):
+    """Every issue with its field path, follow-ups included (depth first)."""
+    for issue in issues:
+        at = f"{where}[{issue.id}]"
+        yield issue, at
+        yield from _all_issues([f.issue for f in issue.follow_ups], f"{at}.follow_ups")
+
+
 def _unknown(what: str, name: str, known: set[str]) -> str:
     return f"unknown {what} '{name}' (known: {', '.join(sorted(known))})"
+
+
+FollowUpSpec.model_rebuild()
+IssueSpec.model_rebuild()

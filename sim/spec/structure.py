@@ -115,6 +115,7 @@ class RoutingRule(_Strict):
     body: str
     kind: str | None = None
     theme: str | None = None
+    urgent: bool | None = None
 
 
 class LinkSpec(_Strict):
@@ -291,7 +292,8 @@ def check_structure(spec: StructureSpec) -> None:
                 )
         needed = {f for path in [*spec.pathways.values(), list(CYCLE)] for f in path}
         for function in sorted(needed):
-            if not any(r.function == function and not (r.kind or r.theme) for r in rules):
+            catch_all = [r for r in rules if not (r.kind or r.theme or r.urgent is not None)]
+            if not any(r.function == function for r in catch_all):
                 raise SpecError(file, f"routing.{scope}", f"no catch-all rule for {function.value}")
     for i, link in enumerate(spec.links):
         for end in (link.from_body, link.to):
