@@ -120,3 +120,15 @@ def test_parameters_page_is_current(capsys):
     main(["parameters"])
     page = (Path(__file__).resolve().parents[1] / "docs" / "parameters.md").read_text()
     assert capsys.readouterr().out == page
+
+
+def test_documented_flood_scenario_runs(tmp_path, capsys):
+    """The worked example in docs/scenarios.md is valid and runs under both structures."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text()
+    section = page[page.index("## Writing a new scenario: a flood") :]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "flood.yaml"
+    path.write_text(block)
+    assert main(["validate", str(path)]) == 0
+    assert main(["trace", str(path), "--structure", "pilot"]) == 0
+    assert "flood-recovery/tewkesbury" in capsys.readouterr().out
