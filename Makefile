@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean setup
+.PHONY: demo test lint format bench ci-sweep clean setup
 
 setup: $(STAMP)
 
@@ -21,6 +21,11 @@ test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/ruff format --check sim tests benchmarks
 	$(BIN)/python -m pytest
+
+ci-sweep: $(STAMP)
+	rm -rf out/ci_smoke
+	$(BIN)/sim sweep scenarios/experiments/ci_smoke.yaml --quiet --out out/ci_smoke \
+		--check scenarios/experiments/ci_checks.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

@@ -25,6 +25,7 @@ from sim.analysis import (
 )
 from sim.errors import SpecError
 from sim.experiment import run_paired
+from sim.experiment.store import ResultStore
 from sim.model import RunResult, run_once
 from sim.spec import PARAMETER_NAMES, load_scenario, load_structure
 from sim.spec.loading import SCENARIO_DIR, read_yaml
@@ -232,6 +233,116 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_sweep(args: argparse.Namespace, spec) -> tuple[Path, int]:
+    """Run (or finish) a sweep; returns the folder and an exit code (0 done, 130 interrupted)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.experiment.sweep import sweep
+
+    out = Path(args.out) if args.out else Path("out") / spec.name
+    executor = "dask" if args.scheduler else args.executor
+    try:
+        report = sweep(
+            spec,
+            out,
+            executor=executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+            limit=args.limit,
+        )
+    except KeyboardInterrupt:
+        stored = len(ResultStore(out).done_keys())
+        print(f"interrupted: {stored} runs stored in {out}/; run the same command again to "
+              "finish the rest", file=sys.stderr)  # fmt: skip
+        return out, 130
+    except BrokenProcessPool:
+        stored = len(ResultStore(out).done_keys())
+        print(f"error: a worker process died; {stored} runs stored in {out}/; run the same "
+              "command again to finish the rest", file=sys.stderr)  # fmt: skip
+        return out, 1
+    rate = report.ran / report.seconds if report.seconds > 0 else 0.0
+    print(f"{spec.name}: {report.already + report.ran} of {report.total} runs stored in {out}/ "
+          f"({report.ran} new in {report.seconds:.1f} s, {rate:.1f} runs/s; "
+          f"{report.already} already there; {report.failed} failed)")  # fmt: skip
+    if report.failed:
+        errors = ResultStore(out).read().query("error != ''")["error"].unique()[:3]
+        for error in errors:
+            print(f"  failed run: {error}")
+    return out, 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.analysis.checks import evaluate, load_checks
+    from sim.spec.experiment import load_experiment
+
+    spec = load_experiment(args.experiment)
+    checks = load_checks(args.check) if args.check else None
+    out, code = _run_sweep(args, spec)
+    if code or checks is None:
+        return code
+    results = evaluate(checks, ResultStore(out).read())
+    for _, line in results:
+        print(line)
+    failed = [line for passed, line in results if not passed]
+    if failed:
+        print(f"{len(failed)} of {len(results)} checks failed ({args.check})", file=sys.stderr)
+        return 1
+    print(f"all {len(results)} checks passed")
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    import duckdb
+
+    store = ResultStore(Path(args.folder))
+    manifest = store.manifest()
+    files = store.files()
+    stored = len(store.done_keys())
+    print(
+        f"experiment '{manifest['experiment']}' ({manifest['digest']}): "
+        f"{stored} of {manifest['runs']} runs stored in {len(files)} parts"
+    )
+    if not files:
+        return 0
+    source = f"read_parquet('{store.glob()}', union_by_name = true)"
+    present = duckdb.sql(f"SELECT * FROM {source} LIMIT 0").columns
+    wanted = ("named_weeks_to_decision", "issues_delivered", "attendance_rate", "member_hours")
+    columns = [c for c in wanted if c in present]
+    means = ", ".join(f"round(avg({c}), 2) AS {c}" for c in columns)
+    query = (
+        "SELECT scenario_file AS scenario, structure_file AS structure, count(*) AS runs, "
+        "sum(CASE WHEN error <> '' THEN 1 ELSE 0 END) AS failed"
+        f"{', ' + means if means else ''} FROM {source} GROUP BY ALL ORDER BY ALL"
+    )
+    print(duckdb.sql(query).df().to_string(index=False))
+    print(f'\nquery it yourself: duckdb.sql("SELECT * FROM {source}")')
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.analysis.sensitivity import plot_sensitivity, sensitivity
+    from sim.spec.experiment import load_experiment
+
+    spec = load_experiment(args.experiment)
+    out, code = _run_sweep(args, spec)
+    if code:
+        return code
+    runs = ResultStore(out).read()
+    indicators = [args.indicator] if args.indicator else (spec.outputs or ["issues_delivered"])
+    for indicator in indicators:
+        for (scenario, structure), rows in runs.groupby(["scenario_file", "structure_file"]):
+            table = sensitivity(spec, rows, indicator)
+            title = f"{indicator}: {scenario} under {structure} ({spec.design.kind})"
+            print(f"\n{title}; 95% confidence intervals")
+            print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            stem = f"sensitivity_{indicator}_{Path(scenario).stem}_{Path(structure).stem}"
+            table.to_csv(out / f"{stem}.csv", index=False)
+            plot_sensitivity(table, title, out / f"{stem}.png")
+    print(f"\ntables and plots in {out}/")
+    return 0
+
+
 def cmd_parameters(args: argparse.Namespace) -> int:
     print(parameters_markdown(), end="")
     return 0
@@ -273,6 +384,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check structure and scenario files")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_validate)
+
+    def add_sweep_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("experiment", help="experiment YAML file (scenarios/experiments/)")
+        p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+        p.add_argument("--workers", type=int, default=None, help="default: all cores")
+        p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+        p.add_argument("--out", help="results folder (default out/EXPERIMENT)")
+        p.add_argument("--limit", type=int, help="run at most this many of the missing runs")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("sweep", help="run a declared experiment into a resumable Parquet store")
+    add_sweep_args(p)
+    p.add_argument("--check", help="checks YAML: fail (exit 1) when an expectation breaks")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("results", help="what a sweep's results folder holds")
+    p.add_argument("folder")
+    p.set_defaults(func=cmd_results)
+
+    p = sub.add_parser("sensitivity", help="Morris or Sobol indices of an experiment")
+    add_sweep_args(p)
+    p.add_argument("--indicator", help="default: the experiment's outputs")
+    p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("parameters", help="print the named assumptions and their defaults")
     p.set_defaults(func=cmd_parameters)

@@ -97,6 +97,7 @@ class Body(mesa.Agent):
         self.id = spec.id
         self.spec = spec
         self.scope = spec.scope
+        self.stream = model.keyed_rng("body", spec.id)  # its own luck, whatever else meets
         self.functions = set(spec.functions)
         self.seats = [
             Seat(
@@ -250,7 +251,7 @@ class Body(mesa.Agent):
     def take_attendance(self, seats: list[Seat]) -> list[Attendance]:
         """Members attend or not (commitment, load); absent ones may send substitutes."""
         params = self.model.params
-        rng = self.model.rng_meetings
+        rng = self.stream
         out = []
         for seat in seats:
             partner = seat.partner

@@ -132,6 +132,7 @@ class Issue:
     original_resources: float = -1.0
     parent: Issue | None = None
     furthest: int = 0
+    realised: float = 0.0
     waiting: set[str] = field(default_factory=set)
     effects: list = field(default_factory=list)
     follow_ups: list = field(default_factory=list)

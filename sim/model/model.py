@@ -123,10 +123,11 @@ class PartnershipModel(mesa.Model):
         self.structure_spec = structure
         self.scenario_spec = scenario
         self.params = Parameters(**{**scenario.parameters, **(parameters or {})})
-        # Independent streams so that the same issues (and their delivery luck) arrive under
-        # every structure: common random numbers for paired comparisons.
-        streams = self.rng.spawn(4)
-        self.rng_arrivals, self.rng_meetings, self.rng_decisions, self._rng_issue_root = streams
+        # Common random numbers for paired comparisons: issues arrive from their own stream,
+        # and every body, issue and pledge request draws from a stream keyed by its name, so
+        # a body or issue present under two structures sees the same luck under both.
+        self.rng_arrivals, keyed_root = self.rng.spawn(2)
+        self._entropy = int(keyed_root.integers(2**62))
 
         self.partners: dict[str, Partner] = {
             spec.id: Partner(self, spec) for spec in [*structure.partners, *scenario.partners]
@@ -154,7 +155,6 @@ class PartnershipModel(mesa.Model):
         self._delivering: dict[str, dict[str, Issue]] = {b: {} for b in self.bodies}
         self._deliveries: dict[str, Delivery] = {}
         self._requests: list[PledgeRequest] = []
-        self._issue_entropy = int(self._rng_issue_root.integers(2**62))
         self.indicator_specs = {spec.name: spec for spec in scenario.indicators}
         self.indicator_offsets = {
             (spec.name, d): 0.0 for spec in scenario.indicators for d in spec.baseline
@@ -163,7 +163,7 @@ class PartnershipModel(mesa.Model):
         self.indicator_rows: list[tuple[float, str, str, float]] = []
 
         for body in self.bodies.values():
-            body.start_calendar(phase=float(self.rng_meetings.random()))
+            body.start_calendar(phase=float(body.stream.random()))
         self._arrivals = [Arrival(self, issue) for issue in self._draw_issues()]
         for arrival in self._arrivals:
             self.schedule_event(arrival.arrive, at=arrival.issue.raised_at)
@@ -276,8 +276,10 @@ class PartnershipModel(mesa.Model):
         value += self.indicator_offsets[(name, district)]
         for issue, indicator, where, change in self._effects:
             if indicator == name and where == district and issue.progress > 0:
-                realised = 0.5 if issue.outcome_achieved is False else 1.0
-                value += change * issue.progress * issue.ambition_share * realised
+                missed = 0.5 if issue.outcome_achieved is False else 1.0
+                share = issue.progress * issue.ambition_share * missed
+                issue.realised = max(issue.realised, share)  # what was achieved stays achieved
+                value += change * issue.realised
         return value
 
     # -- the weekly record ----------------------------------------------------------------
@@ -455,7 +457,7 @@ class PartnershipModel(mesa.Model):
             return
         if stage is Stage.DELIBERATION:
             if self.off_focus(issue) and (
-                self.rng_decisions.random() < self.params.off_focus_referral_probability
+                body.stream.random() < self.params.off_focus_referral_probability
             ):  # PI-FOCUS
                 self.drop(issue, body, Action.REFERRED_OUT, "outside the partnership's focus")
             else:
@@ -485,7 +487,7 @@ class PartnershipModel(mesa.Model):
     # -- decision -------------------------------------------------------------------------
     def decide(self, body: Body, issue: Issue, present: list[Attendance], record: dict) -> None:
         """Consensus, else a simple majority of eligible voting members present (FE-EXEC-DECIDE)."""
-        rng, params = self.rng_decisions, self.params
+        rng, params = body.stream, self.params
         voters = [a for a in present if a.seat.voting]
         if body.spec.decision_rule == "consensus_else_majority" and (
             rng.random() < params.consensus_probability
@@ -563,7 +565,8 @@ class PartnershipModel(mesa.Model):
         if not issue.is_open or partner.id not in issue.pending:
             return
         issue.pending.discard(partner.id)
-        if self.rng_decisions.random() < partner.commitment and partner.mandate > 0:
+        draw = self.keyed_rng("pledge", issue.id, partner.id).random()
+        if draw < partner.commitment and partner.mandate > 0:
             amount = partner.pledge(request.amount)
             issue.pledges[partner.id] = issue.pledges.get(partner.id, 0.0) + amount
             issue.record(self.time, partner.id, Action.PLEDGED, f"{amount:.1f} by request")
@@ -585,7 +588,7 @@ class PartnershipModel(mesa.Model):
         self._delivering[body.id][issue.id] = issue
         delivery = self._deliveries.get(issue.id)
         if delivery is None:
-            delivery = Delivery(self, issue, self.issue_rng(issue))
+            delivery = Delivery(self, issue, self.keyed_rng("delivery", issue.id))
             self._deliveries[issue.id] = delivery
         delivery.schedule_milestone()
         issue.record(self.time, body.id, Action.COMMISSIONED, f"funded {issue.funded_share:.0%}")
@@ -602,9 +605,9 @@ class PartnershipModel(mesa.Model):
             self.delivered_count += 1
         self.advance(issue, body, Action.DELIVERED, "outcome achieved" if achieved else "")
 
-    def issue_rng(self, issue: Issue) -> np.random.Generator:
-        """The issue's own stream, keyed by its id: the same luck under every structure."""
-        return np.random.default_rng([self._issue_entropy, zlib.crc32(issue.id.encode())])
+    def keyed_rng(self, *key: str) -> np.random.Generator:
+        """A stream of the run's randomness keyed by name: the same under every structure."""
+        return np.random.default_rng([self._entropy, *(zlib.crc32(k.encode()) for k in key)])
 
     def stop_delivery(self, issue: Issue) -> None:
         issue.delivering = False
@@ -657,7 +660,7 @@ class PartnershipModel(mesa.Model):
         record["reports_heard"] = ";".join(s.id for s in formal)
         heard = list(formal)
         for source in others:  # FE-PAG-REPORT: verbal reports at any meeting
-            if self.rng_decisions.random() < self.params.verbal_report_probability:
+            if body.stream.random() < self.params.verbal_report_probability:
                 heard.append(source)
         for source in heard:
             for issue in list(self._delivering[source.id].values()):

@@ -1,0 +1,111 @@
+"""Experiments as data: scenarios x structures x a parameter design x replications."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.errors import SpecError
+from sim.spec.loading import SCENARIO_DIR, read_yaml, validate_as
+from sim.spec.parameters import PARAMETER_NAMES, Parameters, check_parameters
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FactorSpec(_Strict):
+    """One varied parameter: a range (``low``, ``high``) or, for a grid, explicit ``values``."""
+
+    low: float | None = None
+    high: float | None = None
+    values: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> FactorSpec:
+        if self.values is None and (self.low is None or self.high is None):
+            raise ValueError("give low and high, or values")
+        if self.values is None and self.low >= self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class DesignSpec(_Strict):
+    """How parameter points are chosen.
+
+    Sizes: ``none`` 1 point; ``grid`` the product of each factor's values (or ``levels``
+    evenly spaced values from low to high); ``lhs`` ``samples`` points; ``sobol``
+    ``samples x (k + 2)`` points (``samples x (2k + 2)`` with ``second_order``); ``morris``
+    ``samples x (k + 1)`` points (``samples`` trajectories), k being the number of factors."""
+
+    kind: Literal["none", "grid", "lhs", "sobol", "morris"] = "none"
+    samples: int = Field(8, ge=1)
+    levels: int = Field(4, ge=2)
+    second_order: bool = False
+
+
+class ExperimentSpec(_Strict):
+    """A declared sweep. A sweep never needs new Python code."""
+
+    name: str
+    description: str = ""
+    scenarios: list[str] = Field(min_length=1)
+    structures: list[str] = Field(min_length=1)
+    replications: int = Field(1, ge=1)
+    seed: int = Field(1, ge=0)
+    design: DesignSpec = DesignSpec()
+    parameters: dict[str, FactorSpec] = {}
+    fixed: dict[str, float] = {}
+    outputs: list[str] = Field([], description="Indicators of interest (sensitivity default).")
+    source: str = Field("", exclude=True)
+
+    @model_validator(mode="after")
+    def _known_parameters(self) -> ExperimentSpec:
+        for name in [*self.parameters, *self.fixed]:
+            if name not in PARAMETER_NAMES:
+                raise ValueError(f"unknown parameter '{name}' (see docs/parameters.md)")
+        check_parameters(self.fixed)
+        if self.design.kind in ("lhs", "sobol", "morris") and not self.parameters:
+            raise ValueError(f"a {self.design.kind} design needs parameters to vary")
+        for name, factor in self.parameters.items():
+            ends = factor.values if factor.values is not None else [factor.low, factor.high]
+            for value in ends:
+                try:
+                    check_parameters({name: value})
+                except ValueError as exc:
+                    raise ValueError(str(exc)) from None
+            if self.design.kind in ("lhs", "sobol", "morris") and factor.values is not None:
+                raise ValueError(f"parameter '{name}': a {self.design.kind} design needs low/high")
+        return self
+
+    def scenario_paths(self) -> list[Path]:
+        base = Path(self.source).parent if self.source else Path(".")
+        paths = []
+        for i, name in enumerate(self.scenarios):
+            candidates = [base / name, Path(name), SCENARIO_DIR / f"{name}.yaml",
+                          Path("scenarios") / f"{name}.yaml", SCENARIO_DIR / name]  # fmt: skip
+            found = next((c for c in candidates if c.is_file()), None)
+            if found is None:
+                raise SpecError(self.source or self.name, f"scenarios[{i}]",
+                                f"scenario '{name}' not found")  # fmt: skip
+            paths.append(found)
+        return paths
+
+    def digest(self) -> str:
+        """A short hash of the experiment's content (not of its file's layout)."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+
+
+def load_experiment(path: str | Path) -> ExperimentSpec:
+    path = Path(path)
+    spec = validate_as(ExperimentSpec, read_yaml(path), str(path))
+    spec = spec.model_copy(update={"source": str(path)})
+    spec.scenario_paths()
+    return spec
+
+
+def default_value(name: str) -> float:
+    return float(Parameters.model_fields[name].default)
