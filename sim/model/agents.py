@@ -36,17 +36,16 @@ class Partner(mesa.Agent):
         self.mandate = spec.mandate
         self._recent: deque[float] = deque()
 
-    def load_factor(self) -> float:
+    def load_factor(self, now: float) -> float:
         """How much meeting load lowers attendance: 1 when unstrained, floor 0.2."""
-        now = self.model.time
         while self._recent and self._recent[0] <= now - LOAD_WINDOW_WEEKS:
             self._recent.popleft()
         params = self.model.params
         excess = len(self._recent) - params.load_capacity_meetings * self.capacity
         return max(0.2, 1.0 - params.load_penalty * max(0.0, excess))
 
-    def attended(self) -> None:
-        self._recent.append(self.model.time)
+    def attended(self, now: float) -> None:
+        self._recent.append(now)
 
     def renew_budget(self) -> None:
         """A new financial year: the year's budget is available again."""
@@ -251,21 +250,24 @@ class Body(mesa.Agent):
     def take_attendance(self, seats: list[Seat]) -> list[Attendance]:
         """Members attend or not (commitment, load); absent ones may send substitutes."""
         params = self.model.params
-        rng = self.stream
+        now = self.model.time
+        draws = self.stream.random((len(seats), 3))  # attend, substitute, mandate
+        load: dict[str, float] = {}
         out = []
-        for seat in seats:
+        for seat, (u_attend, u_sub, u_mandate) in zip(seats, draws.tolist(), strict=True):
             partner = seat.partner
-            p = params.attendance_base * seat.commitment * partner.load_factor()
-            in_person = bool(rng.random() < p)
+            if partner.id not in load:
+                load[partner.id] = partner.load_factor(now)
+            in_person = u_attend < params.attendance_base * seat.commitment * load[partner.id]
             substitute = (
                 not in_person
                 and self.spec.substitutes  # PI-SUBSTITUTE
-                and bool(rng.random() < params.substitute_probability)
+                and u_sub < params.substitute_probability
             )
             mandate_p = seat.mandate if in_person else params.substitute_mandate_probability
-            has_mandate = (in_person or substitute) and bool(rng.random() < mandate_p)
+            has_mandate = (in_person or substitute) and u_mandate < mandate_p
             if in_person or substitute:
-                partner.attended()
+                partner.attended(now)
             if in_person:
                 seat.commitment += params.reengagement_rate * max(
                     0.0, partner.commitment - seat.commitment

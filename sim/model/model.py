@@ -285,7 +285,7 @@ class PartnershipModel(mesa.Model):
     # -- the weekly record ----------------------------------------------------------------
     def step(self) -> None:
         """Record one row of the weekly series (no agent is stepped)."""
-        seats = [s for b in self.bodies.values() if b.active for s in b.seats]
+        seats = [s.commitment for b in self.bodies.values() if b.active for s in b.seats]
         row = {
             "week": self.time,
             "raised": len(self.issues),
@@ -300,7 +300,7 @@ class PartnershipModel(mesa.Model):
             "meetings": len(self.meetings),
             "inquorate_meetings": self.inquorate,
             "member_hours": self.member_hours,
-            "mean_commitment": float(np.mean([s.commitment for s in seats])) if seats else 0.0,
+            "mean_commitment": sum(seats) / len(seats) if seats else 0.0,
             "budget_left": sum(p.budget_left for p in self.partners.values()),
         }
         self.series.append(row)
@@ -707,9 +707,18 @@ class PartnershipModel(mesa.Model):
         voting_present: int,
         quorate: bool,
     ) -> dict[str, Any]:
-        present = [a for a in attendance if a.present]
         hours = body.spec.meeting_hours or self.params.meeting_hours
-        sectors = Counter(a.seat.partner.sector for a in present)
+        in_person = substitutes = with_mandate = voluntary = business = voting = 0
+        for a in attendance:
+            in_person += a.in_person
+            substitutes += a.substitute
+            with_mandate += a.has_mandate
+            voting += a.seat.voting
+            if a.in_person or a.substitute:
+                sector = a.seat.partner.sector
+                voluntary += sector == "voluntary"
+                business += sector == "business"
+        present = in_person + substitutes
         record = {
             "meeting_id": len(self.meetings) + 1,
             "body": body.id,
@@ -717,16 +726,16 @@ class PartnershipModel(mesa.Model):
             "time": self.time,
             "kind": kind,
             "seats": len(attendance),
-            "voting_seats": sum(a.seat.voting for a in attendance),
-            "in_person": sum(a.in_person for a in attendance),
-            "substitutes": sum(a.substitute for a in attendance),
+            "voting_seats": voting,
+            "in_person": in_person,
+            "substitutes": substitutes,
             "voting_present": voting_present,
-            "with_mandate": sum(a.has_mandate for a in attendance),
+            "with_mandate": with_mandate,
             "quorum": body.spec.quorum,
             "quorate": quorate,
             "open_meeting": body.spec.open_meeting,
-            "voluntary_present": sectors["voluntary"],
-            "business_present": sectors["business"],
+            "voluntary_present": voluntary,
+            "business_present": business,
             "items_heard": 0,
             "items_deferred": 0,
             "decided": 0,
@@ -734,7 +743,7 @@ class PartnershipModel(mesa.Model):
             "reports_heard": "",
             "stalls_caught": 0,
             "replacements": 0,
-            "member_hours": hours * len(present),
+            "member_hours": hours * present,
         }
         self.meetings.append(record)
         self.member_hours += record["member_hours"]

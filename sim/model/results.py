@@ -1,32 +1,72 @@
-"""One run's tidy tables: issues, meetings, series, summary, history, bodies."""
+"""One run's tidy tables: issues, meetings, series, summary, history, bodies, indicators.
+
+The summary is computed at once from the run's plain records; the other tables are built
+as pandas DataFrames only when first asked for, so a sweep that keeps only the summary
+does not pay for them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import statistics
+from collections import defaultdict
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.model.issue import Issue
 from sim.model.model import PartnershipModel
 
 TABLES = ("issues", "meetings", "series", "summary", "history", "bodies", "indicators")
 
+_HISTORY_COLUMNS = ["issue_id", "seq", "time", "body", "action", "stage", "to_body", "note"]
+_INDICATOR_COLUMNS = ["week", "indicator", "district", "value"]
 
-@dataclass
+
 class RunResult:
     """Plain tables from one run (no model objects), ready for pandas, Parquet and DuckDB."""
 
-    issues: pd.DataFrame
-    meetings: pd.DataFrame
-    series: pd.DataFrame
-    summary: pd.DataFrame
-    history: pd.DataFrame
-    bodies: pd.DataFrame
-    indicators: pd.DataFrame
+    def __init__(self, model: PartnershipModel) -> None:
+        self._issue_rows = [_issue_row(issue) for issue in model.issues]
+        self._history_rows = [
+            (issue.id, n, h.time, h.body, h.action.value, h.stage.value, h.to_body or "", h.note)
+            for issue in model.issues
+            for n, h in enumerate(issue.history)
+        ]
+        self._meeting_rows = model.meetings
+        self._series_rows = model.series
+        self._indicator_rows = model.indicator_rows
+        self._body_rows = _body_rows(model)
+        self.summary = pd.DataFrame([_summary(model, self._issue_rows, model.meetings)])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
+
+    @cached_property
+    def issues(self) -> pd.DataFrame:
+        return pd.DataFrame(self._issue_rows, columns=_ISSUE_COLUMNS)
+
+    @cached_property
+    def meetings(self) -> pd.DataFrame:
+        return pd.DataFrame(self._meeting_rows)
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        return pd.DataFrame(self._series_rows)
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        return pd.DataFrame(self._history_rows, columns=_HISTORY_COLUMNS)
+
+    @cached_property
+    def bodies(self) -> pd.DataFrame:
+        return pd.DataFrame(self._body_rows)
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        return pd.DataFrame(self._indicator_rows, columns=_INDICATOR_COLUMNS)
 
     def write(self, out: Path, fmt: str = "csv") -> list[Path]:
         """Write every table to ``out`` as CSV or Parquet; returns the paths written."""
@@ -42,185 +82,163 @@ class RunResult:
         return paths
 
 
-def _weeks(end: float | None, start: float) -> float:
-    return np.nan if end is None else end - start
-
-
 def collect(model: PartnershipModel) -> RunResult:
-    """Build the tables from a finished model."""
-    issue_rows, history_rows = [], []
-    for issue in model.issues:
-        bodies = [h.body for h in issue.history if h.body]
-        catch = issue.catch_weeks
-        achieved = bool(issue.outcome_achieved) and issue.closed_at is not None
-        issue_rows.append(
-            {
-                "issue_id": issue.id,
-                "title": issue.title,
-                "source": issue.source,
-                "parent": issue.parent.id if issue.parent is not None else "",
-                "scope": issue.scope,
-                "theme": issue.theme,
-                "kind": issue.kind,
-                "urgent": issue.urgent,
-                "raised_at": issue.raised_at,
-                "stage": issue.stage.value,
-                "holder": issue.holder or "",
-                "first_body": next((h.to_body for h in issue.history if h.to_body), ""),
-                "decided_at": issue.decided_at,
-                "commissioned_at": issue.commissioned_at,
-                "delivered_at": issue.delivered_at,
-                "closed_at": issue.closed_at,
-                "dropped_at": issue.dropped_at,
-                "weeks_to_decision": _weeks(issue.decided_at, issue.raised_at),
-                "weeks_to_delivery": _weeks(issue.delivered_at, issue.raised_at),
-                "weeks_to_close": _weeks(issue.closed_at, issue.raised_at),
-                "deferrals": issue.deferrals,
-                "rejections": issue.rejections,
-                "send_backs": issue.send_backs,
-                "challenges": issue.challenges,
-                "escalations": issue.escalations,
-                "handoffs": sum(1 for h in issue.history if h.to_body and h.to_body != h.body),
-                "bodies_touched": len(set(bodies)),
-                "resources": issue.original_resources,
-                "rescoped": issue.rescoped,
-                "pledged": issue.pledged,
-                "funded_share": issue.funded_share,
-                "partners_pledging": sum(1 for v in issue.pledges.values() if v > 0),
-                "pending_partners": ";".join(sorted(issue.pending)),
-                "progress": issue.progress,
-                "stalls_caught": len(catch),
-                "weeks_to_catch_stall": float(np.mean(catch)) if catch else np.nan,
-                "outcome_achieved": achieved,
-                "reported_met": bool(issue.reported_met),
-                "target_weeks": issue.target_weeks,
-                "target_met": achieved and issue.closed_at - issue.raised_at <= issue.target_weeks,
-            }
-        )
-        for n, h in enumerate(issue.history):
-            history_rows.append(
-                {
-                    "issue_id": issue.id,
-                    "seq": n,
-                    "time": h.time,
-                    "body": h.body,
-                    "action": h.action.value,
-                    "stage": h.stage.value,
-                    "to_body": h.to_body or "",
-                    "note": h.note,
-                }
-            )
-    issues = pd.DataFrame(issue_rows, columns=_ISSUE_COLUMNS)
-    meetings = pd.DataFrame(model.meetings)
-    history = pd.DataFrame(history_rows, columns=_HISTORY_COLUMNS)
-    series = pd.DataFrame(model.series)
-    bodies = _bodies_table(model, meetings)
-    indicators = pd.DataFrame(
-        model.indicator_rows, columns=["week", "indicator", "district", "value"]
-    )
-    summary = pd.DataFrame([_summary(model, issues, meetings, indicators)])
-    return RunResult(issues, meetings, series, summary, history, bodies, indicators)
+    """The tables of a finished model."""
+    return RunResult(model)
 
 
-def _bodies_table(model: PartnershipModel, meetings: pd.DataFrame) -> pd.DataFrame:
-    held = meetings.groupby("body").size() if len(meetings) else pd.Series(dtype=int)
-    inquorate = meetings[~meetings["quorate"]].groupby("body").size() if len(meetings) else held
-    events = {(e["body"], e["event"]): e["time"] for e in model.body_events}
-    rows = []
-    for body in model.bodies.values():
-        rows.append(
-            {
-                "body": body.id,
-                "name": body.spec.name,
-                "scope": body.scope,
-                "functions": ";".join(f.value for f in body.spec.functions),
-                "seats": len(body.seats),
-                "voting_seats": sum(s.voting for s in body.seats),
-                "meetings": int(held.get(body.id, 0)),
-                "inquorate_meetings": int(inquorate.get(body.id, 0)),
-                "replacements": sum(s.representative - 1 for s in body.seats),
-                "active_at_end": body.active,
-                "activated_at": events.get((body.id, "activated"), np.nan),
-                "stood_down_at": events.get((body.id, "stood down"), np.nan),
-            }
-        )
-    return pd.DataFrame(rows)
+def _weeks(end: float | None, start: float) -> float:
+    return math.nan if end is None else end - start
 
 
-def _summary(
-    model: PartnershipModel,
-    issues: pd.DataFrame,
-    meetings: pd.DataFrame,
-    indicators: pd.DataFrame,
-) -> dict:
-    """Headline indicators. Issue counts are of issues proper, not of their strands."""
-    issues = issues[issues["parent"] == ""]
-    named = issues[issues["source"] == "named"]
-    end = model.scenario_spec.duration_weeks
-    n_meet = len(meetings)
-    attendance = (
-        (meetings["in_person"] + meetings["substitutes"]).sum() / meetings["seats"].sum()
-        if n_meet
-        else np.nan
-    )
+def _issue_row(issue: Issue) -> dict:
+    bodies = {h.body for h in issue.history if h.body}
+    catch = issue.catch_weeks
+    achieved = bool(issue.outcome_achieved) and issue.closed_at is not None
     return {
-        "structure": model.structure_spec.name,
-        "scenario": model.scenario_spec.name,
-        "weeks": model.scenario_spec.duration_weeks,
-        "issues_raised": len(issues),
-        "issues_decided": int(issues["decided_at"].notna().sum()),
-        "issues_delivered": int(issues["delivered_at"].notna().sum()),
-        "issues_closed": int((issues["stage"] == "closed").sum()),
-        "issues_dropped": int((issues["stage"] == "dropped").sum()),
-        "median_weeks_to_decision": float(issues["weeks_to_decision"].median()),
-        "median_weeks_to_delivery": float(issues["weeks_to_delivery"].median()),
-        "targets_met": int(issues["target_met"].sum()),
-        "meetings_held": n_meet,
-        "special_meetings": int((meetings["kind"] == "special").sum()) if n_meet else 0,
-        "on_demand_meetings": int((meetings["kind"] == "on_demand").sum()) if n_meet else 0,
-        "inquorate_meetings": int((~meetings["quorate"]).sum()) if n_meet else 0,
-        "member_hours": float(meetings["member_hours"].sum()) if n_meet else 0.0,
-        "attendance_rate": float(attendance),
-        "replacements": int(meetings["replacements"].sum()) if n_meet else 0,
-        "deferrals": int(issues["deferrals"].sum()),
-        "send_backs": int(issues["send_backs"].sum()),
-        "stalls_caught": int(issues["stalls_caught"].sum()),
-        "resources_pledged": float(issues["pledged"].sum()),
-        "named_issues": len(named),
-        "named_weeks_to_decision": _censored_mean(named, "weeks_to_decision", end),
-        "named_weeks_to_delivery": _censored_mean(named, "weeks_to_delivery", end),
-        "named_targets_met_share": float(named["target_met"].mean()) if len(named) else np.nan,
-        **_outcomes(model, indicators),
+        "issue_id": issue.id,
+        "title": issue.title,
+        "source": issue.source,
+        "parent": issue.parent.id if issue.parent is not None else "",
+        "scope": issue.scope,
+        "theme": issue.theme,
+        "kind": issue.kind,
+        "urgent": issue.urgent,
+        "raised_at": issue.raised_at,
+        "stage": issue.stage.value,
+        "holder": issue.holder or "",
+        "first_body": next((h.to_body for h in issue.history if h.to_body), ""),
+        "decided_at": issue.decided_at,
+        "commissioned_at": issue.commissioned_at,
+        "delivered_at": issue.delivered_at,
+        "closed_at": issue.closed_at,
+        "dropped_at": issue.dropped_at,
+        "weeks_to_decision": _weeks(issue.decided_at, issue.raised_at),
+        "weeks_to_delivery": _weeks(issue.delivered_at, issue.raised_at),
+        "weeks_to_close": _weeks(issue.closed_at, issue.raised_at),
+        "deferrals": issue.deferrals,
+        "rejections": issue.rejections,
+        "send_backs": issue.send_backs,
+        "challenges": issue.challenges,
+        "escalations": issue.escalations,
+        "handoffs": sum(1 for h in issue.history if h.to_body and h.to_body != h.body),
+        "bodies_touched": len(bodies),
+        "resources": issue.original_resources,
+        "rescoped": issue.rescoped,
+        "pledged": issue.pledged,
+        "funded_share": issue.funded_share,
+        "partners_pledging": sum(1 for v in issue.pledges.values() if v > 0),
+        "pending_partners": ";".join(sorted(issue.pending)),
+        "progress": issue.progress,
+        "stalls_caught": len(catch),
+        "weeks_to_catch_stall": sum(catch) / len(catch) if catch else math.nan,
+        "outcome_achieved": achieved,
+        "reported_met": bool(issue.reported_met),
+        "target_weeks": issue.target_weeks,
+        "target_met": achieved and issue.closed_at - issue.raised_at <= issue.target_weeks,
     }
-
-
-def _censored_mean(issues: pd.DataFrame, column: str, end: float) -> float:
-    """Mean weeks, counting an issue not there yet as taking until the end of the run."""
-    if not len(issues):
-        return np.nan
-    return float(issues[column].fillna(end - issues["raised_at"]).mean())
-
-
-def _outcomes(model: PartnershipModel, indicators: pd.DataFrame) -> dict[str, float]:
-    """Each outcome indicator, summed or averaged over districts: at the end of the run, and
-    averaged over the run's weeks (which rewards getting there sooner)."""
-    out = {}
-    for name, spec in model.indicator_specs.items():
-        rows = indicators[indicators["indicator"] == name].groupby("week")["value"]
-        weekly = rows.sum() if spec.aggregate == "sum" else rows.mean()
-        out[f"outcome_{name}"] = float(weekly.iloc[-1]) if len(weekly) else np.nan
-        out[f"outcome_{name}_average"] = float(weekly.mean()) if len(weekly) else np.nan
-    return out
 
 
 _ISSUE_COLUMNS = [
     "issue_id", "title", "source", "parent", "scope", "theme", "kind", "urgent", "raised_at",
-    "stage", "holder", "first_body", "decided_at", "commissioned_at", "delivered_at", "closed_at",
-    "dropped_at", "weeks_to_decision", "weeks_to_delivery", "weeks_to_close", "deferrals",
-    "rejections", "send_backs", "challenges", "escalations", "handoffs", "bodies_touched",
-    "resources", "rescoped", "pledged", "funded_share", "partners_pledging", "pending_partners",
-    "progress",
-    "stalls_caught", "weeks_to_catch_stall", "outcome_achieved", "reported_met", "target_weeks",
-    "target_met",
+    "stage", "holder", "first_body", "decided_at", "commissioned_at", "delivered_at",
+    "closed_at", "dropped_at", "weeks_to_decision", "weeks_to_delivery", "weeks_to_close",
+    "deferrals", "rejections", "send_backs", "challenges", "escalations", "handoffs",
+    "bodies_touched", "resources", "rescoped", "pledged", "funded_share", "partners_pledging",
+    "pending_partners", "progress", "stalls_caught", "weeks_to_catch_stall", "outcome_achieved",
+    "reported_met", "target_weeks", "target_met",
 ]  # fmt: skip
-_HISTORY_COLUMNS = ["issue_id", "seq", "time", "body", "action", "stage", "to_body", "note"]
+
+
+def _body_rows(model: PartnershipModel) -> list[dict]:
+    held: dict[str, int] = defaultdict(int)
+    inquorate: dict[str, int] = defaultdict(int)
+    for m in model.meetings:
+        held[m["body"]] += 1
+        inquorate[m["body"]] += not m["quorate"]
+    events = {(e["body"], e["event"]): e["time"] for e in model.body_events}
+    return [
+        {
+            "body": body.id,
+            "name": body.spec.name,
+            "scope": body.scope,
+            "functions": ";".join(f.value for f in body.spec.functions),
+            "seats": len(body.seats),
+            "voting_seats": sum(s.voting for s in body.seats),
+            "meetings": held[body.id],
+            "inquorate_meetings": inquorate[body.id],
+            "replacements": sum(s.representative - 1 for s in body.seats),
+            "active_at_end": body.active,
+            "activated_at": events.get((body.id, "activated"), math.nan),
+            "stood_down_at": events.get((body.id, "stood down"), math.nan),
+        }
+        for body in model.bodies.values()
+    ]
+
+
+def _median(values: list[float]) -> float:
+    values = [v for v in values if not math.isnan(v)]
+    return statistics.median(values) if values else math.nan
+
+
+def _censored_mean(rows: list[dict], column: str, end: float) -> float:
+    """Mean weeks, counting an issue not there yet as taking until the end of the run."""
+    if not rows:
+        return math.nan
+    values = [end - r["raised_at"] if math.isnan(r[column]) else r[column] for r in rows]
+    return sum(values) / len(values)
+
+
+def _summary(model: PartnershipModel, issue_rows: list[dict], meetings: list[dict]) -> dict:
+    """Headline indicators. Issue counts are of issues proper, not of their strands."""
+    issues = [r for r in issue_rows if r["parent"] == ""]
+    named = [r for r in issues if r["source"] == "named"]
+    end = model.scenario_spec.duration_weeks
+    seats = sum(m["seats"] for m in meetings)
+    came = sum(m["in_person"] + m["substitutes"] for m in meetings)
+    return {
+        "structure": model.structure_spec.name,
+        "scenario": model.scenario_spec.name,
+        "weeks": end,
+        "issues_raised": len(issues),
+        "issues_decided": sum(r["decided_at"] is not None for r in issues),
+        "issues_delivered": sum(r["delivered_at"] is not None for r in issues),
+        "issues_closed": sum(r["stage"] == "closed" for r in issues),
+        "issues_dropped": sum(r["stage"] == "dropped" for r in issues),
+        "median_weeks_to_decision": _median([r["weeks_to_decision"] for r in issues]),
+        "median_weeks_to_delivery": _median([r["weeks_to_delivery"] for r in issues]),
+        "targets_met": sum(r["target_met"] for r in issues),
+        "meetings_held": len(meetings),
+        "special_meetings": sum(m["kind"] == "special" for m in meetings),
+        "on_demand_meetings": sum(m["kind"] == "on_demand" for m in meetings),
+        "inquorate_meetings": sum(not m["quorate"] for m in meetings),
+        "member_hours": float(sum(m["member_hours"] for m in meetings)),
+        "attendance_rate": came / seats if seats else math.nan,
+        "replacements": sum(m["replacements"] for m in meetings),
+        "deferrals": sum(r["deferrals"] for r in issues),
+        "send_backs": sum(r["send_backs"] for r in issues),
+        "stalls_caught": sum(r["stalls_caught"] for r in issues),
+        "resources_pledged": float(sum(r["pledged"] for r in issues)),
+        "named_issues": len(named),
+        "named_weeks_to_decision": _censored_mean(named, "weeks_to_decision", end),
+        "named_weeks_to_delivery": _censored_mean(named, "weeks_to_delivery", end),
+        "named_targets_met_share": (
+            sum(r["target_met"] for r in named) / len(named) if named else math.nan
+        ),
+        **_outcomes(model),
+    }
+
+
+def _outcomes(model: PartnershipModel) -> dict[str, float]:
+    """Each outcome indicator, summed or averaged over districts: at the end of the run, and
+    averaged over the run's weeks (which rewards getting there sooner)."""
+    out = {}
+    for name, spec in model.indicator_specs.items():
+        weekly: dict[float, list[float]] = defaultdict(list)
+        for week, indicator, _, value in model.indicator_rows:
+            if indicator == name:
+                weekly[week].append(value)
+        totals = [sum(v) if spec.aggregate == "sum" else sum(v) / len(v) for v in weekly.values()]
+        out[f"outcome_{name}"] = totals[-1] if totals else math.nan
+        out[f"outcome_{name}_average"] = float(np.mean(totals)) if totals else math.nan
+    return out

@@ -76,7 +76,7 @@ def test_consensus_else_majority():
     note = passed.history.query("action == 'decided'")["note"].iloc[0]
     assert note.startswith("vote 7 of 7")  # eligible voting members present, not all 15
 
-    _, by_consensus = run_model(town(), town_scenario(n=1))
+    _, by_consensus = run_model(town(), town_scenario(n=1), parameters={"consensus_probability": 1})
     assert "by consensus" in by_consensus.history.query("action == 'decided'")["note"].iloc[0]
 
 
