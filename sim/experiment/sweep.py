@@ -133,7 +133,7 @@ def _serial(tasks: list[SweepTask]) -> Iterator[dict]:
 
 def _processes(tasks: list[SweepTask], workers: int) -> Iterator[dict]:
     """A bounded window of tasks in flight keeps memory flat however long the sweep."""
-    context = get_context("spawn")
+    context = worker_context()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending = iter(tasks)
         running = set()
@@ -152,6 +152,17 @@ def _processes(tasks: list[SweepTask], workers: int) -> Iterator[dict]:
         finally:
             for future in running:
                 future.cancel()
+
+
+def worker_context():
+    """Workers forked from a server that has already imported the model (fast start-up);
+    a fresh interpreter per worker where fork servers do not exist (Windows)."""
+    try:
+        context = get_context("forkserver")
+    except ValueError:
+        return get_context("spawn")
+    context.set_forkserver_preload(["sim.experiment.sweep"])
+    return context
 
 
 def _dask(tasks: list[SweepTask], workers: int, scheduler: str | None) -> Iterator[dict]:

@@ -29,12 +29,8 @@ class RunResult:
     """Plain tables from one run (no model objects), ready for pandas, Parquet and DuckDB."""
 
     def __init__(self, model: PartnershipModel) -> None:
+        self._issues = model.issues
         self._issue_rows = [_issue_row(issue) for issue in model.issues]
-        self._history_rows = [
-            (issue.id, n, h.time, h.body, h.action.value, h.stage.value, h.to_body or "", h.note)
-            for issue in model.issues
-            for n, h in enumerate(issue.history)
-        ]
         self._meeting_rows = model.meetings
         self._series_rows = model.series
         self._indicator_rows = model.indicator_rows
@@ -58,7 +54,12 @@ class RunResult:
 
     @cached_property
     def history(self) -> pd.DataFrame:
-        return pd.DataFrame(self._history_rows, columns=_HISTORY_COLUMNS)
+        rows = [
+            (issue.id, n, h.time, h.body, h.action.value, h.stage.value, h.to_body or "", h.note)
+            for issue in self._issues
+            for n, h in enumerate(issue.history)
+        ]
+        return pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
 
     @cached_property
     def bodies(self) -> pd.DataFrame:
