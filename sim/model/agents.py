@@ -116,7 +116,7 @@ class Body(mesa.Agent):
         self._rotation = 0
         self._generator = None
         self._pending_meeting = None
-        capacity = spec.agenda_capacity
+        capacity = max(1, round(spec.agenda_capacity * model.params.agenda_capacity_scale))
         if spec.admin_support == "support_team":  # FE-PAG-LIFE: only limited help
             capacity = min(capacity, int(model.params.limited_support_agenda_capacity))
         self.agenda_capacity = capacity

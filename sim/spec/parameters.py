@@ -95,6 +95,9 @@ class Parameters(BaseModel):
     idle_weeks_before_review: float = _p(
         52.0, "Weeks without work after which a reviewing body may stand a delivery group down."
     )
+    agenda_capacity_scale: float = _p(
+        1.0, "Multiplier on every body's agenda capacity (the capacities are assumptions).", 0.1
+    )
     limited_support_agenda_capacity: float = _p(
         2, "Agenda items a group with only limited support-team help can take per meeting.", 1
     )

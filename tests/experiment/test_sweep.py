@@ -248,3 +248,26 @@ def test_experiment_errors_are_one_line(tmp_path, capsys):
     bad = experiment(tmp_path, scenarios=["no_such_scenario"])
     assert main(["sweep", str(bad)]) == 2
     assert "scenarios[0]: scenario 'no_such_scenario' not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", sorted((SCENARIO_DIR / "experiments").glob("*.yaml")))
+def test_shipped_experiments_load(path):
+    if path.name.endswith("_checks.yaml"):
+        from sim.analysis.checks import load_checks
+
+        assert load_checks(path).checks
+        return
+    spec = load_experiment(path)
+    assert len(design_points(spec)) == expected_size(spec)
+    assert len(build_tasks(spec)) == (
+        expected_size(spec) * spec.replications * len(spec.structures) * len(spec.scenarios)
+    )
+
+
+def test_agenda_capacity_scale_acts():
+    from conftest import run_model, town, town_scenario
+
+    _, half = run_model(town(board={"agenda_capacity": 4}), town_scenario(n=4, weeks=30),
+                        parameters={"agenda_capacity_scale": 0.5})  # fmt: skip
+    board = half.meetings[half.meetings["body"] == "board"]
+    assert board["items_heard"].tolist()[:2] == [2, 2]
