@@ -16,15 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.analysis import (
-    format_comparison,
-    headline_indicators,
-    paired_comparison,
-    plot_indicator,
-    plot_outcome_series,
-)
 from sim.errors import SpecError
-from sim.experiment import run_paired
 from sim.experiment.store import ResultStore
 from sim.model import RunResult, run_once
 from sim.spec import PARAMETER_NAMES, load_scenario, load_structure
@@ -175,6 +167,15 @@ def compare(
     parameters: dict[str, float],
 ) -> str:
     """Paired replications of one scenario under several structures; returns the table."""
+    from sim.analysis import (
+        format_comparison,
+        headline_indicators,
+        paired_comparison,
+        plot_indicator,
+        plot_outcome_series,
+    )
+    from sim.experiment import run_paired
+
     scenario = load_scenario(scenario_path)
     for name in structures:  # fail here, with a clear message, not in a worker
         check_scenario_against(scenario, load_structure(name))

@@ -191,14 +191,8 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
                         file, f"{at}.pathway[{i}].{field}", f"unknown body or scope '{name}'"
                     )
         for n, effect in enumerate(issue.effects):
-            if effect.indicator not in indicators:
-                raise SpecError(
-                    file, f"{at}.effects[{n}].indicator", f"unknown indicator '{effect.indicator}'"
-                )
-            if effect.district not in indicators[effect.indicator]:
-                raise SpecError(
-                    file, f"{at}.effects[{n}].district", f"no baseline for '{effect.district}'"
-                )
+            _check_indicator(file, f"{at}.effects[{n}]", effect.indicator, effect.district,
+                             indicators)  # fmt: skip
         steps = len(issue.pathway) if issue.pathway else len(structure.pathway(issue.kind))
         for n, follow in enumerate(issue.follow_ups):
             if follow.after_step > steps:
@@ -210,14 +204,7 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
             if partner not in partners:
                 raise SpecError(file, f"shocks[{n}].partners", f"unknown partner '{partner}'")
         if shock.indicator is not None:
-            if shock.indicator not in indicators:
-                raise SpecError(
-                    file, f"shocks[{n}].indicator", f"unknown indicator '{shock.indicator}'"
-                )
-            if shock.district not in indicators[shock.indicator]:
-                raise SpecError(
-                    file, f"shocks[{n}].district", f"no baseline for '{shock.district}'"
-                )
+            _check_indicator(file, f"shocks[{n}]", shock.indicator, shock.district, indicators)
     for stream in scenario.streams:
         at = f"streams[{stream.name}]"
         if stream.scope not in scopes:
@@ -225,6 +212,15 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
         for partner in stream.requires:
             if partner not in partners:
                 raise SpecError(file, f"{at}.requires", f"unknown partner '{partner}'")
+
+
+def _check_indicator(
+    file: str, at: str, indicator: str, district: str | None, known: dict[str, set[str]]
+) -> None:
+    if indicator not in known:
+        raise SpecError(file, f"{at}.indicator", f"unknown indicator '{indicator}'")
+    if district not in known[indicator]:
+        raise SpecError(file, f"{at}.district", f"no baseline for '{district}'")
 
 
 def _all_issues(issues: list[IssueSpec], where: str):

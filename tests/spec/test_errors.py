@@ -140,3 +140,17 @@ def test_real_command_prints_no_traceback(tmp_path):
 def test_scenario_in_town_is_rejected_under_shipped_structures(tmp_path, capsys):
     path = write(tmp_path, "town.yaml", town_scenario())
     assert "unknown scope 'town'" in error_of(capsys, ["validate", path])
+
+
+def test_indicator_references_are_checked(tmp_path, capsys):
+    base = yaml.safe_load((SCENARIO_DIR / "employer_closure.yaml").read_text())
+    data = copy.deepcopy(base)
+    data["issues"][0]["effects"][0]["indicator"] = "happiness"
+    path = write(tmp_path, "bad_effect.yaml", data)
+    line = error_of(capsys, ["validate", path])
+    assert "issues[employco-closure].effects[0].indicator: unknown indicator 'happiness'" in line
+    data = copy.deepcopy(base)
+    data["shocks"] = [{"at_week": 5, "indicator": "workers_supported", "district": "cotswold",
+                       "change": 10}]  # fmt: skip
+    path = write(tmp_path, "bad_shock.yaml", data)
+    assert "shocks[0].district: no baseline for 'cotswold'" in error_of(capsys, ["run", path])
