@@ -184,3 +184,41 @@ def test_pi_perf_traffic_lights_report_inputs_not_outcomes():
     judged = pilot.issues.set_index("issue_id").loc[by_pilot["issue_id"].unique()]
     assert (judged["reported_met"] == judged["outcome_achieved"]).all()
     assert "outcome not achieved" in set(h[h["action"] == "sent back"]["note"])
+
+
+def test_pi_county_scs_one_county_strategy_with_district_chapters():
+    """PI-COUNTY-SCS: one county strategy with a chapter per district: every district's
+    strategic debate happens once, at the GSP, and the county organisations no longer sit on
+    each district's body (less duplication)."""
+    from test_scenarios import scenario as shipped_scenario
+
+    county_wide = {"gloucestershire_county_council", "primary_care_trust",
+                   "gloucestershire_constabulary"}  # fmt: skip
+    others = ["cheltenham", "cotswold", "forest_of_dean", "stroud", "tewkesbury"]
+    results = {}
+    for name in ("pilot", "county_scs_chapters"):
+        model, result = run_model(shipped(name), shipped_scenario("environment_strategy"), seed=2)
+        results[name] = (model, result)
+    model, chapters = results["county_scs_chapters"]
+    _, pilot = results["pilot"]
+
+    def first_bodies(result):
+        strands = result.issues[result.issues["parent"] == "climate-threats"].set_index("scope")
+        return strands.loc[[*others, "gloucester"], "first_body"]
+
+    assert set(first_bodies(chapters)) == {"gsp"}
+    assert set(first_bodies(pilot)) == {f"{d}_lsp" for d in others} | {"strategic_group"}
+    duplicated = sum(
+        s.partner.id in county_wide
+        for b in model.bodies.values() if b.scope in others for s in b.seats
+    )  # fmt: skip
+    assert duplicated == 0
+    pilot_model = results["pilot"][0]
+    assert sum(s.partner.id in county_wide for b in pilot_model.bodies.values()
+               if b.scope in others for s in b.seats) == 15  # fmt: skip
+
+    def district_hours(result):
+        m = result.meetings
+        return m[m["scope"].isin(others)]["member_hours"].sum()
+
+    assert district_hours(chapters) < 0.7 * district_hours(pilot)
