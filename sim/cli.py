@@ -8,6 +8,7 @@ exits with code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -179,7 +180,7 @@ def compare(
     scenario = load_scenario(scenario_path)
     for name in structures:  # fail here, with a clear message, not in a worker
         check_scenario_against(scenario, load_structure(name))
-    tables = ("summary", "indicators") if scenario.indicators else ("summary",)
+    tables = ("summary", "issues", "indicators") if scenario.indicators else ("summary", "issues")
     results = run_paired(
         scenario_path, structures, replications, seed, parameters, tables, workers=workers
     )
@@ -196,7 +197,18 @@ def compare(
         figures = out / "figures"
         figures.mkdir(parents=True, exist_ok=True)
         runs.to_csv(out / "runs.csv", index=False)
+        issues = results["issues"]
+        issues[issues["parent"] == ""].to_csv(out / "issues.csv", index=False)
         table.to_csv(out / "comparison.csv", index=False)
+        manifest = {
+            "kind": "compare",
+            "scenario": str(Path(scenario_path).resolve()),
+            "structures": {n: s for n, s in zip(names, structures, strict=True)},
+            "replications": replications,
+            "seed": seed,
+            "parameters": parameters,
+        }
+        (out / "compare.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         (out / "comparison.txt").write_text(text + "\n", encoding="utf-8")
         for key, label in indicators.items():
             plot_indicator(runs, names, key, label, figures / f"{key}.png")
@@ -344,6 +356,35 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from sim.analysis.diagram import draw_structure
+
+    spec = load_structure(args.structure)
+    out = Path(args.out) if args.out else Path(f"{spec.name}.png")
+    if out.suffix not in (".png", ".svg"):
+        raise SpecError("--out", str(out), "give a .png or .svg file")
+    draw_structure(spec, out)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.analysis.report import write_report
+
+    folder = Path(args.folder)
+    out = Path(args.out) if args.out else folder / "report.html"
+    write_report(folder, out)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from sim.analysis.indicators import indicators_markdown
+
+    print(indicators_markdown(), end="")
+    return 0
+
+
 def cmd_parameters(args: argparse.Namespace) -> int:
     print(parameters_markdown(), end="")
     return 0
@@ -408,6 +449,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_args(p)
     p.add_argument("--indicator", help="default: the experiment's outputs")
     p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("diagram", help="draw a structure: bodies by function, reporting lines")
+    p.add_argument("structure", help="five_element, pilot, county_scs_chapters, or a YAML path")
+    p.add_argument("--out", help="FILE.png or FILE.svg (default STRUCTURE.png)")
+    p.set_defaults(func=cmd_diagram)
+
+    p = sub.add_parser("report", help="an HTML option appraisal of compare or sweep results")
+    p.add_argument("folder", help="a folder written by sim compare --out or sim sweep")
+    p.add_argument("--out", help="HTML file (default FOLDER/report.html)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("indicators", help="print the evaluation indicators and their definitions")
+    p.set_defaults(func=cmd_indicators)
 
     p = sub.add_parser("parameters", help="print the named assumptions and their defaults")
     p.set_defaults(func=cmd_parameters)

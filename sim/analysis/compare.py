@@ -101,7 +101,8 @@ def format_comparison(table: pd.DataFrame, structures: list[str]) -> str:
     difference from the first structure with its interval (* = interval excludes zero)."""
     base = structures[0]
     head = [f"{'indicator':<34}"] + [f"{s:>26}" for s in structures]
-    head += [f"{f'{s} - {base}':>30}" for s in structures[1:]]
+    widths = {s: max(30, len(f"{s} - {base}") + 2) for s in structures[1:]}
+    head += [f"{f'{s} - {base}':>{widths[s]}}" for s in structures[1:]]
     lines = ["".join(head)]
     for key, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
@@ -115,7 +116,7 @@ def format_comparison(table: pd.DataFrame, structures: list[str]) -> str:
             r = g.loc[s]
             mark = "*" if r["significant"] else " "
             text = f"{_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]{mark}"
-            cells.append(text.rjust(30))
+            cells.append(text.rjust(widths[s]))
         del key
         lines.append("".join(cells))
     return "\n".join(lines)

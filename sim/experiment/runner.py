@@ -63,6 +63,9 @@ def run_task(task: RunTask) -> dict[str, pd.DataFrame]:
         "seed": task.seed,
         **dict(task.labels),
     }
+    from sim.analysis.indicators import evaluate_result  # worker-side; no plotting imported
+
+    result.summary = result.summary.assign(**evaluate_result(result))
     out = {}
     for name in task.tables:
         table = getattr(result, name).copy()

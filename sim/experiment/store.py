@@ -30,7 +30,7 @@ class ResultStore:
         self.root = Path(root)
         self.parts = self.root / "runs"
 
-    def claim(self, experiment: str, digest: str, total: int) -> None:
+    def claim(self, experiment: str, digest: str, total: int, spec: dict | None = None) -> None:
         """Bind the folder to one experiment; refuse to mix two experiments' rows."""
         self.parts.mkdir(parents=True, exist_ok=True)
         manifest = self.root / "experiment.json"
@@ -44,7 +44,8 @@ class ResultStore:
                     f"{held.get('digest')}); use a new --out folder",
                 )
         tmp = manifest.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"experiment": experiment, "digest": digest, "runs": total}))
+        record = {"experiment": experiment, "digest": digest, "runs": total, "spec": spec or {}}
+        tmp.write_text(json.dumps(record, indent=2))
         os.replace(tmp, manifest)
         for stale in self.parts.glob(".tmp-*"):  # left by a crash mid-write
             stale.unlink()

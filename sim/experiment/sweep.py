@@ -48,6 +48,7 @@ class SweepTask:
     seed: int
     parameters: tuple[tuple[str, float], ...]
     varied: tuple[str, ...]
+    evaluate: bool = False
 
     @property
     def key(self) -> tuple:
@@ -85,6 +86,7 @@ def build_tasks(spec: ExperimentSpec) -> list[SweepTask]:
                             seed,
                             params,
                             varied,
+                            spec.evaluate,
                         )
                     )
     return tasks
@@ -117,6 +119,10 @@ def run_sweep_task(task: SweepTask) -> dict:
             dict(task.parameters),
         )  # fmt: skip
         summary = result.summary.iloc[0].to_dict()
+        if task.evaluate:
+            from sim.analysis.indicators import evaluate_result  # worker-side; no plotting
+
+            summary |= evaluate_result(result)
         row |= {k: v for k, v in summary.items() if k not in row}
         row["error"] = ""
     except Exception as exc:
@@ -230,7 +236,10 @@ def sweep(
             check_scenario_against(_scenario(str(scenario)), load_structure(structure))
     tasks = build_tasks(spec)
     store = ResultStore(out)
-    store.claim(spec.name, spec.digest(), len(tasks))
+    record = spec.model_dump(mode="json") | {
+        "scenario_paths": [str(p.resolve()) for p in spec.scenario_paths()]
+    }
+    store.claim(spec.name, spec.digest(), len(tasks), record)
     done = store.done_keys()
     todo = [t for t in tasks if t.key not in done]
     already = len(tasks) - len(todo)

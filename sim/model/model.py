@@ -534,6 +534,8 @@ class PartnershipModel(mesa.Model):
                 if pid in mandated:
                     amount = mandated[pid].pledge(share)
                     issue.pledges[pid] = issue.pledges.get(pid, 0.0) + amount
+                    if amount > 0:
+                        issue.pledging_sectors.add(mandated[pid].sector)
                     issue.pending.discard(pid)
                     given += amount
                 else:
@@ -546,6 +548,8 @@ class PartnershipModel(mesa.Model):
             fund[2] -= amount
             key = f"fund:{body.scope}"
             issue.pledges[key] = issue.pledges.get(key, 0.0) + amount
+            if amount > 0:
+                issue.pledging_sectors.add(self.partners[fund[0]].sector)
             given += amount
         return given
 
@@ -569,6 +573,8 @@ class PartnershipModel(mesa.Model):
         if draw < partner.commitment and partner.mandate > 0:
             amount = partner.pledge(request.amount)
             issue.pledges[partner.id] = issue.pledges.get(partner.id, 0.0) + amount
+            if amount > 0:
+                issue.pledging_sectors.add(partner.sector)
             issue.record(self.time, partner.id, Action.PLEDGED, f"{amount:.1f} by request")
         else:
             issue.record(self.time, partner.id, Action.DECLINED, "asked to pledge")
@@ -708,7 +714,8 @@ class PartnershipModel(mesa.Model):
         quorate: bool,
     ) -> dict[str, Any]:
         hours = body.spec.meeting_hours or self.params.meeting_hours
-        in_person = substitutes = with_mandate = voluntary = business = voting = 0
+        in_person = substitutes = with_mandate = voluntary = business = voting = county_wide = 0
+        local = body.scope != "county"
         for a in attendance:
             in_person += a.in_person
             substitutes += a.substitute
@@ -718,6 +725,7 @@ class PartnershipModel(mesa.Model):
                 sector = a.seat.partner.sector
                 voluntary += sector == "voluntary"
                 business += sector == "business"
+                county_wide += local and a.seat.partner.district == "county"
         present = in_person + substitutes
         record = {
             "meeting_id": len(self.meetings) + 1,
@@ -736,6 +744,7 @@ class PartnershipModel(mesa.Model):
             "open_meeting": body.spec.open_meeting,
             "voluntary_present": voluntary,
             "business_present": business,
+            "county_wide_present": county_wide,
             "items_heard": 0,
             "items_deferred": 0,
             "decided": 0,

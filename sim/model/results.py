@@ -36,6 +36,17 @@ class RunResult:
         self._indicator_rows = model.indicator_rows
         self._body_rows = _body_rows(model)
         self.summary = pd.DataFrame([_summary(model, self._issue_rows, model.meetings)])
+        named = {i.theme for i in model.scenario_spec.issues}
+        focus = {t for themes in model.structure_spec.focus.values() for t in themes}
+        self.context = {
+            "weeks": model.scenario_spec.duration_weeks,
+            "priorities": named | focus,
+            "targets": {
+                spec.name: (spec.target, spec.aggregate, spec.good)
+                for spec in model.scenario_spec.indicators
+                if spec.target is not None
+            },
+        }
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
@@ -129,6 +140,10 @@ def _issue_row(issue: Issue) -> dict:
         "pledged": issue.pledged,
         "funded_share": issue.funded_share,
         "partners_pledging": sum(1 for v in issue.pledges.values() if v > 0),
+        "pledging_sectors": len(issue.pledging_sectors),
+        "delivery_body": next(
+            (h.body for h in issue.history if h.action.value == "commissioned"), ""
+        ),
         "pending_partners": ";".join(sorted(issue.pending)),
         "progress": issue.progress,
         "stalls_caught": len(catch),
@@ -146,8 +161,8 @@ _ISSUE_COLUMNS = [
     "closed_at", "dropped_at", "weeks_to_decision", "weeks_to_delivery", "weeks_to_close",
     "deferrals", "rejections", "send_backs", "challenges", "escalations", "handoffs",
     "bodies_touched", "resources", "rescoped", "pledged", "funded_share", "partners_pledging",
-    "pending_partners", "progress", "stalls_caught", "weeks_to_catch_stall", "outcome_achieved",
-    "reported_met", "target_weeks", "target_met",
+    "pledging_sectors", "delivery_body", "pending_partners", "progress", "stalls_caught",
+    "weeks_to_catch_stall", "outcome_achieved", "reported_met", "target_weeks", "target_met",
 ]  # fmt: skip
 
 
@@ -158,6 +173,11 @@ def _body_rows(model: PartnershipModel) -> list[dict]:
         held[m["body"]] += 1
         inquorate[m["body"]] += not m["quorate"]
     events = {(e["body"], e["event"]): e["time"] for e in model.body_events}
+    heard_by: dict[str, list[str]] = defaultdict(list)
+    for body in model.bodies.values():
+        if body.spec.hears_reports is not None:
+            for source in body.spec.hears_reports.from_bodies:
+                heard_by[source].append(body.id)
     return [
         {
             "body": body.id,
@@ -169,6 +189,9 @@ def _body_rows(model: PartnershipModel) -> list[dict]:
             "meetings": held[body.id],
             "inquorate_meetings": inquorate[body.id],
             "replacements": sum(s.representative - 1 for s in body.seats),
+            "reports_to": body.spec.reports_to or "",
+            "heard_by": ";".join(heard_by[body.id]),
+            "open_meeting": body.spec.open_meeting,
             "active_at_end": body.active,
             "activated_at": events.get((body.id, "activated"), math.nan),
             "stood_down_at": events.get((body.id, "stood down"), math.nan),

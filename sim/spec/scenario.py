@@ -107,6 +107,7 @@ class IndicatorSpec(_Strict):
     trend_per_year: dict[str, float] = Field({}, description="Drift per year without action.")
     aggregate: Literal["sum", "mean"] = "sum"
     good: Literal["higher", "lower"] = "higher"
+    target: float | None = Field(None, description="A level to reach (EV-DELIVER: when).")
 
 
 class ShockSpec(_Strict):

@@ -1,0 +1,84 @@
+"""The option-appraisal report and the structure diagrams."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from sim.analysis.diagram import draw_structure, structure_graph
+from sim.analysis.indicators import CRITERIA, INDICATORS
+from sim.cli import main
+from sim.spec import load_structure
+from sim.spec.loading import SCENARIO_DIR, STRUCTURE_DIR
+
+SHIPPED = sorted(p.stem for p in STRUCTURE_DIR.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp")
+    assert main(["compare", str(SCENARIO_DIR / "employer_closure.yaml"), "--structures",
+                 "five_element,pilot,county_scs_chapters", "--replications", "3",
+                 "--workers", "1", "--out", str(out)]) == 0  # fmt: skip
+    return out
+
+
+def test_report_from_a_comparison_has_every_indicator_and_figure(comparison, capsys):
+    assert main(["report", str(comparison)]) == 0
+    page = (comparison / "report.html").read_text()
+    for indicator in INDICATORS:
+        assert indicator.label in page, indicator.name
+    images = re.findall(r'<img src="data:image/png;base64,', page)
+    structures, criteria = 3, len(CRITERIA)
+    assert len(images) == structures + criteria + 1 + structures  # diagrams, criteria, times, paths
+    for heading in ("Findings", "The structures", "Every indicator", "By criterion",
+                    "Time to decision and to delivery", "A representative pathway"):  # fmt: skip
+        assert heading in page
+    assert "county_scs_chapters is better on" in page or "county_scs_chapters is" in page
+    assert "http" not in page.split("<body>")[1].split("data:image")[0]  # self-contained
+    capsys.readouterr()
+
+
+def test_report_from_a_sweep(tmp_path, capsys):
+    experiment = {
+        "name": "rep", "scenarios": [str(SCENARIO_DIR / "smoke.yaml")],
+        "structures": ["five_element", "pilot"], "replications": 2, "seed": 3,
+        "design": {"kind": "lhs", "samples": 2},
+        "parameters": {"attendance_base": {"low": 0.7, "high": 0.9}}, "evaluate": True,
+    }  # fmt: skip
+    path = tmp_path / "rep.yaml"
+    path.write_text(yaml.safe_dump(experiment))
+    out = tmp_path / "store"
+    assert main(["sweep", str(path), "--executor", "serial", "--out", str(out), "--quiet"]) == 0
+    assert main(["report", str(out), "--out", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text()
+    assert "4 paired runs per structure (sweep)" in page
+    assert "share of work on declared priorities" in page
+    capsys.readouterr()
+
+
+def test_report_needs_a_results_folder(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a results folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_diagram_renders_for_every_shipped_structure(name, tmp_path, capsys):
+    for suffix in ("png", "svg"):
+        out = tmp_path / f"{name}.{suffix}"
+        assert main(["diagram", name, "--out", str(out)]) == 0
+        assert out.stat().st_size > 10_000
+    spec = load_structure(name)
+    graph = structure_graph(spec)
+    assert set(graph.nodes) == spec.body_ids
+    reports = [(u, v) for u, v, d in graph.edges(data=True) if d["kind"] == "reports to"]
+    assert len(reports) == sum(1 for b in spec.bodies if b.reports_to)
+    draw_structure(spec)
+    capsys.readouterr()
+
+
+def test_diagram_rejects_other_formats(capsys):
+    assert main(["diagram", "pilot", "--out", "x.pdf"]) == 2
+    assert "give a .png or .svg file" in capsys.readouterr().err
