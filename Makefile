@@ -21,6 +21,7 @@ test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/ruff format --check sim tests benchmarks
 	$(BIN)/python -m pytest
+	SIM_NOTEBOOK_SIZE=small $(BIN)/python -m pytest --nbmake notebooks
 
 ci-sweep: $(STAMP)
 	rm -rf out/ci_smoke

@@ -99,31 +99,43 @@ def _labels(runs: pd.DataFrame) -> dict[str, str]:
     return labels
 
 
-def findings(table: pd.DataFrame, base: str) -> list[str]:
-    """Plain-English sentences from the paired differences of the evaluation indicators."""
-    out = []
+CRITERION_TEXT = {
+    "EV-LEAD": "Strong leadership and a clear vision",
+    "EV-ACCOUNT": "Accountability: clearly defined responsibility for every decision and action",
+    "EV-OPEN": "Openness in dealings and relationships",
+    "EV-DELIVER": "Delivery against targets",
+    "EV-COMMIT": "Commitment of members",
+    "EV-SCRUTINY": "Challenge and scrutiny",
+    "EV-SILOS": "Breaking out of silos; joint commissioning and pooled resources",
+    "EV-RIPPLE": "Targets with the biggest ripple effect; quick wins",
+    "CYCLE": "The Tavistock cycle: deliberation, decision, delivery, evaluation, and its cost",
+}
+
+
+def findings(table: pd.DataFrame, base: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Per criterion: sentences on the clear paired differences, and the indicators (with the
+    structure) where the 95% interval includes zero."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
     for row in table[table["structure"] != base].itertuples():
         indicator = BY_NAME.get(row.indicator)
         if indicator is None or (isinstance(row.diff, float) and math.isnan(row.diff)):
             continue
-        label = f"{indicator.label} ({indicator.criterion})"
+        clear, unclear = out.setdefault(indicator.criterion, ([], []))
         if not row.significant:
-            out.append(f"{label}: no clear difference between {row.structure} and {base} "
-                       f"(difference {_fmt(row.diff)}, 95% CI {_fmt(row.diff_low)} to "
-                       f"{_fmt(row.diff_high)}).")  # fmt: skip
+            unclear.append(f"{indicator.label} ({row.structure})")
             continue
         more = row.diff > 0
         judged = ""
         if indicator.better:
             good = more == (indicator.better == "higher")
-            judged = f": {'better' if good else 'worse'} under {row.structure}"
+            judged = f"{'Better' if good else 'Worse'} under {row.structure}: "
         base_mean = table[(table["indicator"] == row.indicator) & (table["structure"] == base)][
             "mean"
         ].iloc[0]
         relative = f", {abs(row.diff) / abs(base_mean):.0%}" if base_mean else ""
-        out.append(f"{label}{judged}. {row.structure} is {'higher' if more else 'lower'} than "
-                   f"{base} by {_fmt(abs(row.diff))}{relative} (95% CI {_fmt(row.diff_low)} "
-                   f"to {_fmt(row.diff_high)}).")  # fmt: skip
+        clear.append(f"{judged}{indicator.label} is {'higher' if more else 'lower'} than under "
+                     f"{base} by {_fmt(abs(row.diff))}{relative} (95% CI {_fmt(row.diff_low)} "
+                     f"to {_fmt(row.diff_high)}).")  # fmt: skip
     return out
 
 
@@ -240,8 +252,15 @@ def render(results_list: list[Results], title: str) -> str:
                      f"{', '.join(names)}; differences are against {base}.</p>")  # fmt: skip
         parts.append("<h3>Findings</h3><ul>")
         parts += [f"<li><b>{html.escape(s)}</b></li>" for s in _summary_lines(table, base)]
-        parts += [f"<li>{html.escape(s)}</li>" for s in findings(table, base)]
-        parts.append("</ul><h3>The structures</h3>")
+        parts.append("</ul>")
+        for criterion, (clear, unclear) in findings(table, base).items():
+            parts.append(f"<h4>{criterion}: {html.escape(CRITERION_TEXT[criterion])}</h4><ul>")
+            parts += [f"<li>{html.escape(s)}</li>" for s in clear]
+            if unclear:
+                parts.append(f"<li class='meta'>No clear difference: "
+                             f"{html.escape('; '.join(unclear))}.</li>")  # fmt: skip
+            parts.append("</ul>")
+        parts.append("<h3>The structures</h3>")
         for name in names:
             fig = draw_structure(load_structure(results.structures[name]))
             parts.append(f"<figure>{_figure_html(fig)}<figcaption>{name}</figcaption></figure>")
