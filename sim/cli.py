@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -97,24 +98,37 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check every file given (structure, scenario, experiment or checks); report each."""
+    from sim.analysis.checks import load_checks
+    from sim.experiment.design import expected_runs
+    from sim.spec.experiment import load_experiment
+
+    failed = 0
     for file in args.files:
         path = Path(file)
-        data = read_yaml(path)
-        if "duration_weeks" not in data:
-            spec = load_structure(path)
-            print(
-                f"ok  {file}: structure '{spec.name}', {len(spec.bodies)} bodies, "
-                f"{len(spec.partners)} partners"
-            )
-        else:
-            scenario = load_scenario(path)
-            for name in SHIPPED_STRUCTURES:
-                check_scenario_against(scenario, load_structure(name))
-            print(
-                f"ok  {file}: scenario '{scenario.name}', {len(scenario.issues)} named issues, "
-                f"{len(scenario.streams)} streams; runs under {', '.join(SHIPPED_STRUCTURES)}"
-            )
-    return 0
+        try:
+            data = read_yaml(path)
+            if "checks" in data:
+                checks = load_checks(path)
+                print(f"ok  {file}: {len(checks.checks)} checks")
+            elif "structures" in data and "scenarios" in data:
+                spec = load_experiment(path)
+                print(f"ok  {file}: experiment '{spec.name}', {expected_runs(spec)} runs")
+            elif "duration_weeks" not in data:
+                spec = load_structure(path)
+                print(f"ok  {file}: structure '{spec.name}', {len(spec.bodies)} bodies, "
+                      f"{len(spec.partners)} partners")  # fmt: skip
+            else:
+                scenario = load_scenario(path)
+                for name in SHIPPED_STRUCTURES:
+                    check_scenario_against(scenario, load_structure(name))
+                print(f"ok  {file}: scenario '{scenario.name}', {len(scenario.issues)} named "
+                      f"issues, {len(scenario.streams)} streams; runs under "
+                      f"{', '.join(SHIPPED_STRUCTURES)}")  # fmt: skip
+        except SpecError as exc:
+            failed += 1
+            print(f"error: {exc.one_line()}", file=sys.stderr)
+    return 2 if failed else 0
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -178,8 +192,17 @@ def compare(
     from sim.experiment import run_paired
 
     scenario = load_scenario(scenario_path)
-    for name in structures:  # fail here, with a clear message, not in a worker
-        check_scenario_against(scenario, load_structure(name))
+    if replications < 1:
+        raise SpecError("--replications", str(replications), "must be at least 1")
+    specs = [load_structure(name) for name in structures]
+    for spec in specs:  # fail here, with a clear message, not in a worker
+        check_scenario_against(scenario, spec)
+    taken: dict[str, str] = {}
+    for name, spec in zip(structures, specs, strict=True):
+        if spec.name in taken:
+            raise SpecError(name, "name", f"'{spec.name}' is also the name of {taken[spec.name]};"
+                            " give each structure option its own name")  # fmt: skip
+        taken[spec.name] = name
     tables = ("summary", "issues", "indicators") if scenario.indicators else ("summary", "issues")
     results = run_paired(
         scenario_path, structures, replications, seed, parameters, tables, workers=workers
@@ -495,6 +518,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head, say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        return 0
+    except OSError as exc:
+        where = exc.filename or ""
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -71,7 +71,9 @@ def evaluate(checks: Checks, runs: pd.DataFrame) -> list[tuple[bool, str]]:
     ok_runs = runs[runs["error"] == ""]
     out = []
     for check in checks.checks:
-        rows = ok_runs[ok_runs["scenario_file"] == check.scenario]
+        declared = ok_runs["scenario_file"]
+        stems = declared.map(lambda f: Path(f).stem)
+        rows = ok_runs[(declared == check.scenario) | (stems == check.scenario)]
         if check.indicator not in rows.columns or rows.empty:
             out.append((False, f"FAIL {check.name}: no results for {check.scenario} / "
                                f"{check.indicator}"))  # fmt: skip

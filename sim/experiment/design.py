@@ -65,3 +65,8 @@ def expected_size(spec: ExperimentSpec) -> int:
     if d.kind == "sobol":
         return d.samples * (2 * k + 2 if d.second_order else k + 2)
     return d.samples * (k + 1)
+
+
+def expected_runs(spec: ExperimentSpec) -> int:
+    """Points x replications x structures x scenarios."""
+    return expected_size(spec) * spec.replications * len(spec.structures) * len(spec.scenarios)

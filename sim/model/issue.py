@@ -133,6 +133,7 @@ class Issue:
     parent: Issue | None = None
     furthest: int = 0
     realised: float = 0.0
+    achieved_once: bool = False
     pledging_sectors: set[str] = field(default_factory=set)
     waiting: set[str] = field(default_factory=set)
     effects: list = field(default_factory=list)

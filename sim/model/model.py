@@ -276,10 +276,11 @@ class PartnershipModel(mesa.Model):
         value += self.indicator_offsets[(name, district)]
         for issue, indicator, where, change in self._effects:
             if indicator == name and where == district and issue.progress > 0:
-                missed = 0.5 if issue.outcome_achieved is False else 1.0
-                share = issue.progress * issue.ambition_share * missed
-                issue.realised = max(issue.realised, share)  # what was achieved stays achieved
-                value += change * issue.realised
+                # half the effect accrues with delivery, the other half once the outcome is
+                # achieved; what was achieved stays achieved (rework does not undo it)
+                issue.realised = max(issue.realised, issue.progress * issue.ambition_share)
+                issue.achieved_once = issue.achieved_once or bool(issue.outcome_achieved)
+                value += change * issue.realised * (0.5 + 0.5 * issue.achieved_once)
         return value
 
     # -- the weekly record ----------------------------------------------------------------

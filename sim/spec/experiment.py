@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.errors import SpecError
 from sim.spec.loading import SCENARIO_DIR, read_yaml, validate_as
@@ -65,12 +65,21 @@ class ExperimentSpec(_Strict):
     )
     source: str = Field("", exclude=True)
 
-    @model_validator(mode="after")
-    def _known_parameters(self) -> ExperimentSpec:
-        for name in [*self.parameters, *self.fixed]:
+    @field_validator("parameters", "fixed")
+    @classmethod
+    def _known_parameters(cls, value: dict) -> dict:
+        for name in value:
             if name not in PARAMETER_NAMES:
                 raise ValueError(f"unknown parameter '{name}' (see docs/parameters.md)")
+        return value
+
+    @model_validator(mode="after")
+    def _design_fits(self) -> ExperimentSpec:
         check_parameters(self.fixed)
+        if self.design.kind == "sobol" and self.design.samples & (self.design.samples - 1):
+            raise ValueError(
+                f"a sobol design needs samples a power of 2, not {self.design.samples}"
+            )
         if self.design.kind in ("lhs", "sobol", "morris") and not self.parameters:
             raise ValueError(f"a {self.design.kind} design needs parameters to vary")
         for name, factor in self.parameters.items():

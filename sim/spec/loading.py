@@ -53,6 +53,14 @@ def field_path(loc: tuple[Any, ...], raw: Any) -> str:
     return "".join(parts)
 
 
+DOCS = {
+    "StructureSpec": "docs/structures.md",
+    "ScenarioSpec": "docs/scenarios.md",
+    "ExperimentSpec": "docs/experiments.md",
+    "Checks": "docs/experiments.md",
+}
+
+
 def validate_as[M: BaseModel](model: type[M], raw: dict[str, Any], file: str) -> M:
     """Validate ``raw`` as ``model``; the first problem becomes a one-line SpecError."""
     try:
@@ -60,9 +68,10 @@ def validate_as[M: BaseModel](model: type[M], raw: dict[str, Any], file: str) ->
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(k for k in err["loc"] if not (isinstance(k, str) and k.startswith("function-")))
-        message = err["msg"]
+        message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling; see docs/structures.md)"
+            doc = DOCS.get(model.__name__, "the docs/ folder")
+            message = f"unknown field (check the spelling; see {doc})"
         elif err["type"] == "missing":
             message = "required field is missing"
         raise SpecError(file, field_path(loc, raw), message) from None

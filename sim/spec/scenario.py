@@ -63,7 +63,7 @@ class IssueSpec(_Strict):
     at_week: float = Field(0.0, ge=0)
     scope: str = "gloucester"
     theme: str = "general"
-    kind: str = "operational"
+    kind: Literal["operational", "strategic"] = "operational"
     urgent: bool = False
     resources: float = Field(6.0, ge=0, description="Resource units delivery needs.")
     effort_weeks: float = Field(26.0, gt=0, description="Weeks of delivery when fully resourced.")
@@ -88,7 +88,7 @@ class StreamSpec(_Strict):
     start_week: float = Field(0.0, ge=0)
     end_week: float | None = None
     themes: list[str] = ["general"]
-    kind: str = "operational"
+    kind: Literal["operational", "strategic"] = "operational"
     urgent_share: float = Field(0.0, ge=0, le=1)
     resources: Range = Range(low=2.0, high=8.0)
     effort_weeks: Range = Range(low=13.0, high=39.0)
@@ -177,9 +177,17 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
                     file, f"bodies[{body.id}].members.partner", f"unknown partner '{seat.partner}'"
                 )
     indicators = {i.name: set(i.baseline) for i in scenario.indicators}
+    themes = {"general"} | {r.theme for rules in structure.routing.values() for r in rules
+                            if r.theme} | set(structure.focus_themes())  # fmt: skip
+    sectors = {p.sector for p in [*structure.partners, *scenario.partners]}
     for issue, at in _all_issues(scenario.issues, "issues"):
         if issue.scope not in scopes:
             raise SpecError(file, f"{at}.scope", _unknown("scope", issue.scope, scopes))
+        if issue.theme not in themes:
+            raise SpecError(file, f"{at}.theme", _unknown("theme", issue.theme, themes))
+        if issue.at_week >= scenario.duration_weeks:
+            raise SpecError(file, f"{at}.at_week", f"week {issue.at_week:g} is after the run "
+                            f"ends ({scenario.duration_weeks:g} weeks)")  # fmt: skip
         for partner in issue.requires:
             if partner not in partners:
                 raise SpecError(file, f"{at}.requires", f"unknown partner '{partner}'")
@@ -201,6 +209,9 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
                     file, f"{at}.follow_ups[{n}].after_step", f"the pathway has only {steps} steps"
                 )
     for n, shock in enumerate(scenario.shocks):
+        for sector in shock.sectors or []:
+            if sector not in sectors:
+                raise SpecError(file, f"shocks[{n}].sectors", _unknown("sector", sector, sectors))
         for partner in shock.partners or []:
             if partner not in partners:
                 raise SpecError(file, f"shocks[{n}].partners", f"unknown partner '{partner}'")
@@ -210,6 +221,9 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
         at = f"streams[{stream.name}]"
         if stream.scope not in scopes:
             raise SpecError(file, f"{at}.scope", _unknown("scope", stream.scope, scopes))
+        for theme in stream.themes:
+            if theme not in themes:
+                raise SpecError(file, f"{at}.themes", _unknown("theme", theme, themes))
         for partner in stream.requires:
             if partner not in partners:
                 raise SpecError(file, f"{at}.requires", f"unknown partner '{partner}'")

@@ -113,7 +113,7 @@ class RoutingRule(_Strict):
 
     function: Function
     body: str
-    kind: str | None = None
+    kind: Literal["operational", "strategic"] | None = None
     theme: str | None = None
     urgent: bool | None = None
 
@@ -167,6 +167,9 @@ class StructureSpec(_Strict):
     @property
     def partner_ids(self) -> set[str]:
         return {p.id for p in self.partners}
+
+    def focus_themes(self) -> list[str]:
+        return [t for themes in self.focus.values() for t in themes]
 
     def pathway(self, kind: str) -> list[Function]:
         return list(self.pathways.get(kind) or self.pathways.get("default") or CYCLE)
@@ -250,12 +253,22 @@ def check_structure(spec: StructureSpec) -> None:
         return spec.sources.get(key, spec.sources.get("structure", spec.name))
 
     partners = spec.partner_ids
+    for kind, items in (("body", spec.bodies), ("partner", spec.partners)):
+        seen: set[str] = set()
+        for item in items:
+            if item.id in seen:
+                field = "bodies" if kind == "body" else "partners"
+                raise SpecError(where(f"{kind}:{item.id}"), f"{field}[{item.id}].id",
+                                f"the {kind} id '{item.id}' is used twice")  # fmt: skip
+            seen.add(item.id)
     bodies = {b.id: b for b in spec.bodies}
     for body in spec.bodies:
         file, at = where(f"body:{body.id}"), f"bodies[{body.id}]"
-        for seat in body.members:
+        for i, seat in enumerate(body.members):
             if seat.partner not in partners:
-                raise SpecError(file, f"{at}.members.partner", f"unknown partner '{seat.partner}'")
+                raise SpecError(
+                    file, f"{at}.members[{i}].partner", f"unknown partner '{seat.partner}'"
+                )
         if body.cadence_weeks is not None and body.cadence_weeks <= 0:
             raise SpecError(
                 file,

@@ -51,7 +51,7 @@ def broken_town(**changes) -> dict:
         ({"quorum": 20}, "bodies[board].quorum", "quorum 20 is larger than the 15 voting members"),
         ({"cadence_weeks": 0}, "bodies[board].cadence_weeks", "more than 0 weeks"),
         ({"routing_body": "nobody"}, "routing.town[1].body", "unknown body 'nobody'"),
-        ({"seat_partner": "ghost"}, "bodies[board].members.partner", "unknown partner 'ghost'"),
+        ({"seat_partner": "ghost"}, "bodies[board].members[5].partner", "unknown partner 'ghost'"),
         ({"reports_to": "nowhere"}, "bodies[board].reports_to", "unknown body 'nowhere'"),
         ({"quorum": "five"}, "bodies[board].quorum", "valid integer"),
         ({"cadance_weeks": 4}, "bodies[board].cadance_weeks", "unknown field"),
@@ -154,3 +154,80 @@ def test_indicator_references_are_checked(tmp_path, capsys):
                        "change": 10}]  # fmt: skip
     path = write(tmp_path, "bad_shock.yaml", data)
     assert "shocks[0].district: no baseline for 'cotswold'" in error_of(capsys, ["run", path])
+
+
+def test_typos_in_vocabulary_and_timing_are_errors(tmp_path, capsys):
+    """A mistyped kind, theme or sector, or an arrival after the run ends, fails loudly."""
+    base = yaml.safe_load(Path(SMOKE).read_text())
+    cases = [
+        (("issues", 0, "kind"), "Strategic", "issues[city-regeneration-plan].kind", "strategic"),
+        (("issues", 0, "theme"), "helth", "issues[city-regeneration-plan].theme",
+         "unknown theme 'helth'"),
+        (("streams", 0, "themes"), ["children", "helth"], "streams[gloucester-routine].themes",
+         "unknown theme 'helth'"),
+        (("issues", 0, "at_week"), 300, "issues[city-regeneration-plan].at_week",
+         "after the run ends"),
+        (("shocks",), [{"at_week": 5, "sectors": ["helth"], "budget_factor": 0.5}],
+         "shocks[0].sectors", "unknown sector 'helth'"),
+    ]  # fmt: skip
+    for keys, value, field, message in cases:
+        data = copy.deepcopy(base)
+        node = data
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+        path = write(tmp_path, "scenario.yaml", data)
+        line = error_of(capsys, ["validate", path])
+        assert f"{path}: {field}: " in line and message in line, line
+
+
+def test_duplicate_ids_and_names(tmp_path, capsys):
+    data = broken_town()
+    data["bodies"].append(copy.deepcopy(data["bodies"][1]))
+    path = write(tmp_path, "dup.yaml", data)
+    assert "bodies[board].id: the body id 'board' is used twice" in error_of(
+        capsys, ["validate", path]
+    )
+    pilot = yaml.safe_load((STRUCTURE_DIR / "pilot.yaml").read_text())
+    copy_path = write(tmp_path, "copy.yaml", pilot | {"inside": str(STRUCTURE_DIR / "county.yaml")})
+    line = error_of(capsys, ["compare", SMOKE, "--structures", f"pilot,{copy_path}",
+                             "--replications", "1"])  # fmt: skip
+    assert "'pilot' is also the name of pilot" in line
+
+
+def test_validate_reads_every_kind_of_file_and_reports_each(tmp_path, capsys):
+    experiments = SCENARIO_DIR / "experiments"
+    bad = write(tmp_path, "bad.yaml", "name: x\nissues: [\n")
+    code = main(["validate", str(experiments / "ci_smoke.yaml"), bad,
+                 str(experiments / "ci_checks.yaml"), SMOKE])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "experiment 'ci_smoke', 120 runs" in captured.out
+    assert "5 checks" in captured.out and "scenario 'smoke'" in captured.out
+    assert captured.err.count("error: ") == 1
+
+
+def test_experiment_errors_name_their_field(tmp_path, capsys):
+    data = {"name": "e", "scenarios": [SMOKE], "structures": ["pilot"],
+            "parameters": {"attendence_base": {"low": 0.1, "high": 0.2}}}  # fmt: skip
+    path = write(tmp_path, "e.yaml", data)
+    line = error_of(capsys, ["validate", path])
+    assert f"{path}: parameters: unknown parameter 'attendence_base'" in line
+    data = {"name": "e", "scenarios": [SMOKE], "structures": ["pilot"], "replication": 2}
+    assert "see docs/experiments.md" in error_of(
+        capsys, ["validate", write(tmp_path, "e.yaml", data)]
+    )
+    data = {"name": "e", "scenarios": [SMOKE], "structures": ["pilot"],
+            "design": {"kind": "sobol", "samples": 3},
+            "parameters": {"attendance_base": {"low": 0.5, "high": 0.9}}}  # fmt: skip
+    assert "power of 2" in error_of(capsys, ["validate", write(tmp_path, "e.yaml", data)])
+
+
+def test_no_traceback_for_pipes_zero_replications_or_unwritable_output(capsys):
+    assert "must be at least 1" in error_of(capsys, ["compare", SMOKE, "--replications", "0"])
+    line = error_of(capsys, ["run", SMOKE, "--out", "/proc/no-such-place"])
+    assert "/proc/no-such-place" in line
+    sim = str(Path(sys.executable).parent / "sim")
+    proc = subprocess.run(f"{sim} trace {SMOKE} --all | head -1", shell=True,
+                          capture_output=True, text=True)  # fmt: skip
+    assert "Traceback" not in proc.stderr and proc.stdout.count("\n") == 1
