@@ -255,7 +255,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(text)
     if out is not None:
-        print(f"wrote runs.csv, comparison.csv and figures/ to {out}/")
+        print(f"wrote runs.csv, issues.csv, comparison.csv, comparison.txt, compare.json"
+              f"{', indicators.csv' if (out / 'indicators.csv').exists() else ''} and figures/ "
+              f"to {out}/ (sim report {out} makes the HTML appraisal)")  # fmt: skip
     return 0
 
 

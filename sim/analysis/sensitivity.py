@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -67,7 +64,8 @@ def sensitivity(spec: ExperimentSpec, runs: pd.DataFrame, indicator: str) -> pd.
     }).sort_values("ST", ascending=False, ignore_index=True)  # fmt: skip
 
 
-def plot_sensitivity(table: pd.DataFrame, title: str, path: Path) -> None:
+def plot_sensitivity(table: pd.DataFrame, title: str, path: Path | None = None):
+    """A bar chart of the indices; saved to ``path`` if given, else returned."""
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.5))
     y = np.arange(len(table))[::-1]
     if "mu_star" in table:
@@ -81,5 +79,8 @@ def plot_sensitivity(table: pd.DataFrame, title: str, path: Path) -> None:
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
+    if path is None:
+        return fig
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return None

@@ -134,6 +134,7 @@ class Issue:
     furthest: int = 0
     realised: float = 0.0
     achieved_once: bool = False
+    fan_outs: int = 0
     pledging_sectors: set[str] = field(default_factory=set)
     waiting: set[str] = field(default_factory=set)
     effects: list = field(default_factory=list)

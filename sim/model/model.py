@@ -348,11 +348,13 @@ class PartnershipModel(mesa.Model):
     def fan_out(self, issue: Issue, step: Step, current: Body | None) -> None:
         issue.holder = current.id if current is not None else None
         issue.in_transit = False
+        issue.fan_outs += 1
+        suffix = "" if issue.fan_outs == 1 else f"#{issue.fan_outs}"  # ids stay unique
         strands = []
         for target in step.at:
             scope = target if target in self.router.rules else self.bodies[target].scope
             strand = Issue(
-                id=f"{issue.id}/{target}",
+                id=f"{issue.id}/{target}{suffix}",
                 title=f"{issue.title} ({target})",
                 scope=scope,
                 theme=issue.theme,

@@ -224,3 +224,11 @@ def test_scs_calibration_near_fifteen_of_twenty_seven():
     ]
     assert len(scenario("scs_delivery").issues) == 27
     assert 13 / 27 <= np.mean(met) <= 17 / 27
+
+
+def test_strand_ids_stay_unique_when_an_issue_fans_out_twice():
+    """Community cohesion asks the six districts twice (review, then programmes)."""
+    for seed in (1, 2, 3):
+        _, result = run_model(shipped("pilot"), scenario("community_cohesion"), seed=seed)
+        assert result.issues["issue_id"].is_unique
+        assert "community-cohesion/cheltenham#2" in set(result.issues["issue_id"])
