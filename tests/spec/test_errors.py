@@ -32,6 +32,16 @@ def error_of(capsys, argv: list[str]) -> str:
     return lines[0]
 
 
+def edited(base: dict, keys: tuple, value) -> dict:
+    """A deep copy of ``base`` with the value at the nested ``keys`` replaced."""
+    data = copy.deepcopy(base)
+    node = data
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = value
+    return data
+
+
 def broken_town(**changes) -> dict:
     data = copy.deepcopy(town())
     board = data["bodies"][1]
@@ -98,12 +108,7 @@ def test_scenario_names_unknown_partner_scope_and_body(tmp_path, capsys):
         (("parameters",), {"attendance_base": 2}, "parameters", "less than or equal to 1"),
     ]  # fmt: skip
     for keys, value, field, message in cases:
-        data = copy.deepcopy(base)
-        node = data
-        for key in keys[:-1]:
-            node = node[key]
-        node[keys[-1]] = value
-        path = write(tmp_path, "scenario.yaml", data)
+        path = write(tmp_path, "scenario.yaml", edited(base, keys, value))
         line = error_of(capsys, ["run", path])
         assert f"{path}: {field}: " in line and message in line, line
 
@@ -171,12 +176,7 @@ def test_typos_in_vocabulary_and_timing_are_errors(tmp_path, capsys):
          "shocks[0].sectors", "unknown sector 'helth'"),
     ]  # fmt: skip
     for keys, value, field, message in cases:
-        data = copy.deepcopy(base)
-        node = data
-        for key in keys[:-1]:
-            node = node[key]
-        node[keys[-1]] = value
-        path = write(tmp_path, "scenario.yaml", data)
+        path = write(tmp_path, "scenario.yaml", edited(base, keys, value))
         line = error_of(capsys, ["validate", path])
         assert f"{path}: {field}: " in line and message in line, line
 
