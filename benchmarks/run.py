@@ -6,8 +6,12 @@
    second and peak memory (RSS of the process and its workers), at two sizes, to show
    whether memory stays flat as the run count grows.
 
-Each measurement of 2 and 3 runs in a fresh subprocess so that its peak memory is its own.
-`BENCH_FULL=1 make bench` also times a 10,000-run sweep.
+4. The Garbage Can Model's 81 variants x 100 random-entry replications (8,100 runs) through
+   `sim gcm`'s runner, on one worker and on all cores, against a plain numpy port of the
+   original on one core (benchmarks/gcm_numpy_port.py); the target is under 20 s.
+
+Each measurement of 2, 3 and 4 runs in a fresh subprocess (its start-up and peak memory are
+its own). `BENCH_FULL=1 make bench` also times a 10,000-run sweep.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ def per_run_table() -> None:
     print(f"1. median ms per run over {REPEATS} seeds (one core, county layer included)")
     print(f"   {'scenario':<22} {'structure':<13} {'median ms':>9} {'best ms':>8} {'meetings':>9}")
     for path in sorted(ROOT.glob("scenarios/*.yaml")):
-        for name in ("five_element", "pilot"):
+        for name in load_scenario(path).structures or ("five_element", "pilot"):
             structure, scenario = load_structure(name), load_scenario(path)
             run_once(structure, scenario, seed=0)
             times, meetings = [], 0
@@ -171,21 +175,54 @@ def batch_run_table() -> None:
               f"{b['peak_mb']:>18.0f} {s['peak_mb']:>18.0f}")  # fmt: skip
 
 
+GCM_TARGET_SECONDS = 20.0
+
+
+def measure_gcm(replications: int, workers: int) -> dict:
+    """`sim gcm --random-entry`'s work in this process: the 81 variants x replications."""
+    from sim.experiment.gcm import run_gcm
+
+    start = time.perf_counter()
+    result = run_gcm(replications=replications, random_entry=True, workers=workers)
+    return {"runs": len(result.runs), "seconds": time.perf_counter() - start}
+
+
+def gcm_table() -> None:
+    """The Garbage Can design (81 variants x 100 random-entry runs): engine and numpy port."""
+    cores = os.cpu_count() or 1
+    print("\n4. the Garbage Can Model, 81 variants x 100 random-entry replications "
+          f"(target: under {GCM_TARGET_SECONDS:.0f} s on {cores} cores)")  # fmt: skip
+    for workers in sorted({1, cores}):
+        r = in_subprocess("gcm", 100, workers)
+        verdict = "meets" if r["seconds"] < GCM_TARGET_SECONDS else "MISSES"
+        note = "" if workers == 1 else f", {verdict} the target"
+        print(f"   engine (sim gcm), {workers} worker(s): {r['runs']} runs in {r['seconds']:.1f} s"
+              f" ({r['runs'] / r['seconds']:.0f} runs/s){note}")  # fmt: skip
+        last = r
+    port = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gcm_numpy_port.py"), "100"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    print(f"   {port}")
+    seconds = float(port.split(" runs in ")[1].split(" s")[0])
+    print(f"   engine on {cores} cores against the port on one: {seconds / last['seconds']:.2f}x")
+
+
 def full_sweep() -> None:
     r = in_subprocess("sweep", 2500, os.cpu_count() or 1)
-    print(f"\n4. full: {r['runs']} runs in {r['seconds'] / 60:.1f} minutes "
+    print(f"\n5. full: {r['runs']} runs in {r['seconds'] / 60:.1f} minutes "
           f"({r['runs'] / r['seconds']:.1f} runs/s), peak {r['peak_mb']:.0f} MB")  # fmt: skip
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         kind, replications, workers = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        measure = measure_sim_sweep if kind == "sweep" else measure_batch_run
+        measures = {"sweep": measure_sim_sweep, "gcm": measure_gcm}
+        measure = measures.get(kind, measure_batch_run)
         print(json.dumps(measure(replications, workers)))
         return
     per_run_table()
     throughput_table()
     batch_run_table()
+    gcm_table()
     if os.environ.get("BENCH_FULL"):
         full_sweep()
 

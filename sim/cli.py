@@ -81,8 +81,8 @@ def format_summary(summary: pd.Series) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    structure = load_structure(args.structure)
     scenario = load_scenario(args.scenario)
+    structure = load_structure(_structure_for(args.structure, scenario))
     params = parse_sets(args.set)
     result = run_once(structure, scenario, seed=args.seed, parameters=params)
     s = result.summary.iloc[0]
@@ -95,6 +95,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         paths = result.write(Path(args.out), args.format)
         print(f"wrote {len(paths)} tables to {args.out}/ ({', '.join(p.name for p in paths)})")
     return 0
+
+
+def _structure_for(given: str | None, scenario) -> str:
+    """The structure asked for, else the one the scenario is written for, else five_element."""
+    return given or (scenario.structures[0] if scenario.structures else "five_element")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -111,6 +116,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if "checks" in data:
                 checks = load_checks(path)
                 print(f"ok  {file}: {len(checks.checks)} checks")
+            elif "access" in data and "decision" in data:
+                from sim.spec.gcm import load_gcm_design, variants
+
+                compiled = variants(load_gcm_design(path))
+                name = data.get("name")
+                print(f"ok  {file}: garbage-can design '{name}', {len(compiled)} variants")
             elif "structures" in data and "scenarios" in data:
                 spec = load_experiment(path)
                 print(f"ok  {file}: experiment '{spec.name}', {expected_runs(spec)} runs")
@@ -120,11 +131,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
                       f"{len(spec.partners)} partners")  # fmt: skip
             else:
                 scenario = load_scenario(path)
-                for name in SHIPPED_STRUCTURES:
+                names = scenario.structures or SHIPPED_STRUCTURES
+                for name in names:
                     check_scenario_against(scenario, load_structure(name))
                 print(f"ok  {file}: scenario '{scenario.name}', {len(scenario.issues)} named "
                       f"issues, {len(scenario.streams)} streams; runs under "
-                      f"{', '.join(SHIPPED_STRUCTURES)}")  # fmt: skip
+                      f"{', '.join(names)}")  # fmt: skip
         except SpecError as exc:
             failed += 1
             print(f"error: {exc.one_line()}", file=sys.stderr)
@@ -132,8 +144,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    structure = load_structure(args.structure)
     scenario = load_scenario(args.scenario)
+    structure = load_structure(_structure_for(args.structure, scenario))
     result = run_once(structure, scenario, seed=args.seed, parameters=parse_sets(args.set))
     print(format_trace(result, args.issue, args.all))
     return 0
@@ -403,6 +415,53 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gcm(args: argparse.Namespace) -> int:
+    """The Garbage Can Model's variants, run by the engine: one row per variant."""
+    from sim.analysis.gcm import validation_markdown
+    from sim.experiment.gcm import DEFAULT_DESIGN, run_gcm
+
+    design = args.design or DEFAULT_DESIGN
+    if args.replications is not None and args.replications < 1:
+        raise SpecError("--replications", "", f"must be at least 1, got {args.replications}")
+    random_entry = args.random_entry or bool(args.validation)
+    reps = args.replications or (100 if random_entry else 1)
+    result = run_gcm(design, reps, random_entry, seed=args.seed, workers=args.workers)
+    runs = len(result.runs)
+    entry = "random entry" if random_entry else "fixed entry"
+    print(
+        f"{len(result.variants)} variants x {reps} replications ({entry}): {runs} runs in "
+        f"{result.seconds:.1f} s on {result.workers} worker(s)"
+    )
+    table = result.variants
+    shown = table.drop(columns=["variant", "replications", "problems_tracked"])
+    with pd.option_context(
+        "display.width",
+        250,
+        "display.max_columns",
+        40,
+        "display.max_rows",
+        500,
+        "display.float_format",
+        "{:.2f}".format,
+    ):
+        print(shown.to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / "variants.csv", index=False)
+        result.runs.to_parquet(out / "runs.parquet", index=False)
+        result.choices.to_parquet(out / "choices.parquet", index=False)
+        result.problems.to_parquet(out / "problems.parquet", index=False)
+        print(f"wrote variants.csv, runs.parquet, choices.parquet, problems.parquet to {out}/")
+    if args.validation:
+        fixed = run_gcm(design, 1, False, seed=args.seed, workers=args.workers)
+        command = f"sim gcm --validation {args.validation} --replications {reps}"
+        page = validation_markdown(fixed, result, command)
+        Path(args.validation).write_text(page, encoding="utf-8")
+        print(f"wrote {args.validation}")
+    return 0
+
+
 def cmd_indicators(args: argparse.Namespace) -> int:
     from sim.analysis.indicators import indicators_markdown
 
@@ -425,7 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
     def add_run_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("scenario", help="scenario YAML file")
         p.add_argument(
-            "--structure", default="five_element", help="five_element, pilot, or a YAML path"
+            "--structure",
+            help="five_element, pilot, or a YAML path (default: the scenario's first "
+            "'structures' entry, else five_element)",
         )
         p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
         p.add_argument(
@@ -484,6 +545,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", help="a folder written by sim compare --out or sim sweep")
     p.add_argument("--out", help="HTML file (default FOLDER/report.html)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("gcm", help="the Garbage Can Model's 81 variants, run by the engine")
+    p.add_argument("design", nargs="?", help="design YAML (default scenarios/gcm/design.yaml)")
+    p.add_argument(
+        "--replications", type=int, help="runs per variant (default 1; 100 with --random-entry)"
+    )
+    p.add_argument(
+        "--random-entry",
+        action="store_true",
+        help="deal entry periods out afresh in each replication",
+    )
+    p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--out", help="folder for variants.csv and the runs, choices and problems")
+    p.add_argument(
+        "--validation",
+        metavar="FILE",
+        help="also run fixed entry and write the validation page (docs/validation.md)",
+    )
+    p.set_defaults(func=cmd_gcm)
 
     p = sub.add_parser("indicators", help="print the evaluation indicators and their definitions")
     p.set_defaults(func=cmd_indicators)

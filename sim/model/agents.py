@@ -34,6 +34,8 @@ class Partner(mesa.Agent):
         self.budget_left = spec.budget
         self.commitment = spec.commitment
         self.mandate = spec.mandate
+        self.energy = spec.energy
+        self.attending: Body | None = None  # garbage-can attachment: where it works this week
         self._recent: deque[float] = deque()
 
     def load_factor(self, now: float) -> float:
@@ -96,7 +98,7 @@ class Body(mesa.Agent):
         self.id = spec.id
         self.spec = spec
         self.scope = spec.scope
-        self.stream = model.keyed_rng("body", spec.id)  # its own luck, whatever else meets
+        self._stream = None
         self.functions = set(spec.functions)
         self.seats = [
             Seat(
@@ -110,9 +112,17 @@ class Body(mesa.Agent):
             for s in spec.members
         ]
         self.queue: list[Issue] = []
+        self.starts_week = spec.starts_week  # scenarios may deal start weeks out at random
         self.active = spec.starts_week <= 0
         self.stood_down = False
         self.last_work_at = spec.starts_week
+        # garbage-can attachment: effective energy spent so far, energy the attached issues
+        # need, whether issues were ever attached, and how the choice was made
+        self.energy_spent = 0.0
+        self.energy_needed = 0.0
+        self.had_issues = False
+        self.decided_by: str | None = None
+        self.decided_at: float | None = None
         self._rotation = 0
         self._generator = None
         self._pending_meeting = None
@@ -121,12 +131,21 @@ class Body(mesa.Agent):
             capacity = min(capacity, int(model.params.limited_support_agenda_capacity))
         self.agenda_capacity = capacity
 
+    @property
+    def stream(self):
+        """Its own luck, whatever else meets (keyed by its id; made on first use)."""
+        if self._stream is None:
+            self._stream = self.model.keyed_rng("body", self.id)
+        return self._stream
+
     # -- the calendar ------------------------------------------------------------------
     def start_calendar(self, phase: float) -> None:
         """Schedule regular meetings (Mesa recurring events) from the first meeting week."""
         if not self.active:
-            self.model.schedule_event(self.activate, at=self.spec.starts_week)
+            self.model.schedule_event(self.activate, at=self.starts_week)
             return
+        if self.model.attachment is not None:
+            return  # garbage-can attachment: every open body sits in the weekly period
         if self.spec.cadence_weeks is not None:
             first = self.spec.first_meeting_week
             if first is None:

@@ -48,6 +48,7 @@ class Action(StrEnum):
     DROPPED = "dropped"
     ASKED = "asked"
     PULLED_TOGETHER = "pulled together"
+    ATTACHED = "attached"
 
 
 @dataclass(slots=True)
@@ -139,6 +140,7 @@ class Issue:
     waiting: set[str] = field(default_factory=set)
     effects: list = field(default_factory=list)
     follow_ups: list = field(default_factory=list)
+    energy: float = 0.0
 
     def __post_init__(self) -> None:
         if self.original_resources < 0:

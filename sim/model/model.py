@@ -17,6 +17,7 @@ import numpy as np
 from mesa.time import Schedule
 
 from sim.model.agents import Attendance, Body, Partner
+from sim.model.garbage_can import GarbageCan
 from sim.model.issue import OPEN_STAGES, Action, Issue, Stage, Step
 from sim.model.routing import Router
 from sim.spec.parameters import Parameters
@@ -34,14 +35,15 @@ MAX_EVALUATION_SEND_BACKS = 2
 
 
 class Arrival:
-    """An issue waiting to arrive: its bound ``arrive`` method is the Mesa event."""
+    """Issues arriving in the same week, in order: its bound ``arrive`` is the Mesa event."""
 
-    def __init__(self, model: PartnershipModel, issue: Issue) -> None:
+    def __init__(self, model: PartnershipModel, issues: list[Issue]) -> None:
         self.model = model
-        self.issue = issue
+        self.issues = issues
 
     def arrive(self) -> None:
-        self.model.raise_issue(self.issue)
+        for issue in self.issues:
+            self.model.raise_issue(issue)
 
 
 class Delivery:
@@ -109,6 +111,7 @@ class PartnershipModel(mesa.Model):
         scenario: a validated scenario (``sim.spec.load_scenario``).
         rng: the seed; every random number in a run derives from it.
         parameters: overrides of the named assumptions, on top of the scenario's.
+        check: check the scenario's names against the structure (skip only if done already).
     """
 
     def __init__(
@@ -117,9 +120,11 @@ class PartnershipModel(mesa.Model):
         scenario: ScenarioSpec,
         rng: int | None = None,
         parameters: dict[str, float] | None = None,
+        check: bool = True,
     ) -> None:
         super().__init__(rng=rng)
-        check_scenario_against(scenario, structure)
+        if check:  # callers running one pair many times check it once themselves
+            check_scenario_against(scenario, structure)
         self.structure_spec = structure
         self.scenario_spec = scenario
         self.params = Parameters(**{**scenario.parameters, **(parameters or {})})
@@ -129,6 +134,8 @@ class PartnershipModel(mesa.Model):
         self.rng_arrivals, keyed_root = self.rng.spawn(2)
         self._entropy = int(keyed_root.integers(2**62))
 
+        self.attachment: GarbageCan | None = None
+        self._default_steps: dict[str, list[Step]] = {}
         self.partners: dict[str, Partner] = {
             spec.id: Partner(self, spec) for spec in [*structure.partners, *scenario.partners]
         }
@@ -162,11 +169,24 @@ class PartnershipModel(mesa.Model):
         self._effects: list[tuple[Issue, str, str, float]] = []
         self.indicator_rows: list[tuple[float, str, str, float]] = []
 
+        if structure.attachment == "garbage_can":
+            self.attachment = GarbageCan(self)
+        entry = self.keyed_rng("entry") if scenario.shuffle_entry else None
+        if entry is not None:
+            self._shuffle_starts(entry)
         for body in self.bodies.values():
-            body.start_calendar(phase=float(body.stream.random()))
-        self._arrivals = [Arrival(self, issue) for issue in self._draw_issues()]
+            body.start_calendar(phase=float(body.stream.random()) if not self.attachment else 0)
+        issues = self._draw_issues()
+        if entry is not None:
+            issues = self._shuffle_arrivals(issues, entry)
+        self._arrivals: list[Arrival] = []
+        for issue in issues:  # one event per arrival week
+            if self._arrivals and self._arrivals[-1].issues[0].raised_at == issue.raised_at:
+                self._arrivals[-1].issues.append(issue)
+            else:
+                self._arrivals.append(Arrival(self, [issue]))
         for arrival in self._arrivals:
-            self.schedule_event(arrival.arrive, at=arrival.issue.raised_at)
+            self.schedule_event(arrival.arrive, at=arrival.issues[0].raised_at)
         weeks = self.params.budget_renewal_weeks
         self.schedule_recurring(self.renew_budgets, Schedule(interval=weeks, start=weeks))
         self._shocks = [Shock(self, spec) for spec in scenario.shocks]
@@ -189,11 +209,14 @@ class PartnershipModel(mesa.Model):
         return issues
 
     def _issue_from_spec(self, spec: IssueSpec) -> Issue:
-        pathway = (
-            [Step(s.function, s.at, s.special, list(s.joint_with)) for s in spec.pathway]
-            if spec.pathway
-            else [Step(f) for f in self.structure_spec.pathway(spec.kind)]
-        )
+        if spec.pathway:
+            pathway = [Step(s.function, s.at, s.special, list(s.joint_with)) for s in spec.pathway]
+        else:  # steps are never changed once made: issues of a kind share the default ones
+            default = self._default_steps.get(spec.kind)
+            if default is None:
+                default = [Step(f) for f in self.structure_spec.pathway(spec.kind)]
+                self._default_steps[spec.kind] = default
+            pathway = list(default)
         return Issue(
             id=spec.id,
             title=spec.title or spec.id,
@@ -209,7 +232,23 @@ class PartnershipModel(mesa.Model):
             raised_at=spec.at_week,
             effects=list(spec.effects),
             follow_ups=list(spec.follow_ups),
+            energy=spec.energy,
         )
+
+    def _shuffle_starts(self, rng: np.random.Generator) -> None:
+        """Deal the start weeks of the bodies that start after week 0 out among them."""
+        later = [b for b in self.bodies.values() if b.starts_week > 0]
+        weeks = [b.starts_week for b in later]
+        for body, k in zip(later, rng.permutation(len(later)).tolist(), strict=True):
+            body.starts_week = weeks[k]
+
+    def _shuffle_arrivals(self, issues: list[Issue], rng: np.random.Generator) -> list[Issue]:
+        """Deal the named issues' arrival weeks out among them (streams keep their own)."""
+        named = [i for i in issues if i.source == "named"]
+        weeks = [i.raised_at for i in named]
+        for issue, k in zip(named, rng.permutation(len(named)).tolist(), strict=True):
+            issue.raised_at = weeks[k]
+        return sorted(issues, key=lambda i: i.raised_at)
 
     def _draw_stream(self, stream: StreamSpec, end: float) -> list[Issue]:
         rng = self.rng_arrivals
@@ -286,6 +325,9 @@ class PartnershipModel(mesa.Model):
     # -- the weekly record ----------------------------------------------------------------
     def step(self) -> None:
         """Record one row of the weekly series (no agent is stepped)."""
+        if self.attachment is not None:
+            self.series.append(self.attachment.series_row(self.time))
+            return
         seats = [s.commitment for b in self.bodies.values() if b.active for s in b.seats]
         row = {
             "week": self.time,
@@ -335,6 +377,9 @@ class PartnershipModel(mesa.Model):
 
         A step asked of several scopes or bodies at once becomes one strand (a child issue)
         for each; the issue waits, held by the body that asked, until every strand is done."""
+        if self.attachment is not None:
+            self.attachment.wait(issue)  # it finds a body itself, every week
+            return
         step = issue.step
         if step.fans_out:
             self.fan_out(issue, step, current)
@@ -407,8 +452,8 @@ class PartnershipModel(mesa.Model):
         for follow in issue.follow_ups:
             if follow.after_step == done and issue.step_index == issue.furthest:  # first time
                 spec = follow.issue.model_copy(update={"at_week": self.time + follow.delay_weeks})
-                arrival = Arrival(self, self._issue_from_spec(spec))
-                arrival.issue.source = f"follow-up of {issue.id}"
+                arrival = Arrival(self, [self._issue_from_spec(spec)])
+                arrival.issues[0].source = f"follow-up of {issue.id}"
                 self._arrivals.append(arrival)
                 self.schedule_event(arrival.arrive, at=spec.at_week)
         issue.furthest = max(issue.furthest, done)

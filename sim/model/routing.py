@@ -40,20 +40,29 @@ class Router:
         """The body that performs ``step`` for ``issue`` (ignoring channels)."""
         if step.at in self.bodies:
             return self.bodies[step.at]
-        scope = step.at or issue.scope
         fallback = None
-        for rule in self.rules[scope]:
-            if rule.function != step.function:
-                continue
-            if rule.kind not in (None, issue.kind) or rule.theme not in (None, issue.theme):
-                continue
-            if rule.urgent is not None and rule.urgent != issue.urgent:
-                continue
-            body = self.bodies[rule.body]
+        for body in self.matching(issue, step.function, step.at or issue.scope):
             if body.active:
                 return body
             fallback = fallback or body
         return fallback
+
+    def matching(self, issue: Issue, function, scope: str) -> list[Body]:
+        """Every body whose rule in ``scope`` matches the issue for ``function``, in rule
+        order: routing takes the first active one; garbage-can attachment chooses among all."""
+        out = []
+        for rule in self.rules[scope]:
+            if rule.function != function or rule.kind not in (None, issue.kind):
+                continue
+            theme = rule.theme
+            if theme is not None and not (
+                issue.theme == theme if isinstance(theme, str) else issue.theme in theme
+            ):
+                continue
+            if rule.urgent is not None and rule.urgent != issue.urgent:
+                continue
+            out.append(self.bodies[rule.body])
+        return out
 
     def linked(self, body: Body, scope: str) -> bool:
         """Whether ``body`` has a standing link to some body of ``scope``."""

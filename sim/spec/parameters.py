@@ -1,8 +1,11 @@
 """Named assumptions: every behavioural number the seeds do not fix.
 
 Each parameter has a default, a description and a source. "assumption" means
-the seeds are silent and the value is a modelling choice; a scenario file
-(``parameters:``) or the command line (``--set name=value``) overrides it.
+the seeds are silent and the value is a modelling choice; a rule id of
+``../shared/DOMAIN.md`` followed by "(value assumed)" means a seed rule asks for the
+mechanism but gives no number; "calibration" means the value was tuned to a seed
+figure; a citation names the literature the value comes from. A scenario file
+(``parameters:``) or the command line (``--set name=value``) overrides any of them.
 """
 
 from __future__ import annotations
@@ -10,8 +13,16 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
-def _p(default: float, description: str, low: float = 0.0, high: float | None = None):
-    return Field(default, description=description, ge=low, le=high)
+def _p(
+    default: float,
+    description: str,
+    low: float = 0.0,
+    high: float | None = None,
+    source: str = "assumption",
+):
+    return Field(
+        default, description=description, ge=low, le=high, json_schema_extra={"source": source}
+    )
 
 
 class Parameters(BaseModel):
@@ -29,25 +40,46 @@ class Parameters(BaseModel):
         0.08, "Fall in attendance probability per meeting beyond the load capacity.", 0, 1
     )
     disengagement_rate: float = _p(
-        0.03, "Share of a representative's commitment lost at each meeting missed.", 0, 1
+        0.03,
+        "Share of a representative's commitment lost at each meeting missed.",
+        0,
+        1,
+        source="EV-COMMIT (value assumed)",
     )
     reengagement_rate: float = _p(
         0.15,
         "Share of the gap to the organisation's commitment regained per meeting attended.",
         0,
         1,
+        source="EV-COMMIT (value assumed)",
     )
     substitute_probability: float = _p(
-        0.6, "Probability an absent member sends a substitute, where the body allows them.", 0, 1
+        0.6,
+        "Probability an absent member sends a substitute, where the body allows them.",
+        0,
+        1,
+        source="PI-SUBSTITUTE (value assumed)",
     )
     substitute_mandate_probability: float = _p(
-        0.5, "Probability a substitute carries the mandate to commit the organisation.", 0, 1
+        0.5,
+        "Probability a substitute carries the mandate to commit the organisation.",
+        0,
+        1,
+        source="PI-SUBSTITUTE (value assumed)",
     )
     consensus_probability: float = _p(
-        0.7, "Probability an agenda item reaches consensus (otherwise it goes to a vote).", 0, 1
+        0.7,
+        "Probability an agenda item reaches consensus (otherwise it goes to a vote).",
+        0,
+        1,
+        source="FE-EXEC-DECIDE (value assumed)",
     )
     support_probability: float = _p(
-        0.65, "Probability an eligible voting member present votes for an item.", 0, 1
+        0.65,
+        "Probability an eligible voting member present votes for an item.",
+        0,
+        1,
+        source="FE-EXEC-DECIDE (value assumed)",
     )
     max_rejections: float = _p(
         1, "Rejections an issue survives (sent back a step) before it is dropped."
@@ -59,10 +91,14 @@ class Parameters(BaseModel):
         3.0, "Member-hours per attendee per meeting, preparation and travel included."
     )
     special_meeting_notice_weeks: float = _p(
-        2.0, "Weeks between calling a special (or early) meeting and holding it."
+        2.0,
+        "Weeks between calling a special (or early) meeting and holding it.",
+        source="CO-ABG, PI-EXEC-CADENCE (value assumed)",
     )
     on_demand_notice_weeks: float = _p(
-        1.0, "Weeks between work arriving at an on-demand group and its meeting."
+        1.0,
+        "Weeks between work arriving at an on-demand group and its meeting.",
+        source="PI-OPS-CADENCE (value assumed)",
     )
     milestone_interval_weeks: float = _p(4.0, "Weeks between delivery milestones.", 0.25)
     delivery_noise_shape: float = _p(
@@ -79,9 +115,14 @@ class Parameters(BaseModel):
         "Probability a reporting body's representative raises a stall verbally out of rotation.",
         0,
         1,
+        source="FE-PAG-REPORT (value assumed)",
     )
     outcome_probability: float = _p(
-        0.8, "Probability a fully resourced delivery achieves its outcome.", 0, 1
+        0.8,
+        "Probability a fully resourced delivery achieves its outcome.",
+        0,
+        1,
+        source="calibration (docs/calibration.md)",
     )
     rework_share: float = _p(
         0.25, "Extra delivery effort, as a share of the original, after an evaluation send-back."
@@ -91,17 +132,31 @@ class Parameters(BaseModel):
         "Where a structure declares a focus, probability an off-focus issue is referred out.",
         0,
         1,
+        source="PI-FOCUS (value assumed)",
     )
     idle_weeks_before_review: float = _p(
-        52.0, "Weeks without work after which a reviewing body may stand a delivery group down."
+        52.0,
+        "Weeks without work after which a reviewing body may stand a delivery group down.",
+        source="FE-PAG-LIFE (value assumed)",
     )
     agenda_capacity_scale: float = _p(
         1.0, "Multiplier on every body's agenda capacity (the capacities are assumptions).", 0.1
     )
     limited_support_agenda_capacity: float = _p(
-        2, "Agenda items a group with only limited support-team help can take per meeting.", 1
+        2,
+        "Agenda items a group with only limited support-team help can take per meeting.",
+        1,
+        source="FE-PAG-LIFE (value assumed)",
     )
     budget_renewal_weeks: float = _p(52.0, "Weeks between renewals of partners' budgets.", 1)
+    solution_coefficient: float = _p(
+        0.6,
+        "Share of a member's attention that counts as effective energy at a choice under "
+        "garbage-can attachment (Cohen, March and Olsen 1972).",
+        0,
+        1,
+        source="Cohen, March and Olsen 1972",
+    )
 
 
 PARAMETER_NAMES: tuple[str, ...] = tuple(Parameters.model_fields)
@@ -117,6 +172,11 @@ def check_parameters(values: dict[str, float]) -> Parameters:
         raise ValueError(f"parameter '{name}': {err['msg']}") from None
 
 
+def parameter_source(name: str) -> str:
+    """Where a parameter's value comes from: assumption, a seed rule, calibration, literature."""
+    return Parameters.model_fields[name].json_schema_extra["source"]
+
+
 def parameters_markdown() -> str:
     """The table of named assumptions, as committed in docs/parameters.md."""
     lines = [
@@ -126,9 +186,16 @@ def parameters_markdown() -> str:
         "scenario (`parameters:`) or on the command line (`--set name=value`). Generated by",
         "`sim parameters`; a test keeps this page identical to the code.",
         "",
+        "Source: `assumption` (the seeds are silent), a rule id of DOMAIN.md with",
+        "`(value assumed)` (a seed rule asks for the mechanism, not the number), `calibration`",
+        "(tuned to a seed figure) or the literature the value comes from. `docs/ODD.md` adds",
+        "the range each shipped experiment sweeps.",
+        "",
         "| name | default | meaning | source |",
         "|---|---|---|---|",
     ]
     for name, field in Parameters.model_fields.items():
-        lines.append(f"| `{name}` | {field.default:g} | {field.description} | assumption |")
+        lines.append(
+            f"| `{name}` | {field.default:g} | {field.description} | {parameter_source(name)} |"
+        )
     return "\n".join(lines) + "\n"

@@ -71,6 +71,9 @@ class IssueSpec(_Strict):
     target_weeks: float = Field(52.0, gt=0, description="Weeks from arrival to count as on target.")
     pathway: list[StepSpec] | None = None
     effects: list[EffectSpec] = Field([], description="Outcome indicators its delivery moves.")
+    energy: float = Field(
+        0.0, ge=0, description="Energy its decision needs under garbage-can attachment."
+    )
     follow_ups: list[FollowUpSpec] = Field([], description="Issues it raises as it goes.")
 
 
@@ -140,6 +143,17 @@ class ScenarioSpec(_Strict):
     bodies: list[BodySpec] = []
     indicators: list[IndicatorSpec] = []
     shocks: list[ShockSpec] = []
+    structures: list[str] = Field(
+        [],
+        description="The structures it is written for, when not the partnership's "
+        "(five_element and pilot): `sim validate` checks it against these, `sim run` "
+        "defaults to the first.",
+    )
+    shuffle_entry: bool = Field(
+        False,
+        description="Deal the named issues' arrival weeks out among them at random each run, "
+        "and the start weeks of bodies that start after week 0 among those bodies.",
+    )
     source: str = Field("", exclude=True)
 
     @field_validator("parameters")
@@ -177,8 +191,10 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
                     file, f"bodies[{body.id}].members.partner", f"unknown partner '{seat.partner}'"
                 )
     indicators = {i.name: set(i.baseline) for i in scenario.indicators}
-    themes = {"general"} | {r.theme for rules in structure.routing.values() for r in rules
-                            if r.theme} | set(structure.focus_themes())  # fmt: skip
+    themes = {"general"} | set(structure.focus_themes()) | set(structure.themes)
+    for rules in structure.routing.values():
+        for rule in rules:
+            themes |= {rule.theme} if isinstance(rule.theme, str) else set(rule.theme or ())
     sectors = {p.sector for p in [*structure.partners, *scenario.partners]}
     for issue, at in _all_issues(scenario.issues, "issues"):
         if issue.scope not in scopes:
@@ -191,6 +207,13 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
         for partner in issue.requires:
             if partner not in partners:
                 raise SpecError(file, f"{at}.requires", f"unknown partner '{partner}'")
+        if (
+            structure.attachment == "garbage_can"
+            and issue.pathway is not None
+            and ([step.function for step in issue.pathway] != [Function.DECISION])
+        ):
+            raise SpecError(file, f"{at}.pathway", "under garbage-can attachment an issue's "
+                            "pathway is [decision]: leave it out")  # fmt: skip
         for i, step in enumerate(issue.pathway or []):
             targets = step.at if isinstance(step.at, list) else [step.at] * (step.at is not None)
             named = [(t, "at") for t in targets] + [(t, "joint_with") for t in step.joint_with]

@@ -53,6 +53,11 @@ class PartnerSpec(_Strict):
     mandate: float = Field(
         1.0, ge=0, le=1, description="Probability its representative may commit it."
     )
+    energy: float = Field(
+        0.0,
+        ge=0,
+        description="Attention it gives a week under garbage-can attachment (the GCM's energy).",
+    )
 
 
 class SeatSpec(_Strict):
@@ -87,7 +92,11 @@ class BodySpec(_Strict):
     on_demand: bool = False
     special_meetings: bool = False
     quorum: int = Field(0, ge=0, description="Voting members present needed to decide.")
-    decision_rule: Literal["consensus_else_majority", "majority"] = "consensus_else_majority"
+    decision_rule: Literal["consensus_else_majority", "majority", "energy"] = Field(
+        "consensus_else_majority",
+        description="energy: decided once the members' effective energy covers the energy the "
+        "attached issues need (garbage-can attachment only).",
+    )
     agenda_capacity: int = Field(6, ge=1)
     agenda_policy: Literal["fifo", "urgent_first", "focus_first"] = "fifo"
     same_meeting_decision: bool = Field(
@@ -109,12 +118,15 @@ class BodySpec(_Strict):
 
 
 class RoutingRule(_Strict):
-    """Which body performs a function for issues of a kind and theme (first match wins)."""
+    """Which body performs a function for issues of a kind and theme (first match wins).
+
+    Under garbage-can attachment every matching rule's body is open to the issue (its access
+    structure) and the issue picks among them."""
 
     function: Function
     body: str
     kind: Literal["operational", "strategic"] | None = None
-    theme: str | None = None
+    theme: str | list[str] | None = Field(None, description="A theme, or any of a list.")
     urgent: bool | None = None
 
 
@@ -149,8 +161,17 @@ class StructureSpec(_Strict):
         {}, description="Per scope, the few priority themes the partnership narrows to."
     )
     funds: list[FundSpec] = []
+    themes: list[str] = Field(
+        [], description="Themes issues may carry besides those the routing rules and focus name."
+    )
     pathways: dict[str, list[Function]] = Field(
         {}, description="Default pathway of functions per issue kind."
+    )
+    attachment: Literal["routing", "garbage_can"] = Field(
+        "routing",
+        description="How issues and members find bodies: routing rules and seats (routing), "
+        "or every week to the open body nearest decision (garbage_can: Cohen, March and "
+        "Olsen 1972).",
     )
     sources: dict[str, str] = Field({}, exclude=True)
 
@@ -240,6 +261,7 @@ def _merge(outer: StructureSpec, inner: StructureSpec, own: dict[str, str], file
             *inner.links,
         ],
         focus={**outer.focus, **inner.focus},
+        themes=[*outer.themes, *inner.themes],
         funds=[*outer.funds, *inner.funds],
         pathways={**outer.pathways, **inner.pathways},
         sources={**sources, **own},
@@ -291,6 +313,7 @@ def check_structure(spec: StructureSpec) -> None:
                 if other not in bodies:
                     raise SpecError(file, f"{at}.hears_reports.from", f"unknown body '{other}'")
     _check_reporting_cycles(spec, where)
+    _check_attachment(spec, where)
     for scope, rules in spec.routing.items():
         file = where("routing")
         for i, rule in enumerate(rules):
@@ -303,7 +326,9 @@ def check_structure(spec: StructureSpec) -> None:
                     f"routing.{scope}[{i}].body",
                     f"body '{rule.body}' does not perform {rule.function.value}",
                 )
-        needed = {f for path in [*spec.pathways.values(), list(CYCLE)] for f in path}
+        if spec.attachment == "garbage_can":
+            continue  # the rules are an access structure: no issue must find a body
+        needed = {f for kind in ("operational", "strategic") for f in spec.pathway(kind)}
         for function in sorted(needed):
             catch_all = [r for r in rules if not (r.kind or r.theme or r.urgent is not None)]
             if not any(r.function == function for r in catch_all):
@@ -317,6 +342,47 @@ def check_structure(spec: StructureSpec) -> None:
             raise SpecError(
                 where("funds"), f"funds[{i}].partner", f"unknown partner '{fund.partner}'"
             )
+
+
+def _check_attachment(spec: StructureSpec, where) -> None:
+    """Energy decisions and garbage-can attachment go together, on weekly decision bodies."""
+    free = spec.attachment == "garbage_can"
+    for body in spec.bodies:
+        file, at = where(f"body:{body.id}"), f"bodies[{body.id}]"
+        energy = body.decision_rule == "energy"
+        if energy and not free:
+            raise SpecError(
+                file,
+                f"{at}.decision_rule",
+                "the energy rule needs 'attachment: garbage_can' on the structure",
+            )
+        if not free:
+            continue
+        if not energy:
+            raise SpecError(
+                file,
+                f"{at}.decision_rule",
+                "under garbage-can attachment every body decides by 'energy'",
+            )
+        if body.functions != [Function.DECISION]:
+            raise SpecError(
+                file,
+                f"{at}.functions",
+                "under garbage-can attachment a body is a choice: [decision] only",
+            )
+        if body.cadence_weeks != 1:
+            raise SpecError(
+                file,
+                f"{at}.cadence_weeks",
+                "under garbage-can attachment bodies sit every week: give 1",
+            )
+    kinds = ("operational", "strategic")
+    if free and any(spec.pathway(kind) != [Function.DECISION] for kind in kinds):
+        raise SpecError(
+            where("structure"),
+            "pathways",
+            "under garbage-can attachment give 'pathways: {default: [decision]}'",
+        )
 
 
 def _check_reporting_cycles(spec: StructureSpec, where) -> None:
