@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import PartnershipModel
+from sim.model.garbage_can import COUNTS
 from sim.spec.gcm import FACTORS, Variant, load_gcm_design, variants
 from sim.spec.scenario import check_scenario_against
 
@@ -42,13 +43,7 @@ STATS = (
     "choices_unmade",
     "problems_solved",
     "problems_unsolved",
-    "problem_activity",
-    "problem_latency",
-    "problem_moves",
-    "dm_activity",
-    "dm_attached",
-    "decision_difficulty",
-    "problems_tracked",
+    *COUNTS,  # problem activity, latency and moves, decision makers' moves, difficulty, ...
     "energy_spent",
     "energy_wasted",
     "energy_reserve",
