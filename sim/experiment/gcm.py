@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -70,9 +70,10 @@ class GcmResult:
     seconds: float
     workers: int
 
-    @property
+    @cached_property
     def variants(self) -> pd.DataFrame:
-        """One row per variant: the mean of each statistic over its replications."""
+        """One row per variant: the mean of each statistic over its replications (computed
+        once: the findings read it many times)."""
         keys = ["variant", *FACTORS]
         table = self.runs.groupby(keys, sort=False)[list(STATS)].mean().reset_index()
         table.insert(len(keys), "replications", self.runs.groupby("variant").size().values)
