@@ -41,7 +41,8 @@ SUMMARY_LINES = [
     ("  special / on-demand", None, None),
     ("inquorate meetings", "inquorate_meetings", "{:.0f}"),
     ("member-hours", "member_hours", "{:,.0f}"),
-    ("attendance rate", "attendance_rate", "{:.0%}"),
+    ("members attending in person", "member_attendance_rate", "{:.0%}"),
+    ("seats filled by substitutes", "substitute_share", "{:.0%}"),
     ("members replaced", "replacements", "{:.0f}"),
     ("stalled deliveries caught", "stalls_caught", "{:.0f}"),
 ]
@@ -188,13 +189,17 @@ def compare(
     scenario_path: str,
     structures: list[str],
     replications: int,
-    seed: int,
+    seeds: list[int],
     out: Path | None,
     workers: int | None,
     parameters: dict[str, float],
 ) -> str:
-    """Paired replications of one scenario under several structures; returns the table."""
-    from sim.analysis import (
+    """Paired replications of one scenario under several structures, from one or more root
+    seeds; returns the text of the comparison (the first root seed's table, the named issues'
+    censoring, and whether the conclusions agree across root seeds)."""
+    from sim.analysis.compare import (
+        censoring_table,
+        format_censoring,
         format_comparison,
         headline_indicators,
         paired_comparison,
@@ -215,45 +220,112 @@ def compare(
             raise SpecError(name, "name", f"'{spec.name}' is also the name of {taken[spec.name]};"
                             " give each structure option its own name")  # fmt: skip
         taken[spec.name] = name
-    tables = ("summary", "issues", "indicators") if scenario.indicators else ("summary", "issues")
-    results = run_paired(
-        scenario_path, structures, replications, seed, parameters, tables, workers=workers
-    )
+    names = [spec.name for spec in specs]
+    kinds = ("summary", "issues", "indicators") if scenario.indicators else ("summary", "issues")
+    parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in kinds}
+    for seed in seeds:
+        tables = run_paired(scenario_path, structures, replications, seed, parameters, kinds,
+                            workers=workers)  # fmt: skip
+        for kind in kinds:
+            parts[kind].append(tables[kind].assign(root_seed=seed))
+    results = {kind: pd.concat(frames, ignore_index=True) for kind, frames in parts.items()}
     runs = results["summary"]
-    names = [load_structure(s).name for s in structures]
-    indicators = headline_indicators(runs)
-    table = paired_comparison(runs, names, indicators)
-    text = (
-        f"{scenario.name}: {scenario.description}\n"
-        f"{replications} paired replications per structure, root seed {seed}; "
-        f"mean [95% CI]; * = paired difference excludes 0\n" + format_comparison(table, names)
-    )
+    indicators = headline_indicators(runs, scenario)
+    by_seed = {seed: paired_comparison(runs[runs["root_seed"] == seed], names, indicators)
+               for seed in seeds}  # fmt: skip
+    first = seeds[0]
+    issues = results["issues"]
+    named = issues[(issues["parent"] == "") & (issues["root_seed"] == first)]
+    text = [f"{scenario.name}: {scenario.description}",
+            f"{replications} paired replications per structure, root seed {first}; "
+            "mean [95% interval]",
+            format_comparison(by_seed[first], names)]  # fmt: skip
+    censoring = None
+    if (named["source"] == "named").any():
+        censoring = censoring_table(named, names, scenario.duration_weeks)
+        text += ["", format_censoring(censoring, names)]
+    agreement = None
+    if len(seeds) > 1:
+        agreement = seed_agreement(by_seed, names)
+        text += ["", format_agreement(agreement, seeds, names)]
     if out is not None:
         figures = out / "figures"
         figures.mkdir(parents=True, exist_ok=True)
         runs.to_csv(out / "runs.csv", index=False)
-        issues = results["issues"]
         issues[issues["parent"] == ""].to_csv(out / "issues.csv", index=False)
+        table = pd.concat([t.assign(root_seed=s) for s, t in by_seed.items()], ignore_index=True)
         table.to_csv(out / "comparison.csv", index=False)
+        if censoring is not None:
+            censoring.to_csv(out / "censoring.csv", index=False)
+        if agreement is not None:
+            agreement.to_csv(out / "agreement.csv", index=False)
         manifest = {
             "kind": "compare",
             "scenario": str(Path(scenario_path).resolve()),
             "structures": {n: s for n, s in zip(names, structures, strict=True)},
             "replications": replications,
-            "seed": seed,
+            "seed": first,
+            "seeds": seeds,
             "parameters": parameters,
         }
         (out / "compare.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        (out / "comparison.txt").write_text(text + "\n", encoding="utf-8")
-        for key, label in indicators.items():
-            plot_indicator(runs, names, key, label, figures / f"{key}.png")
+        (out / "comparison.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
+        first_runs = runs[runs["root_seed"] == first]
+        for indicator in indicators:
+            plot_indicator(first_runs, names, indicator.name, indicator.label,
+                           figures / f"{indicator.name}.png")  # fmt: skip
         if "indicators" in results:
             series = results["indicators"]
             series.to_csv(out / "indicators.csv", index=False)
             for spec in scenario.indicators:
                 path = figures / f"outcome_{spec.name}_over_time.png"
-                plot_outcome_series(series, spec.name, spec.aggregate, path)
-    return text
+                plot_outcome_series(series[series["root_seed"] == first], spec.name,
+                                    spec.aggregate, path)  # fmt: skip
+    return "\n".join(text)
+
+
+def seed_agreement(by_seed: dict[int, pd.DataFrame], structures: list[str]) -> pd.DataFrame:
+    """Per indicator and structure, the verdict under each root seed and whether they agree
+    (every verdict the same)."""
+    frames = []
+    for seed, table in by_seed.items():
+        rows = table[table["structure"] != structures[0]]
+        frames.append(rows[["indicator", "label", "structure", "verdict"]].assign(root_seed=seed))
+    long = pd.concat(frames, ignore_index=True)
+    wide = long.pivot_table(index=["indicator", "label", "structure"], columns="root_seed",
+                            values="verdict", aggfunc="first", sort=False)  # fmt: skip
+    wide.columns = [f"seed_{c}" for c in wide.columns]
+    wide["agree"] = wide.nunique(axis=1) == 1
+    return wide.reset_index()
+
+
+def format_agreement(agreement: pd.DataFrame, seeds: list[int], structures: list[str]) -> str:
+    columns = [f"seed_{s}" for s in seeds]
+    lines = [f"Across root seeds {', '.join(map(str, seeds))} (verdict under each):"]
+    for row in agreement.itertuples(index=False):
+        verdicts = " | ".join(str(getattr(row, c)) for c in columns)
+        mark = "agree" if row.agree else "DISAGREE"
+        lines.append(f"  {row.label:<40} {row.structure:>22}: {verdicts}  -> {mark}")
+    agree = int(agreement["agree"].sum())
+    lines.append(f"{agree} of {len(agreement)} conclusions agree across the {len(seeds)} root "
+                 "seeds; a conclusion that does not is not yet one.")  # fmt: skip
+    return "\n".join(lines)
+
+
+def parse_seeds(args: argparse.Namespace) -> list[int]:
+    """``--seeds 1,2,3`` or ``--seed 1``: the root seeds of a comparison."""
+    if not args.seeds:
+        return [args.seed]
+    seeds = []
+    for item in args.seeds.split(","):
+        item = item.strip()
+        try:
+            seeds.append(int(item))
+        except ValueError:
+            raise SpecError("--seeds", item, "not a whole number") from None
+    if len(set(seeds)) != len(seeds):
+        raise SpecError("--seeds", args.seeds, "a root seed is given twice")
+    return seeds
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -262,7 +334,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise SpecError("--structures", "", "name at least two structures, comma-separated")
     out = Path(args.out) if args.out else None
     text = compare(
-        args.scenario, structures, args.replications, args.seed, out, args.workers,
+        args.scenario, structures, args.replications, parse_seeds(args), out, args.workers,
         parse_sets(args.set),
     )  # fmt: skip
     print(text)
@@ -278,7 +350,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for name in ("employer_closure", "truancy"):
         out = Path(args.out) / name
         print(compare(str(SCENARIO_DIR / f"{name}.yaml"), list(SHIPPED_STRUCTURES),
-                      args.replications, args.seed, out, args.workers, {}))  # fmt: skip
+                      args.replications, [args.seed], out, args.workers, {}))  # fmt: skip
         print(f"(tables and figures in {out}/)\n")
     return 0
 
@@ -357,7 +429,8 @@ def cmd_results(args: argparse.Namespace) -> int:
         return 0
     source = f"read_parquet('{store.glob()}', union_by_name = true)"
     present = duckdb.sql(f"SELECT * FROM {source} LIMIT 0").columns
-    wanted = ("named_weeks_to_decision", "issues_delivered", "attendance_rate", "member_hours")
+    wanted = ("named_weeks_to_decision", "issues_delivered", "member_attendance_rate",
+              "member_hours")  # fmt: skip
     columns = [c for c in wanted if c in present]
     means = ", ".join(f"round(avg({c}), 2) AS {c}" for c in columns)
     query = (
@@ -576,7 +649,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--structures", default="five_element,pilot", help="comma-separated")
     p.add_argument("--replications", type=int, default=30)
-    p.add_argument("--seed", type=int, default=1, help="root seed")
+    p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    p.add_argument("--seeds", help="several root seeds, comma-separated: do the conclusions agree?")
     p.add_argument("--out", help="folder for runs.csv, comparison.csv and figures/")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")

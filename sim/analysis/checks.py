@@ -13,8 +13,12 @@ A checks file lists checks of two kinds::
         indicator: attendance_rate
         between: [0.7, 0.9]
 
-A difference is paired over (point, replication); ``significant`` asks that its 95%
-interval exclude zero. ``between`` bounds the mean over all the slice's runs.
+A sweep is not a set of replications: each check is judged at every design point on its own
+(pairs are the point's replications), never by pooling points with different parameters. A
+difference check holds at a point when the mean paired difference has the declared sign (and,
+with ``significant``, when a paired sign-flip test, Holm-adjusted across the check's points,
+gives p < 0.05 with at least 5 pairs); a band check when the point's mean lies in the band.
+A check passes when it holds at every point, or at the share of points given as ``points``.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
-from scipy import stats
+from pydantic import BaseModel, ConfigDict, Field
 
+from sim.analysis import stats
 from sim.errors import SpecError
 from sim.spec.loading import read_yaml, validate_as
 
@@ -49,6 +53,7 @@ class Check(_Strict):
     structure: str | None = None
     difference: Difference | None = None
     between: tuple[float, float] | None = None
+    points: float = Field(1.0, gt=0, le=1, description="Share of design points that must hold.")
 
 
 class Checks(_Strict):
@@ -81,29 +86,46 @@ def evaluate(checks: Checks, runs: pd.DataFrame) -> list[tuple[bool, str]]:
         if check.difference is not None:
             out.append(_difference(check, rows))
         else:
-            values = rows[rows["structure_file"] == check.structure][check.indicator]
-            low, high = check.between
-            mean = float(values.mean())
-            passed = bool(low <= mean <= high)
-            out.append((passed, f"{'ok  ' if passed else 'FAIL'} {check.name}: mean "
-                                f"{check.indicator} of {check.structure} is {mean:.3f}, "
-                                f"expected within [{low}, {high}]"))  # fmt: skip
+            out.append(_band(check, rows))
     return out
+
+
+def _verdict(check: Check, held: int, points: int, detail: str) -> tuple[bool, str]:
+    passed = points > 0 and held >= check.points * points - 1e-9
+    need = "every point" if check.points == 1 else f"{check.points:.0%} of points"
+    return passed, (f"{'ok  ' if passed else 'FAIL'} {check.name}: held at {held} of {points} "
+                    f"design points (needs {need}); {detail}")  # fmt: skip
+
+
+def _band(check: Check, rows: pd.DataFrame) -> tuple[bool, str]:
+    low, high = check.between
+    means = rows[rows["structure_file"] == check.structure].groupby("point")[check.indicator]
+    means = means.mean()
+    held = int(((means >= low) & (means <= high)).sum())
+    detail = (f"mean {check.indicator} of {check.structure} per point {means.min():.3f} to "
+              f"{means.max():.3f}, expected within [{low}, {high}]")  # fmt: skip
+    return _verdict(check, held, len(means), detail)
 
 
 def _difference(check: Check, rows: pd.DataFrame) -> tuple[bool, str]:
     d = check.difference
     wide = rows.pivot_table(index=["point", "replication"], columns="structure_file",
                             values=check.indicator)  # fmt: skip
-    diff = (wide[d.of] - wide[d.minus]).dropna().to_numpy(dtype=float)
-    mean = float(diff.mean())
-    half = float(stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff)))
-    low, high = mean - half, mean + half
-    right_sign = mean < 0 if d.sign == "negative" else mean > 0
-    excludes = high < 0 if d.sign == "negative" else low > 0
-    passed = bool(right_sign and (excludes or not d.significant))
-    want = f"{d.sign}{' and significant' if d.significant else ''}"
-    return passed, (
-        f"{'ok  ' if passed else 'FAIL'} {check.name}: {check.indicator} {d.of} - {d.minus} = "
-        f"{mean:.2f} [{low:.2f}, {high:.2f}] over {len(diff)} pairs, expected {want}"
-    )
+    if d.of not in wide or d.minus not in wide:
+        return False, f"FAIL {check.name}: no results for {d.of} or {d.minus}"
+    means, p_values, sizes = [], [], []
+    for _, group in wide.groupby(level="point"):
+        diff = stats.paired_differences(group[d.minus].to_numpy(), group[d.of].to_numpy())
+        means.append(float(diff.mean()) if len(diff) else np.nan)
+        p_values.append(stats.sign_flip_p(diff) if len(diff) else np.nan)
+        sizes.append(len(diff))
+    means, sizes = np.array(means), np.array(sizes)
+    adjusted = stats.adjust(p_values)
+    right_sign = means < 0 if d.sign == "negative" else means > 0
+    if d.significant:
+        right_sign &= (adjusted < stats.ALPHA) & (sizes >= stats.MIN_PAIRS)
+    want = f"{d.sign}{' and significant (Holm across points)' if d.significant else ''}"
+    detail = (f"{check.indicator} {d.of} - {d.minus} per point {np.nanmin(means):.2f} to "
+              f"{np.nanmax(means):.2f} over {sizes.min()}-{sizes.max()} pairs each, largest "
+              f"adjusted p {np.nanmax(adjusted):.3g}; expected {want}")  # fmt: skip
+    return _verdict(check, int(right_sign.sum()), len(means), detail)

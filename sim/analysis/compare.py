@@ -1,168 +1,389 @@
-"""Paired comparison of structures: means with 95% intervals, paired differences, figures.
+"""Paired comparison of structures: means, paired differences, verdicts, figures.
 
-Replication i of every structure shares its seed, so the difference between two structures
-is estimated from the per-replication differences (a paired t interval), which is much
-tighter than comparing two independent means.
+Replication i of every structure shares its seed (common random numbers), so the difference
+between two structures is estimated from the per-replication differences. How the intervals,
+tests, multiplicity adjustment and verdicts are made is in :mod:`sim.analysis.stats`; which
+difference matters for each indicator is declared in :mod:`sim.analysis.indicators` (and, for
+a scenario's outcome indicators, in the scenario file).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-HEADLINE: dict[str, str] = {
-    "named_weeks_to_decision": "named issues: weeks to decision",
-    "named_weeks_to_delivery": "named issues: weeks to delivery",
-    "named_targets_met_share": "named issues: share on target",
-    "issues_decided": "issues decided",
-    "issues_delivered": "issues delivered",
-    "issues_closed": "issues closed (full cycle)",
-    "issues_dropped": "issues dropped",
-    "median_weeks_to_decision": "median weeks to decision",
-    "median_weeks_to_delivery": "median weeks to delivery",
-    "targets_met": "targets met",
-    "meetings_held": "meetings held",
-    "inquorate_meetings": "inquorate meetings",
-    "member_hours": "member-hours",
-    "attendance_rate": "attendance rate",
-    "stalls_caught": "stalled deliveries caught",
-}
+from sim.analysis import stats
+from sim.analysis.indicators import BY_NAME, HEADLINE_INDICATORS, Indicator
+from sim.spec.scenario import ScenarioSpec
+
+HEADLINE: dict[str, str] = {i.name: i.label for i in HEADLINE_INDICATORS}
 
 
-def headline_indicators(runs: pd.DataFrame) -> dict[str, str]:
-    """The headline indicators present in these runs, outcome indicators included."""
-    out = {k: v for k, v in HEADLINE.items() if k in runs.columns}
-    for column in runs.columns:
-        if column.startswith("outcome_"):
-            name = column.removeprefix("outcome_")
-            if name.endswith("_average"):
-                out[column] = f"outcome: {name.removesuffix('_average').replace('_', ' ')} (mean)"
-            else:
-                out[column] = f"outcome: {name.replace('_', ' ')} (end)"
+def outcome_indicators(scenario: ScenarioSpec) -> list[Indicator]:
+    """A scenario's outcome indicators as measures: the value at the end of the run, and the
+    mean over the run's weeks (which rewards getting there sooner)."""
+    out = []
+    for spec in scenario.indicators:
+        words = spec.name.replace("_", " ")
+        over = f"{spec.aggregate} over districts"
+        smallest = spec.smallest(scenario.duration_weeks)
+        limits = ("Moves only by the scenario's declared baseline, trend, shocks and effects "
+                  "of delivered work; nothing outside the scenario acts on it.")  # fmt: skip
+        out.append(Indicator(f"outcome_{spec.name}", "OUTCOME", f"outcome: {words} (end)",
+                             f"{spec.description or words} at the end of the run ({over}).",
+                             spec.good, spec.unit, smallest, limits))  # fmt: skip
+        out.append(Indicator(f"outcome_{spec.name}_average", "OUTCOME",
+                             f"outcome: {words} (mean)",
+                             f"{spec.description or words}, mean over the run's weeks ({over}).",
+                             spec.good, spec.unit, smallest, limits))  # fmt: skip
     return out
 
 
-def _interval(values: np.ndarray) -> tuple[float, float, float, int]:
-    values = values[~np.isnan(values)]
-    n = len(values)
-    if n == 0:
-        return np.nan, np.nan, np.nan, 0
-    mean = float(values.mean())
-    if n == 1:
-        return mean, np.nan, np.nan, 1
-    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half, n
+def headline_indicators(runs: pd.DataFrame, scenario: ScenarioSpec | None = None) -> list:
+    """The headline measures present in these runs, then the scenario's outcome indicators."""
+    out = [i for i in HEADLINE_INDICATORS if i.name in runs.columns]
+    if scenario is not None:
+        out += [i for i in outcome_indicators(scenario) if i.name in runs.columns]
+    return out
+
+
+def evaluation_indicators(runs: pd.DataFrame) -> list[Indicator]:
+    from sim.analysis.indicators import INDICATORS
+
+    return [i for i in INDICATORS if i.name in runs.columns]
 
 
 def paired_comparison(
-    runs: pd.DataFrame, structures: list[str], indicators: dict[str, str] | None = None
+    runs: pd.DataFrame,
+    structures: list[str],
+    indicators: list[Indicator],
+    pair_on: tuple[str, ...] = ("replication",),
+    quick: bool = False,
 ) -> pd.DataFrame:
-    """One row per indicator and structure: mean and 95% CI; and, for every structure after
-    the first, the paired difference from the first with its 95% CI and whether it excludes 0."""
-    indicators = indicators or headline_indicators(runs)
-    wide = {s: runs[runs["structure"] == s].set_index("replication") for s in structures}
+    """One row per indicator and structure: the mean with its 95% interval; and, for every
+    structure after the first, the paired difference from the first (paired on ``pair_on``)
+    with its interval, p-value, Holm-adjusted p-value across the table's differences,
+    significance and verdict (:func:`sim.analysis.stats.verdict`). ``quick`` uses fewer
+    resamples and permutations (for the many small tables of a sweep's points)."""
+    resamples = 500 if quick else stats.RESAMPLES
+    permutations = 999 if quick else stats.PERMUTATIONS
+    base = structures[0]
+    wide = {
+        s: runs[runs["structure"] == s].set_index(list(pair_on)).sort_index() for s in structures
+    }
+    keys = wide[base].index
+    rows = []
+    for indicator in indicators:
+        key = indicator.name
+        for s in structures:
+            est = stats.mean_interval(wide[s][key].to_numpy(dtype=float), resamples=resamples)
+            row = {"indicator": key, "label": indicator.label, "unit": indicator.unit,
+                   "better": indicator.better, "smallest": indicator.smallest, "structure": s,
+                   "n": est.n, "mean": est.value, "ci_low": est.low, "ci_high": est.high,
+                   "ci_method": est.method}  # fmt: skip
+            if s != base:
+                other = wide[s][key].reindex(keys).to_numpy(dtype=float)
+                diff = stats.paired_differences(wide[base][key].to_numpy(dtype=float), other)
+                d = stats.mean_interval(diff, resamples=resamples)
+                row |= {"diff_vs": base, "diff": d.value, "diff_low": d.low,
+                        "diff_high": d.high, "diff_n": d.n, "diff_method": d.method,
+                        "p_value": stats.sign_flip_p(diff, permutations=permutations)
+                        if d.n else math.nan}  # fmt: skip
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    if len(structures) < 2 or table.empty:
+        return table
+    others = table["structure"] != base
+    table.loc[others, "p_adjusted"] = stats.adjust(table.loc[others, "p_value"])
+    table.loc[others, "adjustment"] = stats.ADJUSTMENT
+    verdicts, significant = [], []
+    for row in table.itertuples():
+        if row.structure == base:
+            verdicts.append("")
+            significant.append(False)
+            continue
+        est = stats.Estimate(row.diff, row.diff_low, row.diff_high, row.diff_n, row.diff_method)
+        verdicts.append(stats.verdict(est, row.p_adjusted, row.smallest, row.better))
+        significant.append(
+            bool(row.diff_n >= stats.MIN_PAIRS)
+            and ((est.exact and row.diff != 0) or bool(row.p_adjusted < stats.ALPHA))
+        )
+    table["verdict"] = verdicts
+    table["significant"] = significant
+    return table
+
+
+def across_points(
+    runs: pd.DataFrame, structures: list[str], indicators: list[Indicator]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A sweep compared honestly: structures are compared within each design point (paired
+    by replication there), never by pooling points with different parameters as if they were
+    replications. Returns the per-point comparisons and, per indicator and structure, the
+    spread across points: the smallest, median and largest point difference and how many
+    points gave each verdict."""
+    per_point = []
+    for point, rows in runs.groupby("point", sort=True):
+        table = paired_comparison(rows, structures, indicators, quick=True)
+        per_point.append(table.assign(point=point))
+    points = pd.concat(per_point, ignore_index=True)
+    diffs = points[points["structure"] != structures[0]]
+    summary = []
+    for (key, structure), g in diffs.groupby(["indicator", "structure"], sort=False):
+        counts = g["verdict"].value_counts()
+        summary.append({
+            "indicator": key, "label": g["label"].iloc[0], "structure": structure,
+            "points": len(g), "diff_min": g["diff"].min(), "diff_median": g["diff"].median(),
+            "diff_max": g["diff"].max(), "replications_per_point": int(g["diff_n"].min()),
+            **{verdict_column(v): int(counts.get(v, 0)) for v in VERDICTS},
+        })  # fmt: skip
+    return points, pd.DataFrame(summary)
+
+
+def verdict_column(verdict: str) -> str:
+    """The column of :func:`across_points`' summary that counts points with ``verdict``."""
+    return "points_" + "".join(c if c.isalnum() else "_" for c in verdict)
+
+
+VERDICTS = ("better", "worse", "higher", "lower", "small", "no practical difference",
+            "no difference", "unclear", "too few runs", "n/a")  # fmt: skip
+
+
+def format_across_points(summary: pd.DataFrame) -> str:
+    """The spread of a sweep's per-point differences, one line per indicator and structure."""
+    lines = [f"{'indicator':<42} {'structure':>20}  {'point differences: min / median / max':>40}"
+             "  verdicts at the points"]  # fmt: skip
+    for row in summary.itertuples(index=False):
+        spread = f"{fmt(row.diff_min)} / {fmt(row.diff_median)} / {fmt(row.diff_max)}"
+        tally = {v: getattr(row, verdict_column(v)) for v in VERDICTS}
+        counts = ", ".join(f"{n} {v}" for v, n in tally.items() if n)
+        lines.append(f"{row.label:<42} {row.structure:>20}  {spread:>40}  {counts}")
+    return "\n".join(lines)
+
+
+def too_small(table: pd.DataFrame) -> int | None:
+    """The number of pairs when a comparison has too few of them for any claim (else None)."""
+    pairs = table["diff_n"].dropna() if "diff_n" in table else pd.Series(dtype=float)
+    n = int(pairs.max()) if len(pairs) else int(table["n"].max() if len(table) else 0)
+    return n if n < stats.MIN_PAIRS else None
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    """A number as a table shows it: thousands separated, no false precision."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    text = f"{value:.{digits}f}"
+    return "0.00" if text in ("-0.00", "-0.0") else text
+
+
+def _interval(mean: float, low: float, high: float, method: str) -> str:
+    if method == "exact":
+        return f"{fmt(mean)} (exact)"
+    if method in ("single", "none") or math.isnan(low):
+        return f"{fmt(mean)}"
+    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
+
+
+def format_comparison(table: pd.DataFrame, structures: list[str]) -> str:
+    """The comparison as one plain-text table: mean [95% interval] per structure, then the
+    paired difference from the first structure with its interval and verdict, and a footer
+    that says how the numbers were made."""
+    base = structures[0]
+    label_width = max(34, *(len(label) + 2 for label in table["label"].unique()))
+    head = [f"{'indicator':<{label_width}}"] + [f"{s:>26}" for s in structures]
+    widths = {s: max(32, len(f"{s} - {base}") + 2) for s in structures[1:]}
+    head += [f"{f'{s} - {base}':>{widths[s]}}  {'verdict':<23}" for s in structures[1:]]
+    lines = ["".join(head)]
+    for _, group in table.groupby("indicator", sort=False):
+        g = group.set_index("structure")
+        cells = [f"{g['label'].iloc[0]:<{label_width}}"]
+        for s in structures:
+            r = g.loc[s]
+            cells.append(_interval(r["mean"], r["ci_low"], r["ci_high"], r["ci_method"]).rjust(26))
+        for s in structures[1:]:
+            r = g.loc[s]
+            mark = "*" if r["significant"] else " "
+            text = _interval(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"]) + mark
+            cells.append(f"{text:>{widths[s]}}  {r['verdict']:<23}")
+        lines.append("".join(cells).rstrip())
+    return "\n".join([*lines, *footer(table)])
+
+
+def footer(table: pd.DataFrame) -> list[str]:
+    """How the table was made, and the warnings that matter."""
+    n_diffs = int((table["structure"] != table["structure"].iloc[0]).sum()) if len(table) else 0
+    notes = [
+        "",
+        "Intervals: 95% bootstrap of the mean (BCa, 2,000 resamples; percentile where BCa is",
+        "undefined); differences paired by replication; 'exact' = the same in every replication.",
+        f"* = significant after Holm adjustment across the table's {n_diffs} differences (paired",
+        "sign-flip permutation test, p < 0.05; unadjusted p-values in comparison.csv). Verdicts",
+        "compare each difference with the indicator's smallest difference that matters",
+        "(docs/indicators.md): 'small' is significant but smaller than that; 'unclear' is not",
+        "significant and not shown to be negligible.",
+    ]
+    n = too_small(table)
+    if n is not None:
+        notes.insert(1, f"TOO SMALL: only {n} paired replications; nothing is called significant "
+                        f"below {stats.MIN_PAIRS} (run 30 or more for a conclusion).")  # fmt: skip
+    return notes
+
+
+# -- times that end censored ---------------------------------------------------------------
+def censoring_table(issues: pd.DataFrame, structures: list[str], weeks: float) -> pd.DataFrame:
+    """For the scenario's named issues, per structure: the share whose decision (delivery) was
+    still to come when the run ended (and the share dropped before it, censored when
+    dropped), the Kaplan-Meier median weeks with a bootstrap interval over replications, and
+    the paired difference of the medians from the first structure.
+
+    ``issues`` holds every run's issues (columns structure, replication, source, raised_at,
+    weeks_to_decision, weeks_to_delivery, dropped_at)."""
+    named = issues[issues["source"] == "named"]
     base = structures[0]
     rows = []
-    for key, label in indicators.items():
+    for event in ("decision", "delivery"):
+        column = f"weeks_to_{event}"
+        per_rep = {s: _per_replication(named[named["structure"] == s], column, weeks)
+                   for s in structures}  # fmt: skip
+        reps = sorted(set.intersection(*(set(p) for p in per_rep.values())))
         for s in structures:
-            mean, low, high, n = _interval(wide[s][key].to_numpy(dtype=float))
-            row = {"indicator": key, "label": label, "structure": s, "mean": mean,
-                   "ci_low": low, "ci_high": high, "n": n}  # fmt: skip
+            items = [per_rep[s][r] for r in reps]
+            times = [t for item in items for t in item[0]]
+            seen = [o for item in items for o in item[1]]
+            dropped = [d for item in items for d in item[2]]
+            median = stats.km_median(times, seen)
+            low, high = stats.bootstrap_statistic([items], _pooled_median, resamples=1000)
+            still_open = [not (o or d) for o, d in zip(seen, dropped, strict=True)]
+            row = {"event": event, "structure": s, "issues": len(times),
+                   "censored_share": float(np.mean(still_open)) if times else math.nan,
+                   "dropped_share": float(np.mean(dropped)) if times else math.nan,
+                   "km_median": median, "km_low": low, "km_high": high}  # fmt: skip
             if s != base:
-                diff = (wide[s][key] - wide[base][key]).to_numpy(dtype=float)
-                d, d_low, d_high, dn = _interval(diff)
-                row |= {
-                    "diff_vs": base,
-                    "diff": d,
-                    "diff_low": d_low,
-                    "diff_high": d_high,
-                    "diff_n": dn,
-                    "significant": bool(dn > 1 and (d_low > 0 or d_high < 0)),
-                }
+                pairs = [per_rep[base][r] for r in reps]
+                diff = _pooled_median(items) - _pooled_median(pairs)
+                d_low, d_high = stats.bootstrap_statistic(
+                    [pairs, items],
+                    lambda a, b: _pooled_median(b) - _pooled_median(a),
+                    resamples=1000,
+                )
+                row |= {"diff_vs": base, "km_diff": diff, "km_diff_low": d_low,
+                        "km_diff_high": d_high}  # fmt: skip
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _fmt(value: float) -> str:
-    if np.isnan(value):
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+def _per_replication(rows: pd.DataFrame, column: str, weeks: float) -> dict:
+    out: dict = {}
+    for rep, group in rows.groupby("replication"):
+        seen = group[column].notna().to_numpy()
+        stop = group["dropped_at"].fillna(weeks).to_numpy(dtype=float)
+        times = np.where(seen, group[column].to_numpy(dtype=float),
+                         stop - group["raised_at"].to_numpy(dtype=float))  # fmt: skip
+        out[rep] = (times.tolist(), seen.tolist(), group["dropped_at"].notna().tolist())
+    return out
 
 
-def format_comparison(table: pd.DataFrame, structures: list[str]) -> str:
-    """The comparison as one plain-text table: mean [95% CI] per structure, then the paired
-    difference from the first structure with its interval (* = interval excludes zero)."""
+def _pooled_median(items: list) -> float:
+    times = [t for item in items for t in item[0]]
+    seen = [o for item in items for o in item[1]]
+    return stats.km_median(times, seen)
+
+
+def format_censoring(table: pd.DataFrame, structures: list[str]) -> str:
+    """The censoring table in words and numbers."""
     base = structures[0]
-    head = [f"{'indicator':<34}"] + [f"{s:>26}" for s in structures]
-    widths = {s: max(30, len(f"{s} - {base}") + 2) for s in structures[1:]}
-    head += [f"{f'{s} - {base}':>{widths[s]}}" for s in structures[1:]]
-    lines = ["".join(head)]
-    for key, group in table.groupby("indicator", sort=False):
+    lines = ["Named issues, censoring allowed for (Kaplan-Meier over replications; "
+             "n/a = fewer than half reached it):"]  # fmt: skip
+    for event, group in table.groupby("event", sort=False):
         g = group.set_index("structure")
-        cells = [f"{g['label'].iloc[0]:<34}"]
         for s in structures:
             r = g.loc[s]
-            cells.append(
-                f"{_fmt(r['mean']):>9} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]".rjust(26)
-            )
-        for s in structures[1:]:
-            r = g.loc[s]
-            mark = "*" if r["significant"] else " "
-            text = f"{_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]{mark}"
-            cells.append(text.rjust(widths[s]))
-        del key
-        lines.append("".join(cells))
+            median = _interval(r["km_median"], r["km_low"], r["km_high"], "bca")
+            waiting = f"{r['censored_share']:.0%} of {int(r['issues'])} still to come at the end"
+            if r["dropped_share"]:
+                waiting += f", {r['dropped_share']:.0%} dropped"
+            text = f"  weeks to {event:<9} {s:>22}: median {median}; {waiting}"
+            if s != base:
+                diff = _interval(r["km_diff"], r["km_diff_low"], r["km_diff_high"], "bca")
+                text += f"; difference from {base} {diff}"
+            lines.append(text)
     return "\n".join(lines)
 
 
+# -- figures -----------------------------------------------------------------------------------
 def plot_indicator(runs: pd.DataFrame, structures: list[str], key: str, label: str, path: Path):
-    """Left: each run per structure, mean and 95% CI; right: paired differences."""
+    """Left: each run per structure, mean and 95% interval; right: paired differences."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), width_ratios=[3, 2])
     wide = {s: runs[runs["structure"] == s].set_index("replication")[key] for s in structures}
     rng = np.random.default_rng(0)  # jitter for display only
     for i, s in enumerate(structures):
         values = wide[s].to_numpy(dtype=float)
         left.scatter(i + rng.uniform(-0.12, 0.12, len(values)), values, s=10, alpha=0.5)
-        mean, low, high, _ = _interval(values)
-        left.errorbar(i, mean, yerr=[[mean - low], [high - mean]] if not np.isnan(low) else None,
-                      fmt="o", color="black", capsize=6)  # fmt: skip
+        est = stats.mean_interval(values)
+        _errorbar(left, i, est, vertical=True)
     left.set_xticks(range(len(structures)), structures)
     left.set_title(label)
     base = structures[0]
     for i, s in enumerate(structures[1:]):
         diff = (wide[s] - wide[base]).to_numpy(dtype=float)
         right.scatter(diff, i + rng.uniform(-0.12, 0.12, len(diff)), s=10, alpha=0.5)
-        mean, low, high, _ = _interval(diff)
-        if not np.isnan(low):
-            right.errorbar(mean, i, xerr=[[mean - low], [high - mean]], fmt="o", color="black",
-                           capsize=6)  # fmt: skip
+        _errorbar(right, i, stats.mean_interval(diff), vertical=False)
     right.axvline(0, color="grey", lw=1)
     right.set_yticks(range(len(structures) - 1), [f"{s} - {base}" for s in structures[1:]])
-    right.set_title("paired difference, 95% CI")
+    right.set_title("paired difference, 95% interval")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
+def _errorbar(ax, position: float, est: stats.Estimate, vertical: bool) -> None:
+    if math.isnan(est.value):
+        return
+    err = None
+    if not math.isnan(est.low):
+        err = [[est.value - est.low], [est.high - est.value]]
+    if vertical:
+        ax.errorbar(position, est.value, yerr=err, fmt="o", color="black", capsize=6)
+    else:
+        ax.errorbar(est.value, position, xerr=err, fmt="o", color="black", capsize=6)
+
+
 def plot_outcome_series(series: pd.DataFrame, indicator: str, aggregate: str, path: Path):
-    """An outcome indicator over time: mean over replications per structure, with a 95% band."""
+    """An outcome indicator over time: mean over replications per structure, with the range
+    between the 2.5th and 97.5th percentiles of the replications' values shaded."""
     rows = series[series["indicator"] == indicator]
     per_run = rows.groupby(["structure", "replication", "week"])["value"]
     per_run = (per_run.sum() if aggregate == "sum" else per_run.mean()).reset_index()
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for s, g in per_run.groupby("structure", sort=False):
         by_week = g.groupby("week")["value"]
-        mean, sd, n = by_week.mean(), by_week.std(ddof=1), by_week.count()
-        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        mean = by_week.mean()
         ax.plot(mean.index, mean, label=s)
-        ax.fill_between(mean.index, mean - half, mean + half, alpha=0.2)
+        ax.fill_between(mean.index, by_week.quantile(0.025), by_week.quantile(0.975), alpha=0.2)
     ax.set_xlabel("week")
-    ax.set_title(f"{indicator.replace('_', ' ')} ({aggregate} over districts)")
+    ax.set_title(f"{indicator.replace('_', ' ')} ({aggregate} over districts; band: 95% of runs)")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+__all__ = [
+    "BY_NAME",
+    "HEADLINE",
+    "censoring_table",
+    "evaluation_indicators",
+    "fmt",
+    "format_censoring",
+    "format_comparison",
+    "headline_indicators",
+    "outcome_indicators",
+    "paired_comparison",
+    "plot_indicator",
+    "plot_outcome_series",
+]

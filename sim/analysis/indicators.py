@@ -26,90 +26,346 @@ FUNCTION_OF_ACTION = {"deliberated": "deliberation", "decided": "decision",
 
 @dataclass(frozen=True)
 class Indicator:
+    """One measure of a run: what it is, which way is better, the smallest difference between
+    structures that matters (in its own unit), and what it cannot show."""
+
     name: str
     criterion: str
     label: str
     definition: str
     better: str = ""  # "higher", "lower", or "" where neither is better in itself
+    unit: str = ""
+    smallest: float = 0.0
+    limits: str = ""
 
+
+# The run summary's headline measures (sim.model.results), shown first by `sim compare`.
+HEADLINE_INDICATORS: list[Indicator] = [
+    Indicator(
+        "named_weeks_to_decision",
+        "EV-LEAD",
+        "named issues: weeks to decision",
+        "Mean weeks from a scenario's named issue arising to its first decision; an issue "
+        "still undecided at the end counts the weeks it waited (a mean restricted to the "
+        "run's end).",
+        "lower",
+        "weeks",
+        1.0,
+        "Right-censored: a run that ends before the decision caps the count, so it "
+        "understates long waits; read it with the censored share and the Kaplan-Meier "
+        "median. Says nothing about the decision's quality.",
+    ),
+    Indicator(
+        "named_decision_censored_share",
+        "EV-LEAD",
+        "named issues: undecided at the end",
+        "Share of named issues with no decision when the run ends (their times to "
+        "decision are censored).",
+        "lower",
+        "share",
+        0.1,
+        "An issue dropped before a decision is not counted as undecided here.",
+    ),
+    Indicator(
+        "named_weeks_to_delivery",
+        "EV-DELIVER",
+        "named issues: weeks to delivery",
+        "Mean weeks from a named issue arising to the end of its delivery; an issue not "
+        "delivered by the end counts the weeks it waited (restricted mean).",
+        "lower",
+        "weeks",
+        2.0,
+        "Right-censored like weeks to decision; delivery that ends without its outcome "
+        "counts as delivered.",
+    ),
+    Indicator(
+        "named_targets_met_share",
+        "EV-DELIVER",
+        "named issues: share on target",
+        "Share of named issues closed with their outcome achieved within their target weeks.",
+        "higher",
+        "share",
+        0.1,
+        "With one named issue a run scores 0 or 1, so the mean over replications is the "
+        "chance of meeting the target, not a degree of success.",
+    ),
+    Indicator(
+        "issues_decided",
+        "CYCLE",
+        "issues decided",
+        "Issues (strands not counted) that reached a decision.",
+        "",
+        "issues",
+        1.0,
+        "Neither direction is better in itself: throughput, not value; a structure that "
+        "refers work out of the partnership decides less of it.",
+    ),
+    Indicator(
+        "issues_delivered",
+        "EV-DELIVER",
+        "issues delivered",
+        "Issues whose delivery was completed.",
+        "higher",
+        "issues",
+        1.0,
+        "Counts completion, with or without the outcome; routine and strategic issues "
+        "weigh the same.",
+    ),
+    Indicator(
+        "issues_closed",
+        "CYCLE",
+        "issues closed (full cycle)",
+        "Issues that completed every step of their pathway.",
+        "higher",
+        "issues",
+        1.0,
+        "A closed issue may have closed without its outcome.",
+    ),
+    Indicator(
+        "issues_dropped",
+        "CYCLE",
+        "issues dropped",
+        "Issues dropped: rejected too often, or referred out as outside a declared focus "
+        "(PI-FOCUS).",
+        "",
+        "issues",
+        1.0,
+        "Neither direction is better in itself: referring work out may be the point of "
+        "a narrower focus; whether it is done elsewhere is not modelled.",
+    ),
+    Indicator(
+        "median_weeks_to_decision",
+        "CYCLE",
+        "median weeks to decision (Kaplan-Meier)",
+        "Kaplan-Meier median of weeks from arising to decision over a run's issues; an "
+        "issue undecided at the end is censored there, a dropped one when dropped.",
+        "lower",
+        "weeks",
+        1.0,
+        "Undefined (n/a) when fewer than half the issues are ever decided; treating "
+        "dropped issues as censored assumes they would have fared like the rest.",
+    ),
+    Indicator(
+        "decision_censored_share",
+        "CYCLE",
+        "issues undecided at the end",
+        "Share of issues still open and undecided when the run ends (their times to "
+        "decision are censored).",
+        "lower",
+        "share",
+        0.02,
+        "Issues that arrive near the end are undecided through no fault of a structure.",
+    ),
+    Indicator(
+        "median_weeks_to_delivery",
+        "CYCLE",
+        "median weeks to delivery (Kaplan-Meier)",
+        "Kaplan-Meier median of weeks from arising to delivery, censored as for decisions.",
+        "lower",
+        "weeks",
+        2.0,
+        "Undefined (n/a) when fewer than half the issues are ever delivered.",
+    ),
+    Indicator(
+        "delivery_censored_share",
+        "CYCLE",
+        "issues undelivered at the end",
+        "Share of issues still open and undelivered when the run ends.",
+        "lower",
+        "share",
+        0.02,
+        "As for decisions: late arrivals weigh on it.",
+    ),
+    Indicator(
+        "targets_met",
+        "EV-DELIVER",
+        "targets met",
+        "Issues closed with their outcome achieved within their target weeks.",
+        "higher",
+        "targets",
+        1.0,
+        "Every target weighs the same; a target referred out of the partnership counts "
+        "as unmet even if someone else meets it.",
+    ),
+    Indicator(
+        "meetings_held",
+        "CYCLE",
+        "meetings held",
+        "Meetings of every body, regular, special, joint and on demand.",
+        "lower",
+        "meetings",
+        4.0,
+        "A cost, not a benefit; fewer meetings can also mean less scrutiny.",
+    ),
+    Indicator(
+        "inquorate_meetings",
+        "EV-COMMIT",
+        "inquorate meetings",
+        "Meetings below their quorum, which decide nothing (FE-EXEC-QUORUM).",
+        "lower",
+        "meetings",
+        1.0,
+        "Depends on the quorums assumed for bodies the sources give none.",
+    ),
+    Indicator(
+        "member_hours",
+        "CYCLE",
+        "member-hours",
+        "Hours of meetings, preparation and travel, summed over everyone present.",
+        "lower",
+        "hours",
+        100.0,
+        "Counts the time of substitutes and guests as well as members; officers' time "
+        "outside meetings is not modelled.",
+    ),
+    Indicator(
+        "member_attendance_rate",
+        "EV-COMMIT",
+        "members attending in person",
+        "Seats filled by the member in person, as a share of seats, all meetings.",
+        "higher",
+        "share",
+        0.02,
+        "A member replaced after repeated absence (PI-ATTEND) starts afresh, so a "
+        "replacement rule raises it without any member changing behaviour.",
+    ),
+    Indicator(
+        "substitute_share",
+        "EV-COMMIT",
+        "seats filled by substitutes",
+        "Seats filled by a substitute, as a share of seats (PI-SUBSTITUTE).",
+        "",
+        "share",
+        0.02,
+        "Neither direction is better in itself: a substitute fills a seat but carries a "
+        "mandate only sometimes. Add it to member attendance for seats filled.",
+    ),
+    Indicator(
+        "stalls_caught",
+        "EV-SCRUTINY",
+        "stalled deliveries caught",
+        "Times a body hearing reports caught a stalled delivery.",
+        "",
+        "stalls",
+        1.0,
+        "More can mean closer scrutiny or more stalls; read with weeks to catch a stall.",
+    ),
+]
 
 INDICATORS: list[Indicator] = [
     Indicator("lead_weeks_to_direction", "EV-LEAD", "weeks to an adopted direction",
               "Mean weeks from a strategic issue arising to its first decision (issues not "
-              "decided count until the end of the run).", "lower"),
+              "decided count until the end of the run).", "lower", "weeks", 1.0,
+              "Right-censored at the end of the run; says nothing about whether the direction "
+              "was a good one or was followed."),
     Indicator("lead_priority_share", "EV-LEAD", "share of work on declared priorities",
               "Share of agenda actions spent on issues whose theme is a declared priority "
               "(the structure's focus themes and the scenario's named issues' themes).",
-              "higher"),
+              "higher", "share", 0.02,
+              "A structure that declares more focus themes scores higher by definition; the "
+              "quality of the vision is not measured."),
     Indicator("account_owner_share", "EV-ACCOUNT", "decisions with an owner that reports",
               "Share of commissioned issues whose delivery body later reports on its work at "
-              "a meeting of a body that hears its reports.", "higher"),
+              "a meeting of a body that hears its reports.", "higher", "share", 0.02,
+              "Reporting is taken as a proxy for clear responsibility; what is reported and "
+              "whether anyone acts on it is not."),
     Indicator("account_orphan_weeks", "EV-ACCOUNT", "orphan weeks",
               "Weeks issues spend with no body holding them (a step asked of several bodies "
-              "by nobody in particular, until the answers are pulled together).", "lower"),
+              "by nobody in particular, until the answers are pulled together).", "lower",
+              "weeks", 1.0, "Only steps a scenario asks of several bodies at once can orphan."),
     Indicator("open_decisions_share", "EV-OPEN", "decisions in open meetings",
-              "Share of decisions taken at meetings open to observers.", "higher"),
+              "Share of decisions taken at meetings open to observers.", "higher", "share",
+              0.02, "Whether a body meets in the open is declared, not simulated; no observer "
+              "is modelled."),
     Indicator("open_communicated_share", "EV-OPEN", "decisions communicated",
               "Share of decisions taken by a body that meets in the open or reports to a "
-              "wider body that hears its reports.", "higher"),
+              "wider body that hears its reports.", "higher", "share", 0.02,
+              "Structural: it reads the bodies' declared links, not what was communicated."),
     Indicator("open_voluntary_presence", "EV-OPEN", "voluntary sector present at decisions",
               "Mean number of voluntary and community sector members present at meetings "
-              "that decide something.", "higher"),
+              "that decide something.", "higher", "members", 0.2,
+              "Presence, not influence."),
     Indicator("open_business_presence", "EV-OPEN", "business present at decisions",
               "Mean number of business members present at meetings that decide something.",
-              "higher"),
+              "higher", "members", 0.2, "Presence, not influence."),
     Indicator("deliver_targets_met", "EV-DELIVER", "targets met",
-              "Issues closed with their outcome achieved within their target weeks.", "higher"),
+              "Issues closed with their outcome achieved within their target weeks.", "higher",
+              "targets", 1.0, "Every target weighs the same."),
     Indicator("deliver_targets_share", "EV-DELIVER", "share of targets met",
-              "Targets met as a share of the issues raised.", "higher"),
+              "Targets met as a share of the issues raised.", "higher", "share", 0.02,
+              "Issues referred out count in the denominator."),
     Indicator("deliver_outcome_week", "EV-DELIVER", "week the outcome target is reached",
               "First week the scenario's outcome indicator reaches its target (the end of the "
-              "run if never); averaged over the scenario's indicators with a target.", "lower"),
-    Indicator("commit_attendance", "EV-COMMIT", "attendance",
-              "Seats filled (in person or by substitute) as a share of seats, all meetings.",
-              "higher"),
-    Indicator("commit_attendance_last_year", "EV-COMMIT", "attendance in the last year",
-              "The same, for meetings in the run's last 52 weeks.", "higher"),
+              "run if never); averaged over the scenario's indicators with a target.", "lower",
+              "weeks", 2.0,
+              "Censored at the end of the run; n/a for scenarios without an outcome target."),
+    Indicator("commit_member_attendance", "EV-COMMIT", "members attending in person",
+              "Seats filled by the member in person as a share of seats, all meetings.",
+              "higher", "share", 0.02,
+              "Substitutes are not counted (see the next); replacement of absent members "
+              "raises it by rule."),
+    Indicator("commit_substitute_share", "EV-COMMIT", "seats filled by substitutes",
+              "Seats filled by a substitute as a share of seats, all meetings.", "", "share",
+              0.02, "Neither direction is better in itself."),
+    Indicator("commit_member_attendance_last_year", "EV-COMMIT",
+              "members attending in person in the last year",
+              "The same as members attending, for meetings in the run's last 52 weeks.",
+              "higher", "share", 0.02, "Shows drift over a run, not beyond it."),
     Indicator("commit_replacements", "EV-COMMIT", "members replaced",
-              "Representatives replaced after repeated absence.", ""),
+              "Representatives replaced after repeated absence.", "", "members", 1.0,
+              "Only where a body has a replacement rule (PI-ATTEND)."),
     Indicator("commit_pledged_per_year", "EV-COMMIT", "resources pledged a year",
-              "Resource units pledged by partners and funds, per year.", "higher"),
+              "Resource units pledged by partners and funds, per year.", "higher",
+              "units a year", 1.0,
+              "Units are the model's own; more work raised means more to pledge for."),
     Indicator("commit_commitment_end", "EV-COMMIT", "commitment at the end",
               "Mean commitment of the representatives sitting at the end of the run.",
-              "higher"),
+              "higher", "share", 0.02,
+              "A model state (0 to 1), not an observable; replacement resets it by rule."),
     Indicator("scrutiny_challenges_per_year", "EV-SCRUTINY", "challenges and send-backs a year",
               "Stalled deliveries challenged or sent back, and evaluations sent back, per "
-              "year.", "higher"),
+              "year.", "higher", "a year", 0.5,
+              "More challenges can mean closer scrutiny or more failing work."),
     Indicator("scrutiny_weeks_to_catch", "EV-SCRUTINY", "weeks for a stall to be caught",
-              "Mean weeks from a delivery stalling to a body catching it.", "lower"),
+              "Mean weeks from a delivery stalling to a body catching it.", "lower", "weeks",
+              1.0, "Only stalls that are caught count; an uncaught stall is not in the mean."),
     Indicator("silos_pooled_share", "EV-SILOS", "deliveries pooling two or more sectors",
               "Share of commissioned issues resourced by partners of two or more sectors.",
-              "higher"),
+              "higher", "share", 0.02, "Pooling, not whether 2 + 2 made 5."),
     Indicator("silos_joint_commissioning_share", "EV-SILOS", "joint commissioning",
-              "Share of commissioned issues resourced by two or more partners.", "higher"),
+              "Share of commissioned issues resourced by two or more partners.", "higher",
+              "share", 0.02, "Several funds of a pooled budget count as several partners."),
     Indicator("silos_duplicated_hours", "EV-SILOS", "duplicated effort (member-hours)",
               "Member-hours county-wide organisations spend in district and city bodies, "
-              "engaging each district separately (PI-COUNTY-SCS).", "lower"),
+              "engaging each district separately (PI-COUNTY-SCS).", "lower", "hours", 20.0,
+              "A modelling choice: every hour of a county-wide organisation in a district body "
+              "counts as duplication, useful or not."),
     Indicator("ripple_quick_wins", "EV-RIPPLE", "quick wins",
               f"Issues closed with their outcome achieved within {QUICK_WIN_WEEKS:g} weeks of "
-              "arising.", "higher"),
+              "arising.", "higher", "issues", 1.0,
+              "Speed, not the size of the ripple: the model has no spill-over between issues."),
     Indicator("ripple_outcome_per_1000_hours", "EV-RIPPLE", "targets met per 1,000 member-hours",
-              "Targets met per 1,000 member-hours of meetings.", "higher"),
+              "Targets met per 1,000 member-hours of meetings.", "higher", "targets", 0.2,
+              "A ratio: it rises when meetings are cut, even if fewer targets are met."),
     Indicator("cycle_complete_share", "CYCLE", "issues completing all four functions",
               "Share of issues whose history has deliberation (or a prepared proposal), a "
-              "decision, a delivery and an evaluation.", "higher"),
+              "decision, a delivery and an evaluation.", "higher", "share", 0.02,
+              "Issues still open at the end count as incomplete."),
     Indicator("cycle_function_match_share", "CYCLE", "actions by the body whose function it is",
               "Share of deliberations, decisions, commissionings and evaluations done by a body "
-              "declared to perform that function.", "higher"),
+              "declared to perform that function.", "higher", "share", 0.02,
+              "Structural: a body declared with more functions matches more by definition."),
     Indicator("cycle_handoffs_per_issue", "CYCLE", "hand-offs per issue",
-              "Mean number of times an issue passes from one body to another.", "lower"),
+              "Mean number of times an issue passes from one body to another.", "lower",
+              "hand-offs", 0.2, "Fewer hand-offs can also mean fewer checks."),
     Indicator("cycle_member_hours_per_year", "CYCLE", "member-hours a year",
-              "Member-hours of meetings per year: the cost of the structure.", "lower"),
+              "Member-hours of meetings per year: the cost of the structure.", "lower",
+              "hours", 50.0, "Meeting time only."),
     Indicator("cycle_meetings_per_year", "CYCLE", "meetings a year",
-              "Meetings held per year.", "lower"),
+              "Meetings held per year.", "lower", "meetings", 2.0, "A cost, not a benefit."),
 ]  # fmt: skip
 
-BY_NAME = {i.name: i for i in INDICATORS}
+BY_NAME = {i.name: i for i in [*HEADLINE_INDICATORS, *INDICATORS]}
 CRITERIA = list(dict.fromkeys(i.criterion for i in INDICATORS))
 
 
@@ -163,8 +419,11 @@ def evaluate_run(
         "deliver_targets_met": float(top["target_met"].sum()),
         "deliver_targets_share": _share(float(top["target_met"].sum()), len(top)),
         "deliver_outcome_week": _outcome_week(tables.get("indicators"), targets or {}, weeks),
-        "commit_attendance": _attendance(meetings),
-        "commit_attendance_last_year": _attendance(meetings[meetings["time"] > weeks - 52]),
+        "commit_member_attendance": _attendance(meetings, "in_person"),
+        "commit_substitute_share": _attendance(meetings, "substitutes"),
+        "commit_member_attendance_last_year": _attendance(
+            meetings[meetings["time"] > weeks - 52], "in_person"
+        ),
         "commit_replacements": float(meetings["replacements"].sum()) if len(meetings) else 0.0,
         "commit_pledged_per_year": float(top["pledged"].sum()) / years,
         "commit_commitment_end": (
@@ -248,9 +507,10 @@ def _outcome_week(indicators, targets: dict[str, tuple[float, str, str]], weeks:
     return float(np.mean(reached))
 
 
-def _attendance(meetings: pd.DataFrame) -> float:
+def _attendance(meetings: pd.DataFrame, who: str) -> float:
+    """Seats filled by ``who`` (in_person or substitutes) as a share of seats."""
     seats = meetings["seats"].sum() if len(meetings) else 0
-    return _share(float((meetings["in_person"] + meetings["substitutes"]).sum()), float(seats))
+    return _share(float(meetings[who].sum()), float(seats)) if len(meetings) else math.nan
 
 
 def _duplicated_hours(meetings: pd.DataFrame) -> float:
@@ -288,12 +548,32 @@ def evaluate_result(result) -> dict[str, float]:
 
 def indicators_markdown() -> str:
     """The indicator catalogue, as committed in docs/indicators.md."""
-    lines = ["# Evaluation indicators", "",
-             "Computed for every run from its tables by `sim.analysis.indicators.evaluate_run`,",
-             "grouped by the criteria of seed 004 (DOMAIN.md section 5) and the Tavistock cycle.",
-             "Generated by `sim indicators`; a test keeps this page identical to the code.", "",
-             "| indicator | criterion | what it measures | better |",
-             "|---|---|---|---|"]  # fmt: skip
-    for i in INDICATORS:
-        lines.append(f"| `{i.name}` | {i.criterion} | {i.definition} | {i.better or '-'} |")
-    return "\n".join(lines) + "\n"
+    lines = ["# Indicators: what each measures, and what it cannot show", "",
+             "Every run is measured twice over. The **headline measures** come with every run's",
+             "summary (`sim.model.results`); the **evaluation indicators** are computed from a",
+             "run's tables by `sim.analysis.indicators.evaluate_run`, grouped by the criteria",
+             "of a strong partnership listed in source document 004 (the September 2010",
+             "induction event report: EV-LEAD leadership and vision, EV-ACCOUNT accountability,",
+             "EV-OPEN openness, EV-DELIVER delivery against targets, EV-COMMIT commitment,",
+             "EV-SCRUTINY challenge and scrutiny, EV-SILOS breaking out of silos, EV-RIPPLE",
+             "ripple effect and quick wins) and the Tavistock cycle (CYCLE).", "",
+             "*Smallest difference* is the smallest difference between two structures, in the",
+             "indicator's own unit, that the comparison treats as mattering: a difference whose",
+             "95% interval lies inside plus or minus that amount is reported as *no practical",
+             "difference*. *Better* is the direction that is better in itself (`-`: neither).",
+             "Generated by `sim indicators`; a test keeps this page identical to the code.",
+             ""]  # fmt: skip
+    for title, catalogue in (("Headline measures", HEADLINE_INDICATORS),
+                             ("Evaluation indicators", INDICATORS)):  # fmt: skip
+        lines += [f"## {title}", "",
+                  "| indicator | criterion | what it measures | better | smallest difference "
+                  "| what it cannot show |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for i in catalogue:
+            lines.append(f"| `{i.name}` | {i.criterion} | {i.definition} | {i.better or '-'} "
+                         f"| {i.smallest:g} {i.unit} | {i.limits} |")  # fmt: skip
+        lines.append("")
+    lines += ["Outcome indicators of a scenario (`indicators:` in its file) are measured at the",
+              "end of the run and averaged over its weeks; each declares its own smallest",
+              "difference (`smallest_difference`, default 1% of its scale).", ""]  # fmt: skip
+    return "\n".join(lines)

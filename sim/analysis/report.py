@@ -22,7 +22,17 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.analysis.compare import HEADLINE, paired_comparison
+from sim.analysis import stats
+from sim.analysis.compare import (
+    VERDICTS,
+    across_points,
+    evaluation_indicators,
+    fmt,
+    headline_indicators,
+    paired_comparison,
+    too_small,
+    verdict_column,
+)
 from sim.analysis.diagram import draw_structure
 from sim.analysis.indicators import BY_NAME, CRITERIA, INDICATORS
 from sim.errors import SpecError
@@ -41,6 +51,8 @@ class Results:
     runs: pd.DataFrame  # one row per run: structure (name), replication, seed, indicators
     issues: pd.DataFrame | None  # one row per issue and run, where stored
     parameters: dict[str, float]
+    expected: int = 0  # runs the command set out to make (0: all there by construction)
+    failed: int = 0
 
 
 def load_results(folder: Path) -> list[Results]:
@@ -49,31 +61,43 @@ def load_results(folder: Path) -> list[Results]:
     if (folder / "compare.json").exists():
         manifest = json.loads((folder / "compare.json").read_text())
         issues = folder / "issues.csv"
+        runs = _one_replication_key(pd.read_csv(folder / "runs.csv"))
         return [
-            Results("compare", manifest["scenario"], manifest["structures"],
-                    pd.read_csv(folder / "runs.csv"),
+            Results("compare", manifest["scenario"], manifest["structures"], runs,
                     pd.read_csv(issues) if issues.exists() else None,
                     manifest.get("parameters") or {})
         ]  # fmt: skip
     if (folder / "experiment.json").exists():
         store = ResultStore(folder)
-        spec = store.manifest().get("spec") or {}
-        rows = store.read()
-        rows = rows[rows["error"] == ""]
+        manifest = store.manifest()
+        spec = manifest.get("spec") or {}
+        everything = store.read()
+        rows = everything[everything["error"] == ""]
         out = []
         paths = dict(zip(spec.get("scenarios", []), spec.get("scenario_paths", []), strict=False))
+        per_scenario = manifest.get("runs", 0) // max(1, len(spec.get("scenarios", [])) or 1)
         for declared, group in rows.groupby("scenario_file", sort=False):
             group = group.copy()
-            reps = int(group["replication"].max()) + 1
-            group["replication"] = group["point"] * reps + group["replication"]
             structures = {load_structure(s).name: s for s in group["structure_file"].unique()}
             group["structure"] = group["structure_file"].map({s: n for n, s in structures.items()})
+            failed = int((everything[everything["scenario_file"] == declared]["error"] != "").sum())
             out.append(Results("sweep", paths.get(declared, declared), structures, group, None,
-                               spec.get("fixed") or {}))  # fmt: skip
+                               spec.get("fixed") or {}, per_scenario, failed))  # fmt: skip
         if not out:
             raise SpecError(str(folder), "", "no successful runs stored yet")
         return out
     raise SpecError(str(folder), "", "not a results folder (no compare.json or experiment.json)")
+
+
+def _one_replication_key(runs: pd.DataFrame) -> pd.DataFrame:
+    """Replications of several root seeds are independent replications: number them apart."""
+    if "root_seed" not in runs or runs["root_seed"].nunique() <= 1:
+        return runs
+    runs = runs.copy()
+    order = {seed: k for k, seed in enumerate(dict.fromkeys(runs["root_seed"]))}
+    per = int(runs["replication"].max()) + 1
+    runs["replication"] = runs["root_seed"].map(order) * per + runs["replication"]
+    return runs
 
 
 def _figure_html(fig) -> str:
@@ -82,18 +106,6 @@ def _figure_html(fig) -> str:
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
     return f'<img src="data:image/png;base64,{data}" alt="figure">'
-
-
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
-
-
-def _labels(runs: pd.DataFrame) -> dict[str, str]:
-    labels = {i.name: i.label for i in INDICATORS if i.name in runs.columns}
-    labels |= {k: v for k, v in HEADLINE.items() if k in runs.columns}
-    return labels
 
 
 CRITERION_TEXT = {
@@ -106,33 +118,35 @@ CRITERION_TEXT = {
     "EV-SILOS": "Breaking out of silos; joint commissioning and pooled resources",
     "EV-RIPPLE": "Targets with the biggest ripple effect; quick wins",
     "CYCLE": "The Tavistock cycle: deliberation, decision, delivery, evaluation, and its cost",
+    "OUTCOME": "The scenario's own outcomes",
 }
 
 
-def findings(table: pd.DataFrame, base: str) -> dict[str, tuple[list[str], list[str]]]:
-    """Per criterion: sentences on the clear paired differences, and the indicators (with the
-    structure) where the 95% interval includes zero."""
+def findings(
+    table: pd.DataFrame, base: str, catalogue: dict | None = None
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Per criterion: sentences on the differences that matter, and the indicators (with the
+    structure) where there is no practical difference or no clear one."""
+    catalogue = catalogue or BY_NAME
     out: dict[str, tuple[list[str], list[str]]] = {}
     for row in table[table["structure"] != base].itertuples():
-        indicator = BY_NAME.get(row.indicator)
-        if indicator is None or (isinstance(row.diff, float) and math.isnan(row.diff)):
+        indicator = catalogue.get(row.indicator)
+        if indicator is None or row.verdict in ("n/a", "too few runs"):
             continue
         clear, unclear = out.setdefault(indicator.criterion, ([], []))
-        if not row.significant:
-            unclear.append(f"{indicator.label} ({row.structure})")
+        if row.verdict not in ("better", "worse", "higher", "lower"):
+            unclear.append(f"{indicator.label} ({row.structure}: {row.verdict})")
             continue
-        more = row.diff > 0
         judged = ""
-        if indicator.better:
-            good = more == (indicator.better == "higher")
-            judged = f"{'Better' if good else 'Worse'} under {row.structure}: "
-        base_mean = table[(table["indicator"] == row.indicator) & (table["structure"] == base)][
-            "mean"
-        ].iloc[0]
-        relative = f", {abs(row.diff) / abs(base_mean):.0%}" if base_mean else ""
+        if row.verdict in ("better", "worse"):
+            judged = f"{row.verdict.capitalize()} under {row.structure}: "
+        more = row.diff > 0
+        unit = f" {indicator.unit}" if indicator.unit and indicator.unit != "share" else ""
+        interval = ("the same in every replication" if row.diff_method == "exact" else
+                    f"95% interval {fmt(row.diff_low)} to {fmt(row.diff_high)}")  # fmt: skip
         clear.append(f"{judged}{indicator.label} is {'higher' if more else 'lower'} than under "
-                     f"{base} by {_fmt(abs(row.diff))}{relative} (95% CI {_fmt(row.diff_low)} "
-                     f"to {_fmt(row.diff_high)}).")  # fmt: skip
+                     f"{base} by {fmt(abs(row.diff))}{unit} ({interval}; the smallest "
+                     f"difference that matters is {indicator.smallest:g}{unit}).")  # fmt: skip
     return out
 
 
@@ -141,19 +155,10 @@ def _summary_lines(table: pd.DataFrame, base: str) -> list[str]:
     for structure in table["structure"].unique():
         if structure == base:
             continue
-        better = worse = unclear = 0
-        for row in table[table["structure"] == structure].itertuples():
-            indicator = BY_NAME.get(row.indicator)
-            if indicator is None or not indicator.better:
-                continue
-            if not row.significant:
-                unclear += 1
-            elif (row.diff > 0) == (indicator.better == "higher"):
-                better += 1
-            else:
-                worse += 1
-        lines.append(f"Against {base}, {structure} is better on {better} evaluation indicators, "
-                     f"worse on {worse}, with no clear difference on {unclear}.")  # fmt: skip
+        rows = table[(table["structure"] == structure) & table["indicator"].isin(BY_NAME)]
+        counts = rows["verdict"].value_counts()
+        said = ", ".join(f"{int(counts[v])} {v}" for v in VERDICTS if counts.get(v, 0))
+        lines.append(f"{structure} against {base}, indicator by indicator: {said}.")
     return lines
 
 
@@ -233,34 +238,66 @@ def _pathway(results: Results, name: str):
 def render(results_list: list[Results], title: str) -> str:
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<p class='meta'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by sim "
-             f"{__version__}. Every number rests on the model's documented assumptions "
-             "(docs/parameters.md); intervals are 95% t intervals over replications; "
-             "differences are paired (common random numbers).</p>"]  # fmt: skip
+             f"{__version__}. Every number is a claim about the model under its documented "
+             "assumptions (docs/parameters.md), not about the real partnerships. "
+             f"{html.escape(stats.METHOD_NOTE)}</p>"]  # fmt: skip
     for results in results_list:
-        names = list(results.structures)
-        base = names[0]
-        runs = results.runs
-        labels = _labels(runs)
-        table = paired_comparison(runs, names, labels)
+        parts += _render_one(results)
+    return _PAGE.format(title=html.escape(title), body="\n".join(parts))
+
+
+def _render_one(results: Results) -> list[str]:
+    names = list(results.structures)
+    base = names[0]
+    runs = results.runs
+    scenario = load_scenario(results.scenario)
+    indicators = headline_indicators(runs, scenario) + evaluation_indicators(runs)
+    catalogue = {i.name: i for i in indicators}
+    parts = [f"<h2>{html.escape(scenario.name)}: {html.escape(scenario.description)}</h2>"]
+    stored = len(runs) + results.failed
+    if results.expected and stored < results.expected:
+        parts.append(f"<p class='warn'><b>Unfinished: {stored} of {results.expected} runs "
+                     "stored.</b> Everything below describes only the runs stored so far; run "
+                     "the same sweep command again to finish.</p>")  # fmt: skip
+    if results.failed:
+        parts.append(f"<p class='warn'>{results.failed} runs failed and are left out.</p>")
+    points = runs["point"].nunique() if "point" in runs else 1
+    table = None
+    if points > 1:
+        _, spread = across_points(runs, names, indicators)
+        reps = int(runs.groupby(["structure", "point"]).size().min())
+        parts.append(f"<p>A sweep of {points} parameter points, {reps} paired replications at "
+                     f"each; structures: {', '.join(names)}; differences are against {base}. "
+                     "Points with different parameters are never pooled as if they were "
+                     "replications: each is compared on its own, and the table shows how the "
+                     "differences spread across the points.</p>")  # fmt: skip
+        parts.append(_spread_html(spread))
+    else:
+        table = paired_comparison(runs, names, indicators)
         n = int(runs.groupby("structure").size().min())
-        scenario = load_scenario(results.scenario)
-        parts.append(f"<h2>{html.escape(scenario.name)}: {html.escape(scenario.description)}</h2>")
         parts.append(f"<p>{n} paired runs per structure ({results.kind}); structures: "
                      f"{', '.join(names)}; differences are against {base}.</p>")  # fmt: skip
+        small = too_small(table)
+        if small is not None:
+            parts.append(f"<p class='warn'><b>Too small a comparison:</b> {small} paired "
+                         f"replications. Nothing is called significant below "
+                         f"{stats.MIN_PAIRS}; run 30 or more for a conclusion.</p>")  # fmt: skip
         parts.append("<h3>Findings</h3><ul>")
         parts += [f"<li><b>{html.escape(s)}</b></li>" for s in _summary_lines(table, base)]
         parts.append("</ul>")
-        for criterion, (clear, unclear) in findings(table, base).items():
+        for criterion, (clear, unclear) in findings(table, base, catalogue).items():
             parts.append(f"<h4>{criterion}: {html.escape(CRITERION_TEXT[criterion])}</h4><ul>")
             parts += [f"<li>{html.escape(s)}</li>" for s in clear]
             if unclear:
-                parts.append(f"<li class='meta'>No clear difference: "
+                parts.append(f"<li class='meta'>No practical or no clear difference: "
                              f"{html.escape('; '.join(unclear))}.</li>")  # fmt: skip
             parts.append("</ul>")
-        parts.append("<h3>The structures</h3>")
-        for name in names:
-            fig = draw_structure(load_structure(results.structures[name]))
-            parts.append(f"<figure>{_figure_html(fig)}<figcaption>{name}</figcaption></figure>")
+    parts.append("<h3>The structures</h3>")
+    for name in names:
+        fig = draw_structure(load_structure(results.structures[name]))
+        parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(name)}"
+                     "</figcaption></figure>")  # fmt: skip
+    if table is not None:
         parts.append("<h3>Every indicator</h3>")
         parts.append(_table_html(table, names, base))
         parts.append("<h3>By criterion</h3>")
@@ -268,39 +305,62 @@ def render(results_list: list[Results], title: str) -> str:
             if any(i.criterion == criterion and i.name in runs for i in INDICATORS):
                 fig = _criterion_figure(runs, table, criterion, names)
                 parts.append(f"<figure>{_figure_html(fig)}</figure>")
-        parts.append("<h3>Time to decision and to delivery</h3>")
-        parts.append(f"<figure>{_figure_html(_distributions(results, names))}</figure>")
-        parts.append("<h3>A representative pathway per structure</h3>")
-        for name in names:
-            fig, caption = _pathway(results, name)
-            if fig is not None:
-                parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(caption)}"
-                             "</figcaption></figure>")  # fmt: skip
-    return _PAGE.format(title=html.escape(title), body="\n".join(parts))
+    parts.append("<h3>Time to decision and to delivery</h3>")
+    parts.append(f"<figure>{_figure_html(_distributions(results, names))}</figure>")
+    parts.append("<h3>A representative pathway per structure</h3>")
+    for name in names:
+        fig, caption = _pathway(results, name)
+        if fig is not None:
+            parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(caption)}"
+                         "</figcaption></figure>")  # fmt: skip
+    return parts
+
+
+def _spread_html(spread: pd.DataFrame) -> str:
+    rows = []
+    for row in spread.itertuples(index=False):
+        tally = {v: getattr(row, verdict_column(v)) for v in VERDICTS}
+        counts = ", ".join(f"{n} {v}" for v, n in tally.items() if n)
+        rows.append(f"<tr><td>{html.escape(row.label)}</td><td>{html.escape(row.structure)}</td>"
+                    f"<td>{fmt(row.diff_min)}</td><td>{fmt(row.diff_median)}</td>"
+                    f"<td>{fmt(row.diff_max)}</td><td>{html.escape(counts)}</td></tr>")  # fmt: skip
+    head = ("<tr><th>indicator</th><th>structure</th><th>smallest point difference</th>"
+            "<th>median</th><th>largest</th><th>verdicts at the points</th></tr>")  # fmt: skip
+    return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _table_html(table: pd.DataFrame, names: list[str], base: str) -> str:
-    head = "".join(f"<th>{n}</th>" for n in names)
-    head += "".join(f"<th>{n} &minus; {base}</th>" for n in names[1:])
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    head += "".join(f"<th>{html.escape(n)} &minus; {html.escape(base)}</th><th>verdict</th>"
+                    for n in names[1:])  # fmt: skip
     rows = []
     for key, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
         indicator = BY_NAME.get(key)
-        criterion = indicator.criterion if indicator else "headline"
-        better = f" ({indicator.better} is better)" if indicator and indicator.better else ""
-        cells = [f"<td>{criterion}</td><td>{html.escape(g['label'].iloc[0])}{better}</td>"]
+        criterion = indicator.criterion if indicator else "OUTCOME"
+        first = g.iloc[0]
+        better = f" ({first['better']} is better)" if first["better"] else ""
+        cells = [f"<td>{criterion}</td><td>{html.escape(first['label'])}{better}</td>"]
         for s in names:
             r = g.loc[s]
-            cells.append(f"<td>{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]</td>")
+            cells.append(f"<td>{_cell(r['mean'], r['ci_low'], r['ci_high'], r['ci_method'])}</td>")
         for s in names[1:]:
             r = g.loc[s]
             mark = " class='sig'" if r["significant"] else ""
-            cells.append(f"<td{mark}>{_fmt(r['diff'])} [{_fmt(r['diff_low'])}, "
-                         f"{_fmt(r['diff_high'])}]</td>")  # fmt: skip
+            diff = _cell(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"])
+            cells.append(f"<td{mark}>{diff}</td><td>{html.escape(r['verdict'])}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    note = "<p class='meta'>Mean [95% CI]; shaded differences exclude zero.</p>"
+    note = f"<p class='meta'>Mean [95% interval]. {html.escape(stats.METHOD_NOTE)}</p>"
     header = f"<tr><th>criterion</th><th>indicator</th>{head}</tr>"
     return f"<table>{header}{''.join(rows)}</table>{note}"
+
+
+def _cell(mean: float, low: float, high: float, method: str) -> str:
+    if method == "exact":
+        return f"{fmt(mean)} (exact)"
+    if isinstance(low, float) and math.isnan(low):
+        return fmt(mean)
+    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
 
 
 def write_report(folder: Path, out: Path) -> Path:
@@ -321,6 +381,7 @@ table {{ border-collapse: collapse; font-size: 0.82em; width: 100%; }}
 th, td {{ border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #eef3f8; }}
 td.sig {{ background: #ffe9b3; }}
+.warn {{ border-left: 4px solid #b35806; padding: .3em .8em; background: #fdf3e7; }}
 figure {{ margin: 1em 0; }} figure img {{ max-width: 100%; }}
 figcaption, .meta {{ color: #666; font-size: 0.85em; }}
 </style></head><body>

@@ -25,9 +25,9 @@ from functools import cache, cached_property
 from multiprocessing import get_context
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from sim.experiment.seeds import replication_seeds
 from sim.model import PartnershipModel
 from sim.model.garbage_can import COUNTS
 from sim.spec.gcm import FACTORS, Variant, load_gcm_design, variants
@@ -80,12 +80,6 @@ class GcmResult:
         return table
 
 
-def replication_seed(root: int, replication: int) -> int:
-    """The seed of replication ``replication``: the same under every variant."""
-    seq = np.random.SeedSequence(root, spawn_key=(replication,))
-    return int(seq.generate_state(1, dtype=np.uint64)[0] >> 1)
-
-
 @cache
 def _variants(design: str) -> list[Variant]:
     return variants(load_gcm_design(design))
@@ -122,7 +116,7 @@ def run_gcm(
     """Run every variant of ``design`` ``replications`` times; serial when ``workers`` is 1."""
     design = str(Path(design).resolve())
     compiled = _variants(design)  # bad files fail here, in this process, with one line
-    seeds = tuple(replication_seed(seed, r) for r in range(replications))
+    seeds = tuple(replication_seeds(seed, replications))
     tasks = [GcmTask(design, v.index, seeds, random_entry) for v in compiled]
     if workers is None:  # starting workers costs more than a small design takes
         workers = 1 if len(tasks) * replications < SERIAL_BELOW else os.cpu_count() or 1

@@ -14,9 +14,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 
-import numpy as np
 import pandas as pd
 
+from sim.experiment.seeds import replication_seeds
 from sim.model import run_once
 from sim.spec import load_scenario, load_structure
 from sim.spec.scenario import ScenarioSpec
@@ -34,12 +34,6 @@ class RunTask:
     parameters: tuple[tuple[str, float], ...] = ()
     tables: tuple[str, ...] = ("summary",)
     labels: tuple[tuple[str, object], ...] = field(default=())
-
-
-def replication_seeds(root: int, n: int) -> list[int]:
-    """``n`` independent seeds from one root seed (numpy SeedSequence)."""
-    children = np.random.SeedSequence(root).spawn(n)
-    return [int(child.generate_state(1, dtype=np.uint64)[0] >> 1) for child in children]
 
 
 @cache

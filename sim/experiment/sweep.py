@@ -2,9 +2,10 @@
 
 Workers receive a small task (file names, parameters, a seed), build the model there and
 return one plain row; the main process writes rows to the store as runs finish. Seeds come
-from the experiment's root seed through ``numpy.random.SeedSequence`` and depend only on
-(scenario, replication): every structure and every parameter point of a replication shares
-its stream (common random numbers).
+from the experiment's root seed by :func:`sim.experiment.seeds.run_seed` and depend only on
+the replication: every scenario, structure and parameter point of a replication shares its
+seed (common random numbers), and replication r is the same run as replication r of a
+`sim compare` with that root seed.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 
-import numpy as np
-
 from sim import __version__
 from sim.experiment.design import design_points
 from sim.experiment.runner import Progress, _scenario, _structure
+from sim.experiment.seeds import run_seed
 from sim.experiment.store import KEY, ResultStore
 from sim.model import run_once
 from sim.spec.experiment import ExperimentSpec
@@ -55,25 +55,19 @@ class SweepTask:
         return (self.scenario_file, self.structure_file, self.point, self.replication)
 
 
-def sweep_seed(root: int, scenario_index: int, replication: int) -> int:
-    """The seed of one replication of one scenario, from the root seed."""
-    seq = np.random.SeedSequence(root, spawn_key=(scenario_index, replication))
-    return int(seq.generate_state(1, dtype=np.uint64)[0] >> 1)
-
-
 def build_tasks(spec: ExperimentSpec) -> list[SweepTask]:
     """Every run of the experiment, in a fixed order."""
     points = design_points(spec)
     varied = tuple(c for c in points.columns if c != "point")
     tasks = []
     paths = spec.scenario_paths()
-    for s_index, (declared, scenario) in enumerate(zip(spec.scenarios, paths, strict=True)):
+    for declared, scenario in zip(spec.scenarios, paths, strict=True):
         for row in points.itertuples(index=False):
             values = dict(spec.fixed)
             values.update({name: float(getattr(row, name)) for name in varied})
             params = tuple(sorted(values.items()))
             for rep in range(spec.replications):
-                seed = sweep_seed(spec.seed, s_index, rep)
+                seed = run_seed(spec.seed, rep)
                 for structure in spec.structures:
                     tasks.append(
                         SweepTask(

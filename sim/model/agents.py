@@ -10,7 +10,7 @@ import mesa
 from mesa.time import Schedule
 
 from sim.model.issue import Action, Issue, Stage, Step
-from sim.spec.structure import BodySpec, Function, PartnerSpec
+from sim.spec.structure import BodySpec, PartnerSpec
 
 if TYPE_CHECKING:
     from sim.model.model import PartnershipModel
@@ -160,6 +160,7 @@ class Body(mesa.Agent):
         self.last_work_at = self.model.time
         self.start_calendar(phase=1.0)
         self.model.note_body_event(self, "activated")
+        self.arrange_meeting(urgent=any(i.urgent or i.step.special for i in self.queue))
 
     def stand_down(self) -> None:
         """The reviewing body judges this group no longer necessary (FE-PAG-LIFE)."""
@@ -181,27 +182,38 @@ class Body(mesa.Agent):
         notice, with a delegate from each body named in the step's ``joint_with``."""
         self.queue.append(issue)
         self.last_work_at = self.model.time
-        params = self.model.params
         if joint:
             if self._pending_meeting is not None:
                 self._pending_meeting.cancel()
-            self._pending_meeting = self.model.schedule_event(
+                self._pending_meeting = None
+            self.arrange_meeting(urgent=False)
+            return
+        self.arrange_meeting(urgent=special or issue.urgent)
+
+    def arrange_meeting(self, urgent: bool) -> None:
+        """Arrange the extra meeting the body's rules allow for business waiting on it.
+
+        Joint business gets a joint meeting after the special-meeting notice; an on-demand
+        group meets after its notice; urgent business at a body that may hold special
+        meetings gets one when the next regular meeting is further off than the notice.
+        Otherwise the business waits for the next regular meeting. Nothing is arranged while
+        another extra meeting is pending."""
+        if self._pending_meeting is not None or not self.active or not self.queue:
+            return
+        model, params = self.model, self.model.params
+        if any(i.step.joint_with and not i.in_transit for i in self.queue):
+            self._pending_meeting = model.schedule_event(
                 self.hold_joint_meeting, after=params.special_meeting_notice_weeks
             )
-            return
-        if self._pending_meeting is not None:
-            return
-        if self.spec.on_demand:
-            self._pending_meeting = self.model.schedule_event(
+        elif self.spec.on_demand:
+            self._pending_meeting = model.schedule_event(
                 self.hold_on_demand_meeting, after=params.on_demand_notice_weeks
             )
-        elif self.spec.special_meetings and (special or issue.urgent):
+        elif self.spec.special_meetings and urgent:
             nxt = self.next_regular_meeting()
-            when = self.model.time + params.special_meeting_notice_weeks
+            when = model.time + params.special_meeting_notice_weeks
             if nxt is None or nxt > when:
-                self._pending_meeting = self.model.schedule_event(
-                    self.hold_special_meeting, at=when
-                )
+                self._pending_meeting = model.schedule_event(self.hold_special_meeting, at=when)
 
     # -- meetings ----------------------------------------------------------------------
     def hold_special_meeting(self) -> None:
@@ -239,6 +251,8 @@ class Body(mesa.Agent):
                 issue.deferrals += 1
                 issue.record(model.time, self.id, Action.DEFERRED, "meeting inquorate")
             record["items_deferred"] = len(self.queue)
+            # a lost meeting is rearranged where the rules allow; else the next regular one
+            self.arrange_meeting(urgent=any(i.urgent or i.step.special for i in self.queue))
             return
         if self.spec.hears_reports is not None:
             model.hear_reports(self, record, present)
@@ -265,6 +279,7 @@ class Body(mesa.Agent):
                 model.handle(self, issue, present, record)
         if self.spec.reviews_groups:
             model.review_groups(self)
+        self.arrange_meeting(urgent=False)  # joint or on-demand business still waiting
 
     def take_attendance(self, seats: list[Seat]) -> list[Attendance]:
         """Members attend or not (commitment, load); absent ones may send substitutes."""
@@ -312,6 +327,3 @@ class Body(mesa.Agent):
                 seat.commitment = seat.partner.commitment
                 replaced += 1
         return replaced
-
-    def has_function(self, function: Function) -> bool:
-        return function in self.functions or Function.SUPPORT in self.functions

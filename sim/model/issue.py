@@ -66,6 +66,54 @@ class Step:
         return isinstance(self.at, list)
 
 
+@dataclass(eq=False, slots=True)
+class EffectShare:
+    """One declared effect of an issue on an outcome indicator in one district.
+
+    It counts once, whatever the pathway: the issue that owns it delivers it (the issue
+    itself, or the strand that delivers in that district when delivery fans out); what has
+    been realised is never undone by rework, send-backs or re-decisions. Half the change
+    accrues with delivery, the other half once the outcome is achieved."""
+
+    indicator: str
+    district: str
+    change: float
+    owner: Issue
+    realised: float = 0.0
+    achieved: bool = False
+
+    def value(self) -> float:
+        """The change this effect has made so far (updated from its owner's progress)."""
+        owner = self.owner
+        if owner.progress > 0:
+            self.realised = max(self.realised, owner.progress * owner.ambition_share)
+            self.achieved = self.achieved or bool(owner.outcome_achieved)
+        return self.change * self.realised * (0.5 + 0.5 * self.achieved)
+
+
+@dataclass(eq=False, slots=True)
+class Fund:
+    """A partnership fund for one scope, held by an accountable partner (FE-ACCOUNTABLE).
+
+    ``left`` is what remains of this year's amount; several funds on one scope form a
+    pooled budget, each drawn in turn."""
+
+    scope: str
+    partner: str
+    per_year: float
+    left: float
+
+    @property
+    def key(self) -> str:
+        """How its pledges are recorded on an issue."""
+        return f"fund:{self.scope}:{self.partner}"
+
+    def draw(self, amount: float) -> float:
+        given = max(0.0, min(amount, self.left))
+        self.left -= given
+        return given
+
+
 @dataclass(slots=True)
 class HandOff:
     """One entry of an issue's history."""
@@ -116,7 +164,6 @@ class Issue:
     requested: set[str] = field(default_factory=set)
     rescoped: bool = False
     progress: float = 0.0
-    extra_effort: float = 0.0
     stalled_since: float | None = None
     catch_weeks: list[float] = field(default_factory=list)
     outcome_achieved: bool | None = None
@@ -133,12 +180,11 @@ class Issue:
     original_resources: float = -1.0
     parent: Issue | None = None
     furthest: int = 0
-    realised: float = 0.0
-    achieved_once: bool = False
     fan_outs: int = 0
     pledging_sectors: set[str] = field(default_factory=set)
     waiting: set[str] = field(default_factory=set)
     effects: list = field(default_factory=list)
+    effect_shares: list[EffectShare] = field(default_factory=list)
     follow_ups: list = field(default_factory=list)
     energy: float = 0.0
 

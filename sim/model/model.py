@@ -18,11 +18,12 @@ from mesa.time import Schedule
 
 from sim.model.agents import Attendance, Body, Partner
 from sim.model.garbage_can import GarbageCan
-from sim.model.issue import OPEN_STAGES, Action, Issue, Stage, Step
+from sim.model.issue import OPEN_STAGES, Action, EffectShare, Fund, Issue, Stage, Step
 from sim.model.routing import Router
 from sim.spec.parameters import Parameters
 from sim.spec.scenario import (
     IssueSpec,
+    ScenarioFundSpec,
     ScenarioSpec,
     ShockSpec,
     StreamSpec,
@@ -90,6 +91,19 @@ class Shock:
         self.model.apply_shock(self.spec)
 
 
+class FundOpening:
+    """A fund a scenario adds (extra money after a disaster, say), opening at a given week."""
+
+    def __init__(self, model: PartnershipModel, spec: ScenarioFundSpec) -> None:
+        self.model = model
+        self.spec = spec
+
+    def open(self) -> None:
+        fund = self.model.add_fund(self.spec.scope, self.spec.partner, 0.0)
+        fund.per_year += self.spec.per_year
+        fund.left += self.spec.per_year
+
+
 class PledgeRequest:
     """A required partner not at the table is asked to pledge; it answers after a delay."""
 
@@ -148,7 +162,13 @@ class PartnershipModel(mesa.Model):
         for body in self.bodies.values():
             if body.spec.reports_to is not None:
                 self.reporting_groups[body.spec.reports_to].append(body)
-        self.funds = {f.scope: [f.partner, f.per_year, f.per_year] for f in structure.funds}
+        # several funds on one scope are a pooled budget, drawn in the order declared
+        self.funds: dict[str, list[Fund]] = {}
+        for fund in structure.funds:
+            self.add_fund(fund.scope, fund.partner, fund.per_year)
+        self._fund_openings = [FundOpening(self, spec) for spec in scenario.funds]
+        for opening in self._fund_openings:
+            self.schedule_event(opening.open, at=opening.spec.from_week)
 
         self.issues: list[Issue] = []
         self.meetings: list[dict[str, Any]] = []
@@ -166,7 +186,9 @@ class PartnershipModel(mesa.Model):
         self.indicator_offsets = {
             (spec.name, d): 0.0 for spec in scenario.indicators for d in spec.baseline
         }
-        self._effects: list[tuple[Issue, str, str, float]] = []
+        self._effects: dict[tuple[str, str], list[EffectShare]] = {
+            key: [] for key in self.indicator_offsets
+        }
         self.indicator_rows: list[tuple[float, str, str, float]] = []
 
         if structure.attachment == "garbage_can":
@@ -281,14 +303,26 @@ class PartnershipModel(mesa.Model):
         """A new financial year for every partner and every partnership fund."""
         for partner in self.partners.values():
             partner.renew_budget()
-        for fund in self.funds.values():
-            fund[2] = fund[1]
+        for funds in self.funds.values():
+            for fund in funds:
+                fund.left = fund.per_year
+
+    def add_fund(self, scope: str, partner: str, per_year: float) -> Fund:
+        """A fund for ``scope`` held by ``partner``, full for the year; or the existing one."""
+        funds = self.funds.setdefault(scope, [])
+        fund = next((f for f in funds if f.partner == partner), None)
+        if fund is None:
+            fund = Fund(scope, partner, per_year, per_year)
+            funds.append(fund)
+        return fund
 
     def apply_shock(self, spec: ShockSpec) -> None:
-        """Cut budgets, sap commitment, shrink funds, or move an outcome indicator."""
+        """Move an outcome indicator, add a grant to a fund, cut budgets, sap commitment,
+        shrink funds: whatever the shock declares."""
         if spec.indicator is not None:
             self.indicator_offsets[(spec.indicator, spec.district)] += spec.change
-            return
+        if spec.grant is not None:  # money for this year only, into the fund (made if none)
+            self.add_fund(spec.grant.scope, spec.grant.partner, 0.0).left += spec.grant.amount
         hit = [
             p
             for p in self.partners.values()
@@ -304,23 +338,17 @@ class PartnershipModel(mesa.Model):
             for seat in body.seats:
                 if seat.partner.id in hit_ids:
                     seat.commitment = min(1.0, seat.commitment * spec.commitment_factor)
-        for fund in self.funds.values():
-            fund[1] *= spec.funds_factor
-            fund[2] *= spec.funds_factor
+        for funds in self.funds.values():
+            for fund in funds:
+                fund.per_year *= spec.funds_factor
+                fund.left *= spec.funds_factor
 
     def indicator_value(self, name: str, district: str) -> float:
         """Baseline + trend + the effects of delivered work (by progress) + shocks."""
         spec = self.indicator_specs[name]
         value = spec.baseline[district] + spec.trend_per_year.get(district, 0.0) * self.time / 52
         value += self.indicator_offsets[(name, district)]
-        for issue, indicator, where, change in self._effects:
-            if indicator == name and where == district and issue.progress > 0:
-                # half the effect accrues with delivery, the other half once the outcome is
-                # achieved; what was achieved stays achieved (rework does not undo it)
-                issue.realised = max(issue.realised, issue.progress * issue.ambition_share)
-                issue.achieved_once = issue.achieved_once or bool(issue.outcome_achieved)
-                value += change * issue.realised * (0.5 + 0.5 * issue.achieved_once)
-        return value
+        return value + sum(share.value() for share in self._effects[(name, district)])
 
     # -- the weekly record ----------------------------------------------------------------
     def step(self) -> None:
@@ -363,8 +391,11 @@ class PartnershipModel(mesa.Model):
         issue.stage = Stage.of(issue.step.function)
         self.stage_counts[issue.stage] += 1
         self.issues.append(issue)
-        for effect in issue.effects:
-            self._effects.append((issue, effect.indicator, effect.district, effect.change))
+        if issue.parent is None:  # a strand delivers its parent's effects, never new ones
+            for effect in issue.effects:
+                share = EffectShare(effect.indicator, effect.district, effect.change, issue)
+                self._effects[(effect.indicator, effect.district)].append(share)
+                issue.effect_shares.append(share)
         note = f"{issue.kind} issue, theme {issue.theme}"
         if issue.parent is not None:
             note = f"asked by {issue.parent.holder or 'the scenario'} ({issue.parent.id})"
@@ -412,8 +443,12 @@ class PartnershipModel(mesa.Model):
                 source="strand",
                 raised_at=self.time,
                 parent=issue,
-                effects=[e for e in issue.effects if e.district == scope],
             )
+            if step.function is Function.DELIVERY:  # each district's effects go with its strand
+                for share in issue.effect_shares:
+                    if share.district == scope:
+                        share.owner = strand
+                        strand.effect_shares.append(share)
             issue.waiting.add(strand.id)
             strands.append(strand)
         issue.record(
@@ -589,15 +624,14 @@ class PartnershipModel(mesa.Model):
                 else:
                     issue.pending.add(pid)
                     self.request_pledge(issue, pid, share)
-        fund = self.funds.get(body.scope)
-        shortfall = issue.resources - issue.pledged
-        if fund is not None and shortfall > EPS and fund[0] in mandated:  # FE-ACCOUNTABLE
-            amount = min(shortfall, fund[2])
-            fund[2] -= amount
-            key = f"fund:{body.scope}"
-            issue.pledges[key] = issue.pledges.get(key, 0.0) + amount
+        for fund in self.funds.get(body.scope, ()):  # FE-ACCOUNTABLE, each fund in turn
+            shortfall = issue.resources - issue.pledged
+            if shortfall <= EPS or fund.partner not in mandated:
+                continue
+            amount = fund.draw(shortfall)
+            issue.pledges[fund.key] = issue.pledges.get(fund.key, 0.0) + amount
             if amount > 0:
-                issue.pledging_sectors.add(self.partners[fund[0]].sector)
+                issue.pledging_sectors.add(self.partners[fund.partner].sector)
             given += amount
         return given
 
@@ -809,10 +843,6 @@ class PartnershipModel(mesa.Model):
 
     def note_body_event(self, body: Body, event: str) -> None:
         self.body_events.append({"time": self.time, "body": body.id, "event": event})
-
-    def delivering_at(self, body_id: str) -> list[Issue]:
-        """Issues in delivery at a body now."""
-        return list(self._delivering[body_id].values())
 
 
 def _bounds(r) -> tuple[float, float]:

@@ -8,7 +8,6 @@ does not pay for them.
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandas as pd
 
 from sim.model.issue import Issue
 from sim.model.model import PartnershipModel
+from sim.model.survival import km_median
 
 TABLES = ("issues", "meetings", "series", "summary", "history", "bodies", "indicators")
 
@@ -200,13 +200,37 @@ def _body_rows(model: PartnershipModel) -> list[dict]:
     ]
 
 
-def _median(values: list[float]) -> float:
-    values = [v for v in values if not math.isnan(v)]
-    return statistics.median(values) if values else math.nan
+def _times(rows: list[dict], column: str, end: float) -> tuple[list[float], list[bool]]:
+    """Weeks to an event per issue and whether it was seen: an issue still open at the end of
+    the run is censored there, a dropped one when it was dropped."""
+    times, seen = [], []
+    for r in rows:
+        weeks = r[column]
+        if not math.isnan(weeks):
+            times.append(weeks)
+            seen.append(True)
+        else:
+            stop = r["dropped_at"] if r["dropped_at"] is not None else end
+            times.append(stop - r["raised_at"])
+            seen.append(False)
+    return times, seen
+
+
+def _km_median(rows: list[dict], column: str, end: float) -> float:
+    """Kaplan-Meier median weeks to the event (censoring allowed for)."""
+    return km_median(*_times(rows, column, end)) if rows else math.nan
+
+
+def _open_without(rows: list[dict], column: str) -> float:
+    """Share of issues still open at the end without the event: their times are censored."""
+    if not rows:
+        return math.nan
+    return sum(math.isnan(r[column]) and r["dropped_at"] is None for r in rows) / len(rows)
 
 
 def _censored_mean(rows: list[dict], column: str, end: float) -> float:
-    """Mean weeks, counting an issue not there yet as taking until the end of the run."""
+    """Mean weeks restricted to the end of the run: an issue not there yet counts the weeks
+    it has waited (dropped issues the weeks until the end too)."""
     if not rows:
         return math.nan
     values = [end - r["raised_at"] if math.isnan(r[column]) else r[column] for r in rows]
@@ -219,7 +243,8 @@ def _summary(model: PartnershipModel, issue_rows: list[dict], meetings: list[dic
     named = [r for r in issues if r["source"] == "named"]
     end = model.scenario_spec.duration_weeks
     seats = sum(m["seats"] for m in meetings)
-    came = sum(m["in_person"] + m["substitutes"] for m in meetings)
+    in_person = sum(m["in_person"] for m in meetings)
+    substitutes = sum(m["substitutes"] for m in meetings)
     return {
         "structure": model.structure_spec.name,
         "scenario": model.scenario_spec.name,
@@ -229,15 +254,19 @@ def _summary(model: PartnershipModel, issue_rows: list[dict], meetings: list[dic
         "issues_delivered": sum(r["delivered_at"] is not None for r in issues),
         "issues_closed": sum(r["stage"] == "closed" for r in issues),
         "issues_dropped": sum(r["stage"] == "dropped" for r in issues),
-        "median_weeks_to_decision": _median([r["weeks_to_decision"] for r in issues]),
-        "median_weeks_to_delivery": _median([r["weeks_to_delivery"] for r in issues]),
+        "median_weeks_to_decision": _km_median(issues, "weeks_to_decision", end),
+        "median_weeks_to_delivery": _km_median(issues, "weeks_to_delivery", end),
+        "decision_censored_share": _open_without(issues, "weeks_to_decision"),
+        "delivery_censored_share": _open_without(issues, "weeks_to_delivery"),
         "targets_met": sum(r["target_met"] for r in issues),
         "meetings_held": len(meetings),
         "special_meetings": sum(m["kind"] == "special" for m in meetings),
         "on_demand_meetings": sum(m["kind"] == "on_demand" for m in meetings),
         "inquorate_meetings": sum(not m["quorate"] for m in meetings),
         "member_hours": float(sum(m["member_hours"] for m in meetings)),
-        "attendance_rate": came / seats if seats else math.nan,
+        "member_attendance_rate": in_person / seats if seats else math.nan,
+        "substitute_share": substitutes / seats if seats else math.nan,
+        "seats_filled_rate": (in_person + substitutes) / seats if seats else math.nan,
         "replacements": sum(m["replacements"] for m in meetings),
         "deferrals": sum(r["deferrals"] for r in issues),
         "send_backs": sum(r["send_backs"] for r in issues),
@@ -246,6 +275,8 @@ def _summary(model: PartnershipModel, issue_rows: list[dict], meetings: list[dic
         "named_issues": len(named),
         "named_weeks_to_decision": _censored_mean(named, "weeks_to_decision", end),
         "named_weeks_to_delivery": _censored_mean(named, "weeks_to_delivery", end),
+        "named_decision_censored_share": _open_without(named, "weeks_to_decision"),
+        "named_delivery_censored_share": _open_without(named, "weeks_to_delivery"),
         "named_targets_met_share": (
             sum(r["target_met"] for r in named) / len(named) if named else math.nan
         ),

@@ -111,6 +111,43 @@ class IndicatorSpec(_Strict):
     aggregate: Literal["sum", "mean"] = "sum"
     good: Literal["higher", "lower"] = "higher"
     target: float | None = Field(None, description="A level to reach (EV-DELIVER: when).")
+    smallest_difference: float | None = Field(
+        None,
+        gt=0,
+        description="The smallest difference between structures that matters, in the "
+        "indicator's unit (default: 1% of its scale).",
+    )
+
+    def smallest(self, weeks: float) -> float:
+        """The declared smallest difference, else 1% of the indicator's scale: the larger of
+        its aggregated baseline and its aggregated drift over the run (1 if both are 0)."""
+        if self.smallest_difference is not None:
+            return self.smallest_difference
+        n = len(self.baseline) if self.aggregate == "mean" else 1
+        base = abs(sum(self.baseline.values())) / n
+        drift = sum(abs(v) for v in self.trend_per_year.values()) * weeks / 52 / n
+        scale = max(base, drift)
+        return 0.01 * scale if scale > 0 else 1.0
+
+
+class GrantSpec(_Strict):
+    """Money added once to this year's partnership fund of a scope (the fund is made if the
+    structure has none for that holder)."""
+
+    scope: str
+    partner: str = Field(description="The accountable partner that holds the fund.")
+    amount: float = Field(gt=0)
+
+
+class ScenarioFundSpec(_Strict):
+    """A partnership fund the scenario adds (e.g. extra Area Based Grant after a disaster):
+    from ``from_week`` it holds ``per_year`` a year, renewed with every other fund. A fund the
+    structure already has for the same scope and holder grows by ``per_year``."""
+
+    scope: str
+    partner: str
+    per_year: float = Field(gt=0)
+    from_week: float = Field(0.0, ge=0)
 
 
 class ShockSpec(_Strict):
@@ -128,6 +165,7 @@ class ShockSpec(_Strict):
     indicator: str | None = None
     district: str | None = None
     change: float = 0.0
+    grant: GrantSpec | None = Field(None, description="Money added to a fund this year.")
 
 
 class ScenarioSpec(_Strict):
@@ -143,6 +181,9 @@ class ScenarioSpec(_Strict):
     bodies: list[BodySpec] = []
     indicators: list[IndicatorSpec] = []
     shocks: list[ShockSpec] = []
+    funds: list[ScenarioFundSpec] = Field(
+        [], description="Partnership funds the scenario adds to the structure's."
+    )
     structures: list[str] = Field(
         [],
         description="The structures it is written for, when not the partnership's "
@@ -240,6 +281,13 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
                 raise SpecError(file, f"shocks[{n}].partners", f"unknown partner '{partner}'")
         if shock.indicator is not None:
             _check_indicator(file, f"shocks[{n}]", shock.indicator, shock.district, indicators)
+        if shock.grant is not None:
+            _check_fund(file, f"shocks[{n}].grant", shock.grant, scopes, partners)
+    for n, fund in enumerate(scenario.funds):
+        _check_fund(file, f"funds[{n}]", fund, scopes, partners)
+        if fund.from_week >= scenario.duration_weeks:
+            raise SpecError(file, f"funds[{n}].from_week", f"week {fund.from_week:g} is after "
+                            f"the run ends ({scenario.duration_weeks:g} weeks)")  # fmt: skip
     for stream in scenario.streams:
         at = f"streams[{stream.name}]"
         if stream.scope not in scopes:
@@ -267,6 +315,13 @@ def _all_issues(issues: list[IssueSpec], where: str):
         at = f"{where}[{issue.id}]"
         yield issue, at
         yield from _all_issues([f.issue for f in issue.follow_ups], f"{at}.follow_ups")
+
+
+def _check_fund(file: str, at: str, fund, scopes: set[str], partners: set[str]) -> None:
+    if fund.scope not in scopes:
+        raise SpecError(file, f"{at}.scope", _unknown("scope", fund.scope, scopes))
+    if fund.partner not in partners:
+        raise SpecError(file, f"{at}.partner", f"unknown partner '{fund.partner}'")
 
 
 def _unknown(what: str, name: str, known: set[str]) -> str:

@@ -139,7 +139,10 @@ class LinkSpec(_Strict):
 
 
 class FundSpec(_Strict):
-    """A partnership fund held by an accountable body (FE-ACCOUNTABLE)."""
+    """A partnership fund held by an accountable body (FE-ACCOUNTABLE).
+
+    Several funds on one scope (held by different partners) form a pooled budget: a decision
+    draws on each in the order listed, as far as its holder is present with a mandate."""
 
     scope: str
     partner: str
@@ -337,11 +340,21 @@ def check_structure(spec: StructureSpec) -> None:
         for end in (link.from_body, link.to):
             if end not in bodies:
                 raise SpecError(where("links"), f"links[{i}]", f"unknown body '{end}'")
+    held: dict[tuple[str, str], int] = {}
     for i, fund in enumerate(spec.funds):
         if fund.partner not in partners:
             raise SpecError(
                 where("funds"), f"funds[{i}].partner", f"unknown partner '{fund.partner}'"
             )
+        if fund.scope not in spec.routing:
+            known = ", ".join(sorted(spec.routing))
+            raise SpecError(where("funds"), f"funds[{i}].scope",
+                            f"unknown scope '{fund.scope}' (known: {known})")  # fmt: skip
+        if (fund.scope, fund.partner) in held:
+            raise SpecError(where("funds"), f"funds[{i}]", f"'{fund.partner}' already holds a "
+                            f"fund for {fund.scope} (funds[{held[fund.scope, fund.partner]}]); "
+                            "give one fund per holder and scope")  # fmt: skip
+        held[(fund.scope, fund.partner)] = i
 
 
 def _check_attachment(spec: StructureSpec, where) -> None:

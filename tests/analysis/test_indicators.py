@@ -158,9 +158,11 @@ def test_ev_deliver(values):
 
 
 def test_ev_commit(values):
-    """EV-COMMIT: 14 of 20 seats filled; the last year's one meeting was full."""
-    assert values["commit_attendance"] == 0.7
-    assert values["commit_attendance_last_year"] == 1.0
+    """EV-COMMIT: 13 of 20 seats filled by members in person and 1 by a substitute, counted
+    apart; the last year's one meeting was full."""
+    assert values["commit_member_attendance"] == 0.65
+    assert values["commit_substitute_share"] == 0.05
+    assert values["commit_member_attendance_last_year"] == 1.0
     assert values["commit_replacements"] == 1
     assert values["commit_pledged_per_year"] == 4
     assert values["commit_commitment_end"] == 0.7

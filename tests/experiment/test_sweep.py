@@ -180,14 +180,14 @@ def test_a_folder_belongs_to_one_experiment(tmp_path, capsys):
 
 
 def test_checks_pass_and_fail_with_clear_messages(tmp_path, capsys):
-    path = experiment(tmp_path, replications=4)
+    path = experiment(tmp_path, replications=7)  # 7 pairs a point: enough to be significant
     checks = tmp_path / "checks.yaml"
     checks.write_text(yaml.safe_dump({"checks": [
         {"name": "fewer meetings", "scenario": SMOKE, "indicator": "meetings_held",
          "difference": {"of": "pilot", "minus": "five_element", "sign": "negative",
                         "significant": True}},
         {"name": "impossible band", "scenario": SMOKE, "structure": "pilot",
-         "indicator": "attendance_rate", "between": [0.0, 0.1]},
+         "indicator": "member_attendance_rate", "between": [0.0, 0.1]},
     ]}))  # fmt: skip
     out = str(tmp_path / "o")
     code = main(["sweep", str(path), "--executor", "serial", "--out", out, "--quiet",
@@ -195,7 +195,8 @@ def test_checks_pass_and_fail_with_clear_messages(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 1
     assert "ok   fewer meetings" in captured.out
-    assert "FAIL impossible band: mean attendance_rate of pilot" in captured.out
+    assert "FAIL impossible band: held at 0 of 2 design points" in captured.out
+    assert "mean member_attendance_rate of pilot per point" in captured.out
     assert "1 of 2 checks failed" in captured.err
     checks.write_text(yaml.safe_dump({"checks": [{"name": "x", "scenario": SMOKE,
                                                   "indicator": "y"}]}))  # fmt: skip

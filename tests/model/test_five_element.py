@@ -66,7 +66,7 @@ def test_fe_accountable_city_council_holds_the_partnership_fund(smoke_run):
     spec = shipped("five_element")
     assert [(f.scope, f.partner) for f in spec.funds] == [("gloucester", "gloucester_city_council")]
     model, _ = smoke_run("five_element", 1)
-    assert any("fund:gloucester" in issue.pledges for issue in model.issues)
+    assert any("fund:gloucester:gloucester_city_council" in issue.pledges for issue in model.issues)
     no_fund = spec.model_copy(update={"funds": []})
     from conftest import smoke
 

@@ -207,7 +207,8 @@ def test_ev_commit_budget_squeeze_cuts_budgets_and_commitment():
         assert partner.commitment == pytest.approx(min(1.0, partner.spec.commitment * 0.92**4))
     calm = scenario("budget_squeeze").model_copy(update={"shocks": []})
     _, baseline = run_model(shipped("five_element"), calm, seed=1)
-    assert result.summary["attendance_rate"].iloc[0] < baseline.summary["attendance_rate"].iloc[0]
+    attendance = "member_attendance_rate"
+    assert result.summary[attendance].iloc[0] < baseline.summary[attendance].iloc[0]
     assert result.summary["resources_pledged"].iloc[0] < 0.95 * baseline.summary[
         "resources_pledged"].iloc[0]  # fmt: skip
     assert result.series["budget_left"].iloc[-1] < 0.5 * baseline.series["budget_left"].iloc[-1]

@@ -1,0 +1,186 @@
+"""The statistics of a paired comparison, chosen to fit the quantities the model reports.
+
+- **Intervals** are 95% bootstrap intervals of a mean (``scipy.stats.bootstrap``, BCa, 2,000
+  resamples; the percentile method where BCa is undefined). A bootstrap interval of a mean
+  stays within the range of the values, so a count or a share never gets an interval below 0
+  (or a share one above 1). A difference between structures is bootstrapped over the paired
+  replications (replication i of every structure shares its seed).
+- **A difference identical in every replication** is reported as exact, with no interval.
+- **Tests** are paired sign-flip permutation tests of the mean difference
+  (``scipy.stats.permutation_test``; exact when there are few pairs), and a table of many
+  indicators is adjusted for multiplicity with Holm's method (``statsmodels``'
+  ``multipletests``); the unadjusted p-values are kept beside the adjusted ones.
+- **Fewer than** :data:`MIN_PAIRS` paired replications never make a difference significant.
+- **Practical significance**: every indicator declares the smallest difference that matters;
+  :func:`verdict` says "no practical difference" when a difference's interval lies inside
+  that band, never "better by 0.00".
+- **Censored times**: a time to decision of an issue still undecided when the run ends is
+  censored, not missing: :func:`km_median` (the Kaplan-Meier median, checked against
+  ``scipy.stats.ecdf`` on ``CensoredData``) and :func:`restricted_mean` live in
+  :mod:`sim.model.survival`, beside the run summary that uses them, and are re-exported here.
+
+Every random draw comes from a generator seeded here, so the same runs give the same table.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from sim.model.survival import censored_share, km_median, restricted_mean
+
+CONFIDENCE = 0.95
+ALPHA = 1 - CONFIDENCE
+RESAMPLES = 2000
+PERMUTATIONS = 9999
+MIN_PAIRS = 5
+ADJUSTMENT = "holm"
+SEED = 20100301  # fixed: the resampling is part of the method, not of the model's randomness
+
+METHOD_NOTE = (
+    "95% intervals: bootstrap of the mean (BCa, 2,000 resamples; percentile where BCa is "
+    "undefined), differences paired by replication; 'exact' = the same difference in every "
+    "replication. * = significant after Holm adjustment across the table's differences "
+    "(paired sign-flip permutation test, p < 0.05); fewer than 5 pairs are never significant."
+)
+
+
+__all__ = [
+    "Estimate", "adjust", "bootstrap_statistic", "censored_share", "km_median",
+    "mean_interval", "paired_differences", "restricted_mean", "sign_flip_p", "verdict",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean with its interval: ``method`` is bca, percentile, exact (every value the same),
+    single (one value, no interval) or none (no values)."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+    method: str
+
+    @property
+    def exact(self) -> bool:
+        return self.method == "exact"
+
+
+def _clean(values) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    return array[~np.isnan(array)]
+
+
+def mean_interval(values, seed: int = SEED, resamples: int = RESAMPLES) -> Estimate:
+    """The mean of ``values`` (NaN ignored) with a 95% bootstrap interval."""
+    data = _clean(values)
+    n = len(data)
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0, "none")
+    mean = float(data.mean())
+    if n == 1:
+        return Estimate(mean, math.nan, math.nan, 1, "single")
+    if np.all(data == data[0]):
+        return Estimate(mean, mean, mean, n, "exact")
+    rng = np.random.default_rng(seed)
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = stats.bootstrap((data,), np.mean, confidence_level=CONFIDENCE,
+                                     n_resamples=resamples, method=method, random_state=rng,
+                                     vectorized=True)  # fmt: skip
+        low, high = result.confidence_interval
+        if np.isfinite(low) and np.isfinite(high):
+            # the interval of a mean never leaves the values' range (it can, by rounding)
+            low, high = max(float(low), float(data.min())), min(float(high), float(data.max()))
+            return Estimate(mean, low, high, n, method.lower())
+    return Estimate(mean, math.nan, math.nan, n, "none")
+
+
+def paired_differences(base, other) -> np.ndarray:
+    """``other - base`` for the pairs where both are known."""
+    a, b = np.asarray(base, dtype=float), np.asarray(other, dtype=float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    return b[keep] - a[keep]
+
+
+def sign_flip_p(differences, seed: int = SEED, permutations: int = PERMUTATIONS) -> float:
+    """Two-sided p-value of a zero mean difference: a paired permutation (sign-flip) test."""
+    d = _clean(differences)
+    if len(d) < 2:
+        return math.nan
+    if np.all(d == 0):
+        return 1.0
+    rng = np.random.default_rng(seed)
+    result = stats.permutation_test((d,), np.mean, permutation_type="samples",
+                                    n_resamples=permutations, alternative="two-sided",
+                                    vectorized=True, random_state=rng)  # fmt: skip
+    return float(result.pvalue)
+
+
+def adjust(p_values, method: str = ADJUSTMENT) -> np.ndarray:
+    """Multiplicity-adjusted p-values (Holm by default); NaN stays NaN."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, math.nan)
+    known = ~np.isnan(p)
+    if known.any():
+        out[known] = multipletests(p[known], alpha=ALPHA, method=method)[1]
+    return out
+
+
+def verdict(estimate: Estimate, p_adjusted: float, smallest: float, better: str = "") -> str:
+    """A paired difference in words.
+
+    ``too few runs`` (fewer than :data:`MIN_PAIRS` pairs), ``no difference`` (exactly 0 in
+    every replication), ``no practical difference`` (the interval, or the exact value, lies
+    within +-``smallest``), ``better``/``worse`` (or ``higher``/``lower`` where neither
+    direction is better in itself) when significant after adjustment and at least
+    ``smallest`` in size, ``small`` when significant but smaller than ``smallest``, and
+    ``unclear`` otherwise."""
+    if estimate.n == 0 or math.isnan(estimate.value):
+        return "n/a"
+    if estimate.n < MIN_PAIRS:
+        return "too few runs"
+    value = estimate.value
+    if estimate.exact:
+        if value == 0:
+            return "no difference"
+        if abs(value) < smallest:
+            return "no practical difference"
+    elif not math.isnan(estimate.low) and -smallest <= estimate.low and estimate.high <= smallest:
+        return "no practical difference"
+    if not estimate.exact and not (p_adjusted < ALPHA):
+        return "unclear"
+    if abs(value) < smallest:
+        return "small"
+    if better:
+        return "better" if (value > 0) == (better == "higher") else "worse"
+    return "higher" if value > 0 else "lower"
+
+
+def bootstrap_statistic(
+    groups: list, statistic, seed: int = SEED, resamples: int = RESAMPLES
+) -> tuple[float, float]:
+    """Percentile 95% interval of ``statistic(*resampled groups)``, resampling the indices of
+    paired replications together (each group is a list of per-replication items)."""
+    n = len(groups[0])
+    if n < 2:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):
+        pick = rng.integers(n, size=n)
+        value = statistic(*[[g[i] for i in pick] for g in groups])
+        if not math.isnan(value):
+            values.append(value)
+    if len(values) < 0.9 * resamples:  # undefined in too many resamples to trust
+        return math.nan, math.nan
+    low, high = np.percentile(values, [100 * ALPHA / 2, 100 * (1 - ALPHA / 2)])
+    return float(low), float(high)
