@@ -415,31 +415,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    import duckdb
-
     store = ResultStore(Path(args.folder))
     manifest = store.manifest()
-    files = store.files()
     stored = len(store.done_keys())
     print(
         f"experiment '{manifest['experiment']}' ({manifest['digest']}): "
-        f"{stored} of {manifest['runs']} runs stored in {len(files)} parts"
+        f"{stored} of {manifest['runs']} runs stored in {len(store.files())} parts"
+        + ("" if stored >= manifest["runs"] else " (unfinished: run the sweep again to finish)")
     )
-    if not files:
-        return 0
-    source = f"read_parquet('{store.glob()}', union_by_name = true)"
-    present = duckdb.sql(f"SELECT * FROM {source} LIMIT 0").columns
     wanted = ("named_weeks_to_decision", "issues_delivered", "member_attendance_rate",
               "member_hours")  # fmt: skip
-    columns = [c for c in wanted if c in present]
-    means = ", ".join(f"round(avg({c}), 2) AS {c}" for c in columns)
-    query = (
-        "SELECT scenario_file AS scenario, structure_file AS structure, count(*) AS runs, "
-        "sum(CASE WHEN error <> '' THEN 1 ELSE 0 END) AS failed"
-        f"{', ' + means if means else ''} FROM {source} GROUP BY ALL ORDER BY ALL"
-    )
-    print(duckdb.sql(query).df().to_string(index=False))
-    print(f'\nquery it yourself: duckdb.sql("SELECT * FROM {source}")')
+    table = store.summary(wanted)
+    if table.empty:
+        return 0
+    print("per design point means, smallest / median / largest over the points:")
+    print(table.to_string(index=False))
+    print(f"\nquery it yourself: duckdb.sql(\"SELECT * FROM read_parquet('{store.glob()}', "
+          "union_by_name = true)\")")  # fmt: skip
     return 0
 
 

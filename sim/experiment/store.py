@@ -86,4 +86,33 @@ class ResultStore:
         return table.sort_values(list(KEY), ignore_index=True)
 
     def glob(self) -> str:
-        return str(self.parts / "*.parquet")
+        return str(self.parts / "part-*.parquet")
+
+    def summary(self, columns: tuple[str, ...]) -> pd.DataFrame:
+        """Per scenario and structure: runs, failures, design points, and for each of
+        ``columns`` the spread of the per-point means (smallest / median / largest). Points
+        with different parameters are never averaged together as if they were replications.
+        The store's path goes to DuckDB as a parameter, never into the SQL text."""
+        import duckdb
+
+        if not self.files():
+            return pd.DataFrame()
+        source = "read_parquet(?, union_by_name = true)"
+        con = duckdb.connect()
+        present = set(con.execute(f"SELECT * FROM {source} LIMIT 0", [self.glob()]).df())
+        wanted = [c for c in columns if c in present]
+        point_means = ", ".join(f'avg("{c}") AS "{c}"' for c in wanted)
+        template = 'printf(\'%.2f / %.2f / %.2f\', min("{c}"), median("{c}"), max("{c}"))'
+        spread = ", ".join(template.format(c=c) + f' AS "{c}"' for c in wanted)
+        query = f"""
+            WITH points AS (
+                SELECT scenario_file, structure_file, point, count(*) AS runs,
+                       sum(CASE WHEN error <> '' THEN 1 ELSE 0 END) AS failed
+                       {", " + point_means if point_means else ""}
+                FROM {source} GROUP BY ALL)
+            SELECT scenario_file AS scenario, structure_file AS structure,
+                   CAST(sum(runs) AS INTEGER) AS runs, CAST(sum(failed) AS INTEGER) AS failed,
+                   count(*) AS points
+                   {", " + spread if spread else ""}
+            FROM points GROUP BY ALL ORDER BY ALL"""
+        return con.execute(query, [self.glob()]).df()

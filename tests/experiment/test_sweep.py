@@ -272,3 +272,18 @@ def test_agenda_capacity_scale_acts():
                         parameters={"agenda_capacity_scale": 0.5})  # fmt: skip
     board = half.meetings[half.meetings["body"] == "board"]
     assert board["items_heard"].tolist()[:2] == [2, 2]
+
+
+def test_results_of_an_unfinished_store_say_so_and_never_pool_points(tmp_path, capsys):
+    """Issue 10, item 11: a summary of a sweep shows the spread over design points, and an
+    unfinished store says how far it got first. The path goes to DuckDB as a parameter."""
+    out = tmp_path / "it's here"
+    sweep(load_experiment(experiment(tmp_path)), out, executor="serial", progress=False, limit=5)
+    assert main(["results", str(out)]) == 0
+    text = capsys.readouterr().out
+    first = text.splitlines()[0]
+    assert "5 of 8 runs stored" in first and "unfinished" in first
+    assert "smallest / median / largest over the points" in text
+    table = ResultStore(out).summary(("meetings_held",))
+    assert set(table["points"]) <= {1, 2} and table["runs"].sum() == 5
+    assert all(" / " in v for v in table["meetings_held"])
