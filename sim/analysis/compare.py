@@ -124,7 +124,9 @@ def across_points(
     by replication there), never by pooling points with different parameters as if they were
     replications. Returns the per-point comparisons and, per indicator and structure, the
     spread across points: the smallest, median and largest point difference and how many
-    points gave each verdict."""
+    points gave each verdict. Each point's table uses 500 bootstrap resamples and 999
+    permutations (``quick``), not 2,000 and 9,999: there are many of them, and a point's
+    verdict needs less precision than a headline comparison."""
     per_point = []
     for point, rows in runs.groupby("point", sort=True):
         table = paired_comparison(rows, structures, indicators, quick=True)
@@ -189,10 +191,11 @@ def _interval(mean: float, low: float, high: float, method: str) -> str:
     return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
 
 
-def format_comparison(table: pd.DataFrame, structures: list[str]) -> str:
+def format_comparison(table: pd.DataFrame, structures: list[str], notes: bool = True) -> str:
     """The comparison as one plain-text table: mean [95% interval] per structure, then the
     paired difference from the first structure with its interval and verdict, and a footer
-    that says how the numbers were made."""
+    that says how the numbers were made (leave it out with ``notes=False``; the warning that a
+    comparison is too small is always kept)."""
     base = structures[0]
     label_width = max(34, *(len(label) + 2 for label in table["label"].unique()))
     head = [f"{'indicator':<{label_width}}"] + [f"{s:>26}" for s in structures]
@@ -211,7 +214,11 @@ def format_comparison(table: pd.DataFrame, structures: list[str]) -> str:
             text = _interval(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"]) + mark
             cells.append(f"{text:>{widths[s]}}  {r['verdict']:<23}")
         lines.append("".join(cells).rstrip())
-    return "\n".join([*lines, *footer(table)])
+    if notes:
+        return "\n".join([*lines, *footer(table)])
+    n = too_small(table)
+    warning = [f"TOO SMALL: only {n} paired replications."] if n is not None else []
+    return "\n".join([*lines, *warning])
 
 
 def footer(table: pd.DataFrame) -> list[str]:
@@ -222,7 +229,8 @@ def footer(table: pd.DataFrame) -> list[str]:
         "Intervals: 95% bootstrap of the mean (BCa, 2,000 resamples; percentile where BCa is",
         "undefined); differences paired by replication; 'exact' = the same in every replication.",
         f"* = significant after Holm adjustment across the table's {n_diffs} differences (paired",
-        "sign-flip permutation test, p < 0.05; unadjusted p-values in comparison.csv). Verdicts",
+        "sign-flip permutation test, p < 0.05; unadjusted p-values in the p_value column of",
+        "comparison.csv). Verdicts",
         "compare each difference with the indicator's smallest difference that matters",
         "(docs/indicators.md): 'small' is significant but smaller than that; 'unclear' is not",
         "significant and not shown to be negligible.",
@@ -376,9 +384,12 @@ def plot_outcome_series(series: pd.DataFrame, indicator: str, aggregate: str, pa
 __all__ = [
     "BY_NAME",
     "HEADLINE",
+    "VERDICTS",
+    "across_points",
     "censoring_table",
     "evaluation_indicators",
     "fmt",
+    "format_across_points",
     "format_censoring",
     "format_comparison",
     "headline_indicators",
@@ -386,4 +397,6 @@ __all__ = [
     "paired_comparison",
     "plot_indicator",
     "plot_outcome_series",
+    "too_small",
+    "verdict_column",
 ]

@@ -269,8 +269,9 @@ def _render_one(results: Results) -> list[str]:
         parts.append(f"<p>A sweep of {points} parameter points, {reps} paired replications at "
                      f"each; structures: {', '.join(names)}; differences are against {base}. "
                      "Points with different parameters are never pooled as if they were "
-                     "replications: each is compared on its own, and the table shows how the "
-                     "differences spread across the points.</p>")  # fmt: skip
+                     "replications: each is compared on its own (500 bootstrap resamples and "
+                     "999 permutations a point), and the table shows how the differences "
+                     "spread across the points.</p>")  # fmt: skip
         parts.append(_spread_html(spread))
     else:
         table = paired_comparison(runs, names, indicators)
