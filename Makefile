@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench ci-sweep clean setup
+.PHONY: demo test lint format bench ci-sweep wheel-test clean setup
 
 setup: $(STAMP)
 
@@ -28,6 +28,9 @@ ci-sweep: $(STAMP)
 	$(BIN)/sim sweep scenarios/experiments/ci_smoke.yaml --quiet --out out/ci_smoke \
 		--check scenarios/experiments/ci_checks.yaml
 
+wheel-test: $(STAMP)
+	bin/wheel-test
+
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
 
@@ -39,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

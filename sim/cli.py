@@ -261,7 +261,7 @@ def compare(
             agreement.to_csv(out / "agreement.csv", index=False)
         manifest = {
             "kind": "compare",
-            "scenario": str(Path(scenario_path).resolve()),
+            "scenario": str(Path(scenario.source).resolve()),
             "structures": {n: s for n, s in zip(names, structures, strict=True)},
             "replications": replications,
             "seed": first,

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sim.analysis import stats
 from sim.errors import SpecError
-from sim.spec.loading import read_yaml, validate_as
+from sim.spec.loading import read_yaml, resolve, validate_as
 
 
 class _Strict(BaseModel):
@@ -61,7 +61,8 @@ class Checks(_Strict):
 
 
 def load_checks(path: str | Path) -> Checks:
-    path = Path(path)
+    """Load and validate a checks file, by path or shipped name (``ci_checks``)."""
+    path = resolve("checks", path)
     checks = validate_as(Checks, read_yaml(path), str(path))
     for i, check in enumerate(checks.checks):
         if (check.difference is None) == (check.between is None):

@@ -31,9 +31,10 @@ from sim.experiment.seeds import replication_seeds
 from sim.model import PartnershipModel
 from sim.model.garbage_can import COUNTS
 from sim.spec.gcm import FACTORS, Variant, load_gcm_design, variants
+from sim.spec.loading import SCENARIO_DIR, resolve
 from sim.spec.scenario import check_scenario_against
 
-DEFAULT_DESIGN = Path(__file__).resolve().parents[2] / "scenarios" / "gcm" / "design.yaml"
+DEFAULT_DESIGN = SCENARIO_DIR / "gcm" / "design.yaml"  # shipped: scenarios/gcm/design.yaml
 SERIAL_BELOW = 1000  # runs
 STATS = (
     "resolutions",
@@ -114,7 +115,7 @@ def run_gcm(
     on_variant: Callable[[], None] | None = None,
 ) -> GcmResult:
     """Run every variant of ``design`` ``replications`` times; serial when ``workers`` is 1."""
-    design = str(Path(design).resolve())
+    design = str(resolve("gcm design", design).resolve())
     compiled = _variants(design)  # bad files fail here, in this process, with one line
     seeds = tuple(replication_seeds(seed, replications))
     tasks = [GcmTask(design, v.index, seeds, random_entry) for v in compiled]

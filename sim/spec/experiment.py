@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.errors import SpecError
-from sim.spec.loading import SCENARIO_DIR, read_yaml, validate_as
+from sim.spec.loading import read_yaml, resolve, validate_as
 from sim.spec.parameters import PARAMETER_NAMES, Parameters, check_parameters
 
 
@@ -94,16 +94,14 @@ class ExperimentSpec(_Strict):
         return self
 
     def scenario_paths(self) -> list[Path]:
-        base = Path(self.source).parent if self.source else Path(".")
+        base = Path(self.source).parent if self.source else None
         paths = []
         for i, name in enumerate(self.scenarios):
-            candidates = [base / name, Path(name), SCENARIO_DIR / f"{name}.yaml",
-                          Path("scenarios") / f"{name}.yaml", SCENARIO_DIR / name]  # fmt: skip
-            found = next((c for c in candidates if c.is_file()), None)
-            if found is None:
+            try:
+                paths.append(resolve("scenario", name, relative_to=base))
+            except SpecError:
                 raise SpecError(self.source or self.name, f"scenarios[{i}]",
-                                f"scenario '{name}' not found")  # fmt: skip
-            paths.append(found)
+                                f"scenario '{name}' not found") from None  # fmt: skip
         return paths
 
     def digest(self) -> str:
@@ -112,7 +110,8 @@ class ExperimentSpec(_Strict):
 
 
 def load_experiment(path: str | Path) -> ExperimentSpec:
-    path = Path(path)
+    """Load and validate an experiment file, by path or shipped name (``ci_smoke``)."""
+    path = resolve("experiment", path)
     spec = validate_as(ExperimentSpec, read_yaml(path), str(path))
     spec = spec.model_copy(update={"source": str(path)})
     spec.scenario_paths()

@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from sim.errors import SpecError
-from sim.spec.loading import read_yaml, resolve_structure, validate_as
+from sim.spec.loading import read_yaml, resolve, resolve_structure, validate_as
 from sim.spec.scenario import ScenarioSpec, load_scenario
 from sim.spec.structure import (
     Function,
@@ -67,8 +67,9 @@ class Variant:
 
 
 def load_gcm_design(path: str | Path) -> GcmDesignSpec:
-    """Read and validate a design file (its matrices are checked against the base files)."""
-    path = Path(path)
+    """Read and validate a design file, by path or shipped name (``design``); its matrices
+    are checked against the base files."""
+    path = resolve("gcm design", path)
     spec = validate_as(GcmDesignSpec, read_yaml(path), str(path))
     return spec.model_copy(update={"source": str(path)})
 
@@ -76,9 +77,11 @@ def load_gcm_design(path: str | Path) -> GcmDesignSpec:
 def base_files(design: GcmDesignSpec) -> tuple[StructureSpec, ScenarioSpec]:
     """The base structure and scenario a design changes."""
     here = Path(design.source).parent
-    structure_path = resolve_structure(design.structure, relative_to=here)
-    if not structure_path.is_file():
-        raise SpecError(design.source, "structure", f"structure '{design.structure}' not found")
+    try:
+        structure_path = resolve_structure(design.structure, relative_to=here)
+    except SpecError:
+        raise SpecError(design.source, "structure",
+                        f"structure '{design.structure}' not found") from None  # fmt: skip
     scenario_path = here / design.scenario
     if not scenario_path.is_file():
         raise SpecError(design.source, "scenario", f"file '{scenario_path}' not found")

@@ -1,18 +1,61 @@
-"""Reading YAML and turning validation failures into one-line, file:field errors."""
+"""Finding and reading YAML, and turning validation failures into one-line, file:field errors.
+
+The shipped structures, scenarios and experiments are package data (the project's
+``scenarios/`` folder, installed as ``sim.shipped``): a command finds them by short name
+from any folder (``sim run employer_closure --structure pilot``), and a user's own files by
+path, relative to the folder it runs in.
+"""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import SpecError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCENARIO_DIR = REPO_ROOT / "scenarios"
+SCENARIO_DIR = Path(str(files("sim.shipped")))
 STRUCTURE_DIR = SCENARIO_DIR / "structures"
+
+Kind = Literal["structure", "scenario", "experiment", "checks", "gcm design"]
+SHIPPED_FOLDER: dict[str, Path] = {
+    "structure": STRUCTURE_DIR,
+    "scenario": SCENARIO_DIR,
+    "experiment": SCENARIO_DIR / "experiments",
+    "checks": SCENARIO_DIR / "experiments",
+    "gcm design": SCENARIO_DIR / "gcm",
+}
+
+
+def shipped_names(kind: Kind) -> list[str]:
+    """The short names of the shipped files of a kind."""
+    return sorted(p.stem for p in SHIPPED_FOLDER[kind].glob("*.yaml"))
+
+
+def resolve(kind: Kind, name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """The file a user means: a path (tried as given, then with ``.yaml``; first relative to
+    ``relative_to`` if given, then to the working folder), else a shipped file of that kind
+    by short name. A name that is neither is a one-line error listing the shipped names."""
+    given = Path(name_or_path)
+    bases = ([relative_to] if relative_to is not None else []) + [Path(".")]
+    candidates = [
+        base / name for base in bases for name in (given, given.with_name(given.name + ".yaml"))
+    ]
+    if given.parent == Path(".") and given.suffix not in (".yaml", ".yml"):
+        candidates.append(SHIPPED_FOLDER[kind] / f"{given.name}.yaml")
+    candidates.append(SHIPPED_FOLDER[kind] / given.name)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    if given.is_dir():
+        return given  # read_yaml says it is a folder
+    if given.parent != Path(".") or given.suffix in (".yaml", ".yml"):
+        raise SpecError(str(name_or_path), "", "file not found")
+    names = ", ".join(shipped_names(kind))
+    raise SpecError(str(name_or_path), "", f"no such file, nor a shipped {kind} (shipped: {names})")
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -79,14 +122,4 @@ def validate_as[M: BaseModel](model: type[M], raw: dict[str, Any], file: str) ->
 
 def resolve_structure(name_or_path: str, relative_to: Path | None = None) -> Path:
     """Find a structure by short name (``pilot``) or by path."""
-    candidates: list[Path] = []
-    given = Path(name_or_path)
-    if relative_to is not None:
-        candidates.append(relative_to / given)
-        candidates.append(relative_to / f"{name_or_path}.yaml")
-    candidates += [given, Path("scenarios/structures") / f"{name_or_path}.yaml"]
-    candidates.append(STRUCTURE_DIR / f"{name_or_path}.yaml")
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    return given if given.suffix in {".yaml", ".yml"} else STRUCTURE_DIR / f"{name_or_path}.yaml"
+    return resolve("structure", name_or_path, relative_to)

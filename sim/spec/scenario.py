@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.errors import SpecError
-from sim.spec.loading import read_yaml, validate_as
+from sim.spec.loading import read_yaml, resolve, validate_as
 from sim.spec.parameters import PARAMETER_NAMES, check_parameters
 from sim.spec.structure import BodySpec, Function, PartnerSpec, StructureSpec
 
@@ -208,8 +208,9 @@ class ScenarioSpec(_Strict):
 
 
 def load_scenario(path: str | Path) -> ScenarioSpec:
-    """Load and validate a scenario file (its cross-references are checked by the model)."""
-    path = Path(path)
+    """Load and validate a scenario file, by path or shipped name (its cross-references are
+    checked against a structure by :func:`check_scenario_against`)."""
+    path = resolve("scenario", path)
     spec = validate_as(ScenarioSpec, read_yaml(path), str(path))
     return spec.model_copy(update={"source": str(path)})
 

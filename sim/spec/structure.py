@@ -228,9 +228,11 @@ def _load_nested(path: Path, seen: tuple[Path, ...]) -> StructureSpec:
     own |= {"routing": file, "links": file, "funds": file, "structure": file}
     if spec.inside is None:
         return spec.model_copy(update={"sources": own})
-    outer_path = resolve_structure(spec.inside, relative_to=path.parent)
-    if not outer_path.is_file():
-        raise SpecError(file, "inside", f"the outer structure '{spec.inside}' was not found")
+    try:
+        outer_path = resolve_structure(spec.inside, relative_to=path.parent)
+    except SpecError:
+        raise SpecError(file, "inside",
+                        f"the outer structure '{spec.inside}' was not found") from None  # fmt: skip
     outer = _load_nested(outer_path, seen=(*seen, path.resolve()))
     return _merge(outer, spec, own, file)
 
