@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench ci-sweep wheel-test clean setup
+.PHONY: demo test lint format bench ci-sweep wheel-test notebooks clean setup
 
 setup: $(STAMP)
 
@@ -27,6 +27,10 @@ ci-sweep: $(STAMP)
 	rm -rf out/ci_smoke
 	$(BIN)/sim sweep scenarios/experiments/ci_smoke.yaml --quiet --out out/ci_smoke \
 		--check scenarios/experiments/ci_checks.yaml
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks]"
+	$(BIN)/jupyter lab notebooks/
 
 wheel-test: $(STAMP)
 	bin/wheel-test
