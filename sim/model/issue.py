@@ -91,29 +91,6 @@ class EffectShare:
         return self.change * self.realised * (0.5 + 0.5 * self.achieved)
 
 
-@dataclass(eq=False, slots=True)
-class Fund:
-    """A partnership fund for one scope, held by an accountable partner (FE-ACCOUNTABLE).
-
-    ``left`` is what remains of this year's amount; several funds on one scope form a
-    pooled budget, each drawn in turn."""
-
-    scope: str
-    partner: str
-    per_year: float
-    left: float
-
-    @property
-    def key(self) -> str:
-        """How its pledges are recorded on an issue."""
-        return f"fund:{self.scope}:{self.partner}"
-
-    def draw(self, amount: float) -> float:
-        given = max(0.0, min(amount, self.left))
-        self.left -= given
-        return given
-
-
 @dataclass(slots=True)
 class HandOff:
     """One entry of an issue's history."""
@@ -207,6 +184,12 @@ class Issue:
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
+
+    def add_pledge(self, by: str, amount: float, sector: str) -> None:
+        """``amount`` more pledged by a partner (or a fund, by its key) of ``sector``."""
+        self.pledges[by] = self.pledges.get(by, 0.0) + amount
+        if amount > 0:
+            self.pledging_sectors.add(sector)
 
     def record(self, time: float, body: str, action: Action, note: str = "") -> None:
         self.history.append(HandOff(time, body, action, self.stage, self.holder, note))
