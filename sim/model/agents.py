@@ -37,7 +37,6 @@ class Partner(mesa.Agent):
         self.commitment = spec.commitment
         self.mandate = spec.mandate
         self.energy = spec.energy
-        self.attending: Body | None = None  # garbage-can attachment: where it works this week
         self._recent: deque[float] = deque()
 
     def load_factor(self, now: float) -> float:
@@ -104,13 +103,6 @@ class Body(mesa.Agent):
         self.starts_week = spec.starts_week  # scenarios may deal start weeks out at random
         self.active = spec.starts_week <= 0
         self.last_work_at = spec.starts_week
-        # garbage-can attachment: effective energy spent so far, energy the attached issues
-        # need, whether issues were ever attached, and how the choice was made
-        self.energy_spent = 0.0
-        self.energy_needed = 0.0
-        self.had_issues = False
-        self.decided_by: str | None = None
-        self.decided_at: float | None = None
         self.rotation = 0  # where the rotation of reports stands (FE-PAG-REPORT)
         self._generator = None
         self._pending_meeting = None

@@ -18,7 +18,10 @@ openings):
 
 The deficit of a body is the energy its attached issues need minus the effective energy
 spent on it; it is compared rounded to nine decimals so that the order of floating-point
-sums cannot decide a tie. Everything else (arrivals, openings, closing issues, histories,
+sums cannot decide a tie. The Garbage Can's own state is the policy's, not the bodies' and
+partners': per body (in structure order) the energy spent on it and needed by its issues,
+whether issues were ever attached, how and when its choice was made; per member, the body
+it works on this week. Everything else (arrivals, openings, closing issues, histories,
 tables) is the partnership engine's own.
 """
 
@@ -32,7 +35,7 @@ from sim.model.issue import Action, Issue
 from sim.spec.structure import Function
 
 if TYPE_CHECKING:
-    from sim.model.agents import Body
+    from sim.model.agents import Body, Partner
     from sim.model.model import PartnershipModel
 
 EPS = 1e-9
@@ -50,23 +53,29 @@ COUNTS = (
 
 
 class GarbageCan:
-    """The weekly attachment of issues and members to bodies, and energy decisions."""
+    """The weekly attachment of issues and members to bodies, energy decisions, and the
+    state they need (lists indexed like ``bodies`` and like ``members``)."""
 
     def __init__(self, model: PartnershipModel) -> None:
         self.model = model
         self.coefficient = model.params.solution_coefficient
         self.bodies: list[Body] = list(model.bodies.values())
-        index = {body.id: i for i, body in enumerate(self.bodies)}
+        self.index = {body.id: i for i, body in enumerate(self.bodies)}
+        n = len(self.bodies)
+        self.spent = [0.0] * n  # effective energy spent on each body so far
+        self.needed = [0.0] * n  # energy its attached issues need, as of the last period
+        self.had_issues = [False] * n  # whether issues were ever attached to it
+        self.decided_by: list[str | None] = [None] * n  # how its choice was made
+        self.decided_at: list[float | None] = [None] * n
         seats: dict[str, list[int]] = {}
         for i, body in enumerate(self.bodies):
             for seat in body.seats:
                 seats.setdefault(seat.partner.id, []).append(i)
-        self.members = [
-            (model.partners[pid], tuple(sorted(set(where)))) for pid, where in seats.items()
-        ]
-        self._index = index
-        self._access: dict[str, tuple[int, ...]] = {}
-        self.waiting: list[Issue] = []  # active, unsolved issues in arrival order
+        self.members: list[Partner] = [model.partners[pid] for pid in seats]
+        self._member_access = [tuple(sorted(set(where))) for where in seats.values()]
+        self._member_energy = [member.energy for member in self.members]
+        self.attending: list[int | None] = [None] * len(self.members)  # body it works on
+        self._waiting: list[tuple[Issue, tuple[int, ...]]] = []  # active unsolved, by arrival
         self.counts = dict.fromkeys(COUNTS, 0)
         self.energy_spent = 0.0
         self.energy_solved = 0.0
@@ -74,18 +83,20 @@ class GarbageCan:
         model.schedule_recurring(self.period, Schedule(interval=1, start=1), Priority.LOW)
 
     def wait(self, issue: Issue) -> None:
-        """An issue has arrived: it joins the issues looking for a body."""
+        """An issue has arrived: it joins the issues looking for a body, with its access."""
         bodies = self.model.router.matching(issue, Function.DECISION, issue.scope)
-        self._access[issue.id] = tuple(sorted({self._index[b.id] for b in bodies}))
+        access = tuple(sorted({self.index[b.id] for b in bodies}))
         issue.holder = None
-        self.waiting.append(issue)
+        self._waiting.append((issue, access))
 
     def period(self) -> None:
         """One week of the Garbage Can: attach issues, attach members, spend, decide."""
         now = self.model.time
-        bodies, counts = self.bodies, self.counts
+        bodies, spent, coefficient = self.bodies, self.spent, self.coefficient
+        needed_before = self.needed
         deficit = [
-            round(b.energy_needed - b.energy_spent, 9) if b.active else CLOSED for b in bodies
+            round(needed_before[i] - spent[i], 9) if body.active else CLOSED
+            for i, body in enumerate(bodies)
         ]
         key = deficit.__getitem__
         best_of: dict[tuple[int, ...], int | None] = {}  # the same access, the same choice
@@ -95,56 +106,56 @@ class GarbageCan:
             best_of[access] = best = None if best is None or deficit[best] == CLOSED else best
             return best
 
-        attached: list[list[Issue]] = [[] for _ in bodies]
-        needed = [0.0] * len(bodies)
+        n = len(bodies)
+        attached: list[list[Issue]] = [[] for _ in range(n)]
+        self.needed = needed = [0.0] * n
         activity = latency = moves = 0
-        for issue in self.waiting:
-            access = self._access[issue.id]
+        for issue, access in self._waiting:
             best = best_of[access] if access in best_of else nearest(access)
             if best is None:
                 latency += 1
                 continue
             activity += 1
-            body = bodies[best]
-            if issue.holder != body.id:
+            body_id = bodies[best].id
+            if issue.holder != body_id:
                 moves += issue.holder is not None
-                issue.holder = body.id
-                issue.record(now, body.id, Action.ATTACHED, f"deficit {deficit[best]:.2f}")
+                issue.holder = body_id
+                issue.record(now, body_id, Action.ATTACHED, f"deficit {deficit[best]:.2f}")
             attached[best].append(issue)
             needed[best] += issue.energy
-        given = [0.0] * len(bodies)
+        given = [0.0] * n
+        attending, energy = self.attending, self._member_energy
         shifts = present = 0
-        for member, access in self.members:
+        for k, access in enumerate(self._member_access):
             best = best_of[access] if access in best_of else nearest(access)
             if best is None:
-                member.attending = None
-                self.energy_reserve += self.coefficient * member.energy
+                attending[k] = None
+                self.energy_reserve += coefficient * energy[k]
                 continue
-            body = bodies[best]
-            shifts += member.attending is not None and member.attending is not body
+            shifts += attending[k] is not None and attending[k] != best
             present += 1
-            member.attending = body
-            given[best] += member.energy
+            attending[k] = best
+            given[best] += energy[k]
         undecided = tracked = 0
         solved = False
-        for i, body in enumerate(bodies):
-            if not body.active:
+        for i in range(n):
+            if deficit[i] == CLOSED:  # not open this week
                 continue
+            issues = attached[i]
             if given[i] > 0:  # issues and members in the same place (they track each other)
-                tracked += len(attached[i])
-            spent = self.coefficient * given[i]
-            body.energy_spent += spent
-            self.energy_spent += spent
-            body.queue = attached[i]
-            body.energy_needed = needed[i]
-            if body.energy_spent >= needed[i] - EPS:
-                self.decide(body, attached[i], now)
-                solved = solved or bool(attached[i])
+                tracked += len(issues)
+            effective = coefficient * given[i]
+            spent[i] += effective
+            self.energy_spent += effective
+            if spent[i] >= needed[i] - EPS:
+                self.decide(i, issues, now)
+                solved = solved or bool(issues)
             else:
                 undecided += 1
-                body.had_issues = body.had_issues or bool(attached[i])
+                self.had_issues[i] = self.had_issues[i] or bool(issues)
         if solved:
-            self.waiting = [issue for issue in self.waiting if issue.is_open]
+            self._waiting = [entry for entry in self._waiting if entry[0].is_open]
+        counts = self.counts
         counts["problem_activity"] += activity
         counts["problem_latency"] += latency
         counts["problem_moves"] += moves
@@ -153,15 +164,14 @@ class GarbageCan:
         counts["decision_difficulty"] += undecided
         counts["problems_tracked"] += tracked
 
-    def decide(self, body: Body, issues: list[Issue], now: float) -> None:
-        """The choice is made: attached issues are solved; the body closes."""
-        style = "resolution" if issues else ("flight" if body.had_issues else "oversight")
-        body.decided_by, body.decided_at, body.active = style, now, False
-        body.queue = []
-        model = self.model
+    def decide(self, i: int, issues: list[Issue], now: float) -> None:
+        """The choice of body ``i`` is made: its attached issues are solved; the body closes."""
+        style = "resolution" if issues else ("flight" if self.had_issues[i] else "oversight")
+        self.decided_by[i], self.decided_at[i] = style, now
+        body, model = self.bodies[i], self.model
+        body.active = False
         for issue in issues:
-            issue.decided_at = now
-            model.decided_count += 1
+            model.note_decided(issue)
             self.energy_solved += issue.energy
             model.advance(issue, body, Action.DECIDED, f"by {style}")
         model.note_body_event(body, f"decided by {style}")
@@ -172,16 +182,16 @@ class GarbageCan:
         return {
             "week": week,
             "raised": len(self.model.issues),
-            "waiting": len(self.waiting),
-            "open_bodies": sum(b.active for b in self.bodies),
-            "decided_bodies": sum(b.decided_by is not None for b in self.bodies),
+            "waiting": len(self._waiting),
+            "open_bodies": [body.active for body in self.bodies].count(True),
+            "decided_bodies": len(self.decided_by) - self.decided_by.count(None),
             "decided": self.model.decided_count,
             "energy_spent": self.energy_spent,
         }
 
     def summary(self) -> dict[str, Any]:
         """The Garbage Can's statistics of the run so far (one row of ``sim gcm``)."""
-        decided = [b.decided_by for b in self.bodies]
+        decided = self.decided_by
         issues = [i for i in self.model.issues if i.parent is None]
         solved = sum(i.decided_at is not None for i in issues)
         return {
@@ -206,9 +216,9 @@ class GarbageCan:
                 "choice": body.id,
                 "order": i + 1,
                 "opened_at": body.starts_week,
-                "made": body.decided_by is not None,
-                "style": body.decided_by or "",
-                "made_at": body.decided_at,
+                "made": self.decided_by[i] is not None,
+                "style": self.decided_by[i] or "",
+                "made_at": self.decided_at[i],
             }
             for i, body in enumerate(self.bodies)
         ]
