@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sim.spec.scenario import EffectSpec, FollowUpSpec
 from sim.spec.structure import Function
 
 
@@ -21,9 +22,10 @@ class Stage(StrEnum):
 
     @classmethod
     def of(cls, function: Function) -> Stage:
-        return cls(function.value)
+        return _STAGE_OF[function]
 
 
+_STAGE_OF = {function: Stage(function.value) for function in Function}
 OPEN_STAGES = (Stage.DELIBERATION, Stage.SUPPORT, Stage.DECISION, Stage.DELIVERY, Stage.EVALUATION)
 
 
@@ -103,9 +105,12 @@ class HandOff:
     note: str = ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Issue:
-    """An issue (a plant closure, rising truancy, a routine target) and its whole history."""
+    """An issue (a plant closure, rising truancy, a routine target) and its whole history.
+
+    What it is (its pathway, the partners it requires, its declared effects and follow-ups)
+    is fixed when it is raised; where it is and what has happened to it changes."""
 
     id: str
     title: str
@@ -116,8 +121,8 @@ class Issue:
     resources: float
     effort_weeks: float
     target_weeks: float
-    pathway: list[Step]
-    requires: list[str] = field(default_factory=list)
+    pathway: tuple[Step, ...]
+    requires: tuple[str, ...] = ()
     source: str = "named"
     raised_at: float = 0.0
     step_index: int = 0
@@ -145,6 +150,20 @@ class Issue:
     catch_weeks: list[float] = field(default_factory=list)
     outcome_achieved: bool | None = None
     reported_met: bool | None = None
+    original_resources: float = -1.0
+    parent: Issue | None = None
+    furthest: int = 0
+    fan_outs: int = 0
+    pledging_sectors: set[str] = field(default_factory=set)
+    waiting: set[str] = field(default_factory=set)
+    effects: tuple[EffectSpec, ...] = ()
+    effect_shares: list[EffectShare] = field(default_factory=list)
+    follow_ups: tuple[FollowUpSpec, ...] = ()
+    energy: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.original_resources < 0:
+            self.original_resources = self.resources
 
     @property
     def step(self) -> Step:
@@ -153,21 +172,6 @@ class Issue:
     @property
     def pledged(self) -> float:
         return sum(self.pledges.values())
-
-    original_resources: float = -1.0
-    parent: Issue | None = None
-    furthest: int = 0
-    fan_outs: int = 0
-    pledging_sectors: set[str] = field(default_factory=set)
-    waiting: set[str] = field(default_factory=set)
-    effects: list = field(default_factory=list)
-    effect_shares: list[EffectShare] = field(default_factory=list)
-    follow_ups: list = field(default_factory=list)
-    energy: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.original_resources < 0:
-            self.original_resources = self.resources
 
     @property
     def funded_share(self) -> float:

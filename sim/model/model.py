@@ -154,7 +154,7 @@ class PartnershipModel(mesa.Model):
         self._entropy = int(keyed_root.integers(2**62))
 
         self.attachment: GarbageCan | None = None
-        self._default_steps: dict[str, list[Step]] = {}
+        self._default_steps: dict[str, tuple[Step, ...]] = {}
         self.partners: dict[str, Partner] = {
             spec.id: Partner(self, spec) for spec in [*structure.partners, *scenario.partners]
         }
@@ -237,13 +237,14 @@ class PartnershipModel(mesa.Model):
 
     def _issue_from_spec(self, spec: IssueSpec) -> Issue:
         if spec.pathway:
-            pathway = [Step(s.function, s.at, s.special, list(s.joint_with)) for s in spec.pathway]
-        else:  # steps are never changed once made: issues of a kind share the default ones
-            default = self._default_steps.get(spec.kind)
-            if default is None:
-                default = [Step(f) for f in self.structure_spec.pathway(spec.kind)]
-                self._default_steps[spec.kind] = default
-            pathway = list(default)
+            pathway = tuple(
+                Step(s.function, s.at, s.special, list(s.joint_with)) for s in spec.pathway
+            )
+        else:  # a pathway never changes once made: issues of a kind share the default one
+            pathway = self._default_steps.get(spec.kind)
+            if pathway is None:
+                pathway = tuple(Step(f) for f in self.structure_spec.pathway(spec.kind))
+                self._default_steps[spec.kind] = pathway
         return Issue(
             id=spec.id,
             title=spec.title or spec.id,
@@ -255,10 +256,10 @@ class PartnershipModel(mesa.Model):
             effort_weeks=spec.effort_weeks,
             target_weeks=spec.target_weeks,
             pathway=pathway,
-            requires=list(spec.requires),
+            requires=tuple(spec.requires),
             raised_at=spec.at_week,
-            effects=list(spec.effects),
-            follow_ups=list(spec.follow_ups),
+            effects=tuple(spec.effects),
+            follow_ups=tuple(spec.follow_ups),
             energy=spec.energy,
         )
 
@@ -444,7 +445,7 @@ class PartnershipModel(mesa.Model):
                 resources=issue.resources / len(step.at),
                 effort_weeks=issue.effort_weeks,
                 target_weeks=issue.target_weeks,
-                pathway=[Step(step.function, target, step.special)],
+                pathway=(Step(step.function, target, step.special),),
                 source="strand",
                 raised_at=self.time,
                 parent=issue,

@@ -13,7 +13,7 @@ from sim.spec.structure import Function
 
 def issue(id: str = "i", scope: str = "town", theme: str = "health", **kw) -> Issue:
     fields = {"kind": "operational", "urgent": False, "resources": 1.0, "effort_weeks": 1.0,
-              "target_weeks": 52.0, "pathway": []} | kw  # fmt: skip
+              "target_weeks": 52.0, "pathway": ()} | kw  # fmt: skip
     return Issue(id=id, title=id, scope=scope, theme=theme, **fields)
 
 
