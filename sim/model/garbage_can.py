@@ -27,6 +27,7 @@ tables) is the partnership engine's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mesa.time import Priority, Schedule
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
     from sim.model.model import PartnershipModel
 
 EPS = 1e-9
-CLOSED = float("inf")
+CLOSED = float("inf")  # the deficit of a body not open to attachment
+NOWHERE = -1  # no open body to go to
+UNSET = -2  # not chosen yet this period
 STYLES = ("resolution", "oversight", "flight")
 COUNTS = (
     "problem_activity",
@@ -60,63 +63,72 @@ class GarbageCan:
         self.model = model
         self.coefficient = model.params.solution_coefficient
         self.bodies: list[Body] = list(model.bodies.values())
-        self.index = {body.id: i for i, body in enumerate(self.bodies)}
+        self.ids = [body.id for body in self.bodies]
+        self.index = {body_id: i for i, body_id in enumerate(self.ids)}
         n = len(self.bodies)
         self.spent = [0.0] * n  # effective energy spent on each body so far
         self.needed = [0.0] * n  # energy its attached issues need, as of the last period
         self.had_issues = [False] * n  # whether issues were ever attached to it
         self.decided_by: list[str | None] = [None] * n  # how its choice was made
         self.decided_at: list[float | None] = [None] * n
+        # Who may go where: each distinct access (the bodies open to an issue, or on which a
+        # member sits) is numbered once, so that a period chooses once for each.
+        self._accesses: list[tuple[int, ...]] = []
+        self._numbers: dict[tuple[int, ...], int] = {}
         seats: dict[str, list[int]] = {}
         for i, body in enumerate(self.bodies):
             for seat in body.seats:
                 seats.setdefault(seat.partner.id, []).append(i)
         self.members: list[Partner] = [model.partners[pid] for pid in seats]
-        self._member_access = [tuple(sorted(set(where))) for where in seats.values()]
+        self._member_access = [self._number(where) for where in seats.values()]
         self._member_energy = [member.energy for member in self.members]
         self.attending: list[int | None] = [None] * len(self.members)  # body it works on
-        self._waiting: list[tuple[Issue, tuple[int, ...]]] = []  # active unsolved, by arrival
+        self._waiting: list[tuple[Issue, int]] = []  # active unsolved, by arrival; access
         self.counts = dict.fromkeys(COUNTS, 0)
         self.energy_spent = 0.0
         self.energy_solved = 0.0
         self.energy_reserve = 0.0
         model.schedule_recurring(self.period, Schedule(interval=1, start=1), Priority.LOW)
 
+    def _number(self, bodies: list[int]) -> int:
+        """The number of an access: the (distinct, ordered) body indices it lets in."""
+        access = tuple(sorted(set(bodies)))
+        number = self._numbers.get(access)
+        if number is None:
+            number = self._numbers[access] = len(self._accesses)
+            self._accesses.append(access)
+        return number
+
     def wait(self, issue: Issue) -> None:
         """An issue has arrived: it joins the issues looking for a body, with its access."""
         bodies = self.model.router.matching(issue, Function.DECISION, issue.scope)
-        access = tuple(sorted({self.index[b.id] for b in bodies}))
         issue.holder = None
-        self._waiting.append((issue, access))
+        self._waiting.append((issue, self._number([self.index[b.id] for b in bodies])))
 
     def period(self) -> None:
         """One week of the Garbage Can: attach issues, attach members, spend, decide."""
         now = self.model.time
-        bodies, spent, coefficient = self.bodies, self.spent, self.coefficient
-        needed_before = self.needed
-        deficit = [
-            round(needed_before[i] - spent[i], 9) if body.active else CLOSED
-            for i, body in enumerate(bodies)
-        ]
-        key = deficit.__getitem__
-        best_of: dict[tuple[int, ...], int | None] = {}  # the same access, the same choice
-
-        def nearest(access: tuple[int, ...]) -> int | None:
-            best = min(access, key=key) if access else None
-            best_of[access] = best = None if best is None or deficit[best] == CLOSED else best
-            return best
-
+        bodies, ids, spent, coefficient = self.bodies, self.ids, self.spent, self.coefficient
         n = len(bodies)
+        opened = [i for i in range(n) if bodies[i].active]
+        deficit = [CLOSED] * n
+        needed_before = self.needed
+        for i in opened:
+            deficit[i] = round(needed_before[i] - spent[i], 9)
+        key, accesses = deficit.__getitem__, self._accesses
+        best_of = [UNSET] * len(accesses)  # the same access, the same choice
         attached: list[list[Issue]] = [[] for _ in range(n)]
         self.needed = needed = [0.0] * n
         activity = latency = moves = 0
-        for issue, access in self._waiting:
-            best = best_of[access] if access in best_of else nearest(access)
-            if best is None:
+        for issue, number in self._waiting:
+            best = best_of[number]
+            if best == UNSET:
+                best = best_of[number] = _nearest(accesses[number], key)
+            if best == NOWHERE:
                 latency += 1
                 continue
             activity += 1
-            body_id = bodies[best].id
+            body_id = ids[best]
             if issue.holder != body_id:
                 moves += issue.holder is not None
                 issue.holder = body_id
@@ -126,21 +138,23 @@ class GarbageCan:
         given = [0.0] * n
         attending, energy = self.attending, self._member_energy
         shifts = present = 0
-        for k, access in enumerate(self._member_access):
-            best = best_of[access] if access in best_of else nearest(access)
-            if best is None:
+        for k, number in enumerate(self._member_access):
+            best = best_of[number]
+            if best == UNSET:
+                best = best_of[number] = _nearest(accesses[number], key)
+            if best == NOWHERE:
                 attending[k] = None
                 self.energy_reserve += coefficient * energy[k]
                 continue
-            shifts += attending[k] is not None and attending[k] != best
+            before = attending[k]
+            shifts += before is not None and before != best
             present += 1
             attending[k] = best
             given[best] += energy[k]
         undecided = tracked = 0
         solved = False
-        for i in range(n):
-            if deficit[i] == CLOSED:  # not open this week
-                continue
+        had_issues = self.had_issues
+        for i in opened:
             issues = attached[i]
             if given[i] > 0:  # issues and members in the same place (they track each other)
                 tracked += len(issues)
@@ -152,7 +166,7 @@ class GarbageCan:
                 solved = solved or bool(issues)
             else:
                 undecided += 1
-                self.had_issues[i] = self.had_issues[i] or bool(issues)
+                had_issues[i] = had_issues[i] or bool(issues)
         if solved:
             self._waiting = [entry for entry in self._waiting if entry[0].is_open]
         counts = self.counts
@@ -239,3 +253,9 @@ class GarbageCan:
                 }
             )
         return rows
+
+
+def _nearest(access: tuple[int, ...], deficit: Callable[[int], float]) -> int:
+    """The open body of ``access`` with the smallest deficit (the first on ties), or none."""
+    best = min(access, key=deficit, default=NOWHERE)
+    return NOWHERE if best == NOWHERE or deficit(best) == CLOSED else best
