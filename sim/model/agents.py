@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
-from mesa.time import Schedule
+import numpy as np
+from mesa.time import Event, EventGenerator, Schedule
 
 from sim.model import rules
 from sim.model.issue import Issue, Step
@@ -49,6 +50,7 @@ class Partner(mesa.Agent):
         )
 
     def attended(self, now: float) -> None:
+        """One of its representatives (or a substitute) sat in a meeting at ``now``."""
         self._recent.append(now)
 
     def renew_budget(self) -> None:
@@ -67,7 +69,6 @@ class Seat:
     """A place on a body and the representative who currently holds it."""
 
     partner: Partner
-    role: str
     voting: bool
     chair: bool
     mandate: float
@@ -81,17 +82,18 @@ class Body(mesa.Agent):
 
     model: PartnershipModel
 
-    def __init__(self, model: PartnershipModel, spec: BodySpec, partners: dict[str, Partner]):
+    def __init__(
+        self, model: PartnershipModel, spec: BodySpec, partners: dict[str, Partner]
+    ) -> None:
         super().__init__(model)
         self.id = spec.id
         self.spec = spec
         self.scope = spec.scope
-        self._stream = None
+        self._stream: np.random.Generator | None = None
         self.functions = set(spec.functions)
         self.seats = [
             Seat(
                 partner=partners[s.partner],
-                role=s.role,
                 voting=s.voting,
                 chair=s.chair,
                 mandate=partners[s.partner].mandate if s.mandate is None else s.mandate,
@@ -104,15 +106,15 @@ class Body(mesa.Agent):
         self.active = spec.starts_week <= 0
         self.last_work_at = spec.starts_week
         self.rotation = 0  # where the rotation of reports stands (FE-PAG-REPORT)
-        self._generator = None
-        self._pending_meeting = None
+        self._generator: EventGenerator | None = None  # its regular meetings
+        self._pending_meeting: Event | None = None  # an extra meeting called
         capacity = max(1, round(spec.agenda_capacity * model.params.agenda_capacity_scale))
         if spec.admin_support == "support_team":  # FE-PAG-LIFE: only limited help
             capacity = min(capacity, int(model.params.limited_support_agenda_capacity))
         self.agenda_capacity = capacity
 
     @property
-    def stream(self):
+    def stream(self) -> np.random.Generator:
         """Its own luck, whatever else meets (keyed by its id; made on first use)."""
         if self._stream is None:
             self._stream = self.model.keyed_rng("body", self.id)
@@ -150,6 +152,7 @@ class Body(mesa.Agent):
         self.model.note_body_event(self, "stood down")
 
     def next_regular_meeting(self) -> float | None:
+        """When its next regular meeting falls (None: it holds none)."""
         if self._generator is None or not self._generator.is_active:
             return None
         return self._generator.next_scheduled_time

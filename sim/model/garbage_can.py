@@ -83,7 +83,8 @@ class GarbageCan:
         self._member_access = [self._number(where) for where in seats.values()]
         self._member_energy = [member.energy for member in self.members]
         self.attending: list[int | None] = [None] * len(self.members)  # body it works on
-        self._waiting: list[tuple[Issue, int]] = []  # active unsolved, by arrival; access
+        self._waiting: list[Issue] = []  # active unsolved issues, in arrival order
+        self._access_of: dict[str, int] = {}  # by issue id
         self.counts = dict.fromkeys(COUNTS, 0)
         self.energy_spent = 0.0
         self.energy_solved = 0.0
@@ -103,7 +104,8 @@ class GarbageCan:
         """An issue has arrived: it joins the issues looking for a body, with its access."""
         bodies = self.model.router.matching(issue, Function.DECISION, issue.scope)
         issue.holder = None
-        self._waiting.append((issue, self._number([self.index[b.id] for b in bodies])))
+        self._access_of[issue.id] = self._number([self.index[b.id] for b in bodies])
+        self._waiting.append(issue)
 
     def period(self) -> None:
         """One week of the Garbage Can: attach issues, attach members, spend, decide."""
@@ -119,15 +121,16 @@ class GarbageCan:
         best_of = [UNSET] * len(accesses)  # the same access, the same choice
         attached: list[list[Issue]] = [[] for _ in range(n)]
         self.needed = needed = [0.0] * n
-        activity = latency = moves = 0
-        for issue, number in self._waiting:
+        latency = moves = 0
+        access_of = self._access_of
+        for issue in self._waiting:
+            number = access_of[issue.id]
             best = best_of[number]
             if best == UNSET:
                 best = best_of[number] = _nearest(accesses[number], key)
             if best == NOWHERE:
                 latency += 1
                 continue
-            activity += 1
             body_id = ids[best]
             if issue.holder != body_id:
                 moves += issue.holder is not None
@@ -135,40 +138,44 @@ class GarbageCan:
                 issue.record(now, body_id, Action.ATTACHED, f"deficit {deficit[best]:.2f}")
             attached[best].append(issue)
             needed[best] += issue.energy
+        activity = len(self._waiting) - latency
         given = [0.0] * n
         attending, energy = self.attending, self._member_energy
         shifts = present = 0
+        reserve = self.energy_reserve
         for k, number in enumerate(self._member_access):
             best = best_of[number]
             if best == UNSET:
                 best = best_of[number] = _nearest(accesses[number], key)
             if best == NOWHERE:
                 attending[k] = None
-                self.energy_reserve += coefficient * energy[k]
+                reserve += coefficient * energy[k]
                 continue
             before = attending[k]
             shifts += before is not None and before != best
             present += 1
             attending[k] = best
             given[best] += energy[k]
+        self.energy_reserve = reserve
         undecided = tracked = 0
         solved = False
-        had_issues = self.had_issues
+        had_issues, total = self.had_issues, self.energy_spent
         for i in opened:
             issues = attached[i]
             if given[i] > 0:  # issues and members in the same place (they track each other)
                 tracked += len(issues)
             effective = coefficient * given[i]
             spent[i] += effective
-            self.energy_spent += effective
+            total += effective
             if spent[i] >= needed[i] - EPS:
                 self.decide(i, issues, now)
                 solved = solved or bool(issues)
             else:
                 undecided += 1
                 had_issues[i] = had_issues[i] or bool(issues)
+        self.energy_spent = total
         if solved:
-            self._waiting = [entry for entry in self._waiting if entry[0].is_open]
+            self._waiting = [issue for issue in self._waiting if issue.is_open]
         counts = self.counts
         counts["problem_activity"] += activity
         counts["problem_latency"] += latency

@@ -20,8 +20,9 @@ class Stage(StrEnum):
     CLOSED = "closed"
     DROPPED = "dropped"
 
-    @classmethod
-    def of(cls, function: Function) -> Stage:
+    @staticmethod
+    def of(function: Function) -> Stage:
+        """The stage of an issue whose current step performs ``function``."""
         return _STAGE_OF[function]
 
 
@@ -110,7 +111,10 @@ class Issue:
     """An issue (a plant closure, rising truancy, a routine target) and its whole history.
 
     What it is (its pathway, the partners it requires, its declared effects and follow-ups)
-    is fixed when it is raised; where it is and what has happened to it changes."""
+    is fixed when it is raised; where it is and what has happened to it changes. What most
+    issues never gain (pending partners, stalls caught, strands, ...) is held in frozensets
+    and tuples that are replaced when they grow, so that an issue that needs none costs
+    none."""
 
     id: str
     title: str
@@ -142,22 +146,22 @@ class Issue:
     challenges: int = 0
     escalations: int = 0
     pledges: dict[str, float] = field(default_factory=dict)
-    pending: set[str] = field(default_factory=set)
-    requested: set[str] = field(default_factory=set)
+    pending: frozenset[str] = frozenset()  # required partners asked, not yet answered
+    requested: frozenset[str] = frozenset()  # partners ever asked away from the table
     rescoped: bool = False
     progress: float = 0.0
     stalled_since: float | None = None
-    catch_weeks: list[float] = field(default_factory=list)
+    catch_weeks: tuple[float, ...] = ()  # weeks each caught stall had lasted
     outcome_achieved: bool | None = None
     reported_met: bool | None = None
     original_resources: float = -1.0
     parent: Issue | None = None
     furthest: int = 0
     fan_outs: int = 0
-    pledging_sectors: set[str] = field(default_factory=set)
-    waiting: set[str] = field(default_factory=set)
+    pledging_sectors: frozenset[str] = frozenset()
+    waiting: frozenset[str] = frozenset()  # its strands not yet back
     effects: tuple[EffectSpec, ...] = ()
-    effect_shares: list[EffectShare] = field(default_factory=list)
+    effect_shares: tuple[EffectShare, ...] = ()
     follow_ups: tuple[FollowUpSpec, ...] = ()
     energy: float = 0.0
 
@@ -193,7 +197,7 @@ class Issue:
         """``amount`` more pledged by a partner (or a fund, by its key) of ``sector``."""
         self.pledges[by] = self.pledges.get(by, 0.0) + amount
         if amount > 0:
-            self.pledging_sectors.add(sector)
+            self.pledging_sectors |= {sector}
 
     def record(self, time: float, body: str, action: Action, note: str = "") -> None:
         self.history.append(HandOff(time, body, action, self.stage, self.holder, note))

@@ -226,7 +226,7 @@ class Meeting:
         decision body, otherwise the delivery body is challenged."""
         body, model = self.body, self.model
         weeks = model.time - issue.stalled_since
-        issue.catch_weeks.append(weeks)
+        issue.catch_weeks += (weeks,)
         self.record.stalls_caught += 1
         decided = any(s.function is Function.DECISION for s in issue.pathway[: issue.step_index])
         if rules.stall_response(issue.funded_share, decided) is rules.StallResponse.SEND_BACK:
@@ -333,12 +333,12 @@ class Meeting:
         for pid in ask.partners:
             partner = mandated.get(pid)
             if partner is None:
-                issue.pending.add(pid)
+                issue.pending |= {pid}
                 model.request_pledge(issue, pid, ask.share)
                 continue
             amount = partner.pledge(ask.share)
             issue.add_pledge(pid, amount, partner.sector)
-            issue.pending.discard(pid)
+            issue.pending -= {pid}
             given += amount
         for fund in model.funds.get(self.body.scope, ()):  # FE-ACCOUNTABLE, each in turn
             shortfall = issue.resources - issue.pledged

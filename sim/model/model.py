@@ -31,6 +31,7 @@ from sim.model.rules import EPS
 from sim.spec.parameters import Parameters
 from sim.spec.scenario import (
     IssueSpec,
+    Range,
     ScenarioFundSpec,
     ScenarioSpec,
     ShockSpec,
@@ -112,7 +113,9 @@ class FundOpening:
 class PledgeRequest:
     """A required partner not at the table is asked to pledge; it answers after a delay."""
 
-    def __init__(self, model: PartnershipModel, issue: Issue, partner: Partner, amount: float):
+    def __init__(
+        self, model: PartnershipModel, issue: Issue, partner: Partner, amount: float
+    ) -> None:
         self.model = model
         self.issue = issue
         self.partner = partner
@@ -214,8 +217,9 @@ class PartnershipModel(mesa.Model):
                 self._arrivals.append(Arrival(self, [issue]))
         for arrival in self._arrivals:
             self.schedule_event(arrival.arrive, at=arrival.issues[0].raised_at)
-        weeks = self.params.budget_renewal_weeks
-        self.schedule_recurring(self.renew_budgets, Schedule(interval=weeks, start=weeks))
+        if self.attachment is None:  # nothing is pledged under garbage-can attachment
+            weeks = self.params.budget_renewal_weeks
+            self.schedule_recurring(self.renew_budgets, Schedule(interval=weeks, start=weeks))
         self._shocks = [Shock(self, spec) for spec in scenario.shocks]
         for shock in self._shocks:
             spec = shock.spec
@@ -401,7 +405,7 @@ class PartnershipModel(mesa.Model):
             for effect in issue.effects:
                 share = EffectShare(effect.indicator, effect.district, effect.change, issue)
                 self._effects[(effect.indicator, effect.district)].append(share)
-                issue.effect_shares.append(share)
+                issue.effect_shares += (share,)
         note = f"{issue.kind} issue, theme {issue.theme}"
         if issue.parent is not None:
             note = f"asked by {issue.parent.holder or 'the scenario'} ({issue.parent.id})"
@@ -454,8 +458,8 @@ class PartnershipModel(mesa.Model):
                 for share in issue.effect_shares:
                     if share.district == scope:
                         share.owner = strand
-                        strand.effect_shares.append(share)
-            issue.waiting.add(strand.id)
+                        strand.effect_shares += (share,)
+            issue.waiting |= {strand.id}
             strands.append(strand)
         issue.record(
             self.time, issue.holder or "", Action.ASKED, ", ".join(str(t) for t in step.at)
@@ -467,7 +471,7 @@ class PartnershipModel(mesa.Model):
         """A strand closed (or was dropped): when all are back, the issue moves on from the
         body that asked (or, if the scenario asked, from the body that answered last)."""
         parent = strand.parent
-        parent.waiting.discard(strand.id)
+        parent.waiting -= {strand.id}
         if parent.waiting or not parent.is_open:
             return
         asked_by = self.bodies[parent.holder] if parent.holder else None
@@ -510,7 +514,9 @@ class PartnershipModel(mesa.Model):
         if issue.parent is not None and not issue.is_open:
             self.strand_done(issue, body)
 
-    def go_back(self, issue: Issue, body: Body, function: Function, action: Action, note: str):
+    def go_back(
+        self, issue: Issue, body: Body, function: Function, action: Action, note: str
+    ) -> bool:
         """Return the issue to its latest earlier step of ``function`` (False if none)."""
         earlier = [i for i in range(issue.step_index) if issue.pathway[i].function == function]
         if not earlier:
@@ -533,7 +539,7 @@ class PartnershipModel(mesa.Model):
         """Ask a required partner that was not at the table (once per issue and partner)."""
         if partner_id in issue.requested:
             return
-        issue.requested.add(partner_id)
+        issue.requested |= {partner_id}
         request = PledgeRequest(self, issue, self.partners[partner_id], amount)
         self._requests.append(request)
         self.schedule_event(request.answer, after=self.params.pledge_response_weeks)
@@ -544,7 +550,7 @@ class PartnershipModel(mesa.Model):
         self._requests.remove(request)
         if not issue.is_open or partner.id not in issue.pending:
             return
-        issue.pending.discard(partner.id)
+        issue.pending -= {partner.id}
         draw = self.keyed_rng("pledge", issue.id, partner.id).random()
         if rules.answers_request(draw, partner.commitment, partner.mandate):
             amount = partner.pledge(request.amount)
@@ -605,5 +611,5 @@ class PartnershipModel(mesa.Model):
         self.body_events.append({"time": self.time, "body": body.id, "event": event})
 
 
-def _bounds(r) -> tuple[float, float]:
+def _bounds(r: Range) -> tuple[float, float]:
     return (min(r.low, r.high), max(r.low, r.high))

@@ -41,11 +41,11 @@ class Router:
                     (rule.kind, themes, rule.urgent, bodies[rule.body])
                 )
             self._by_function[scope] = compiled
-        self._links: dict[str, set[str]] = {b: set() for b in bodies}
+        self._links: dict[str, set[str]] = {}  # the scopes each linked body has links to
         for link in spec.links:
             a, b = bodies[link.from_body], bodies[link.to]
-            self._links[a.id].add(b.scope)
-            self._links[b.id].add(a.scope)
+            self._links.setdefault(a.id, set()).add(b.scope)
+            self._links.setdefault(b.id, set()).add(a.scope)
         self.catch_all: set[str] = {
             rule.body
             for rules in self.rules.values()
@@ -77,7 +77,7 @@ class Router:
 
     def linked(self, body: Body, scope: str) -> bool:
         """Whether ``body`` has a standing link to some body of ``scope``."""
-        return scope in self._links[body.id]
+        return scope in self._links.get(body.id, ())
 
     def next_holder(self, issue: Issue, step: Step, current: Body | None) -> tuple[Body, bool]:
         """The body the issue goes to next, and whether that is an escalation hop."""
