@@ -111,9 +111,11 @@ class Meeting:
     def take_attendance(self) -> list[Attendance]:
         """Members attend or not (commitment, load); absent ones may send substitutes; the
         representatives' commitment and absences move with it (three numbers a seat)."""
-        params, body = self.params, self.body
-        now = self.model.time
-        draws = body.stream.random((len(self.seats), 3))  # attend, substitute, mandate
+        params, now = self.params, self.model.time
+        base, substitutes = params.attendance_base, self.body.spec.substitutes
+        substitute_p = params.substitute_probability
+        substitute_mandate = params.substitute_mandate_probability
+        draws = self.body.stream.random((len(self.seats), 3))  # attend, substitute, mandate
         load: dict[str, float] = {}
         out = []
         for seat, (u_attend, u_sub, u_mandate) in zip(self.seats, draws.tolist(), strict=True):
@@ -124,13 +126,13 @@ class Meeting:
                 u_attend,
                 u_sub,
                 u_mandate,
-                base=params.attendance_base,
+                base=base,
                 commitment=seat.commitment,
                 load=load[partner.id],
-                substitutes=body.spec.substitutes,
-                substitute_probability=params.substitute_probability,
+                substitutes=substitutes,
+                substitute_probability=substitute_p,
                 mandate=seat.mandate,
-                substitute_mandate=params.substitute_mandate_probability,
+                substitute_mandate=substitute_mandate,
             )
             if presence.in_person or presence.substitute:
                 partner.attended(now)
@@ -142,15 +144,15 @@ class Meeting:
                 params.disengagement_rate,
             )
             seat.absences = rules.absences_after(seat.absences, presence)
-            out.append(
-                Attendance(seat, presence.in_person, presence.substitute, presence.has_mandate)
-            )
+            out.append(Attendance(seat, *presence))
         return out
 
     def replace_absentees(self) -> int:
         """PI-ATTEND: a seat nobody came for in N meetings in a row gets a new representative,
         who starts with the organisation's own commitment. Returns how many were replaced."""
         limit = self.body.spec.replace_after_absences
+        if limit is None:  # a body that replaces nobody
+            return 0
         replaced = 0
         for seat in self.body.seats:
             if rules.replaced(seat.absences, limit):

@@ -17,8 +17,8 @@ only as many as it needs, so the caller's stream is drawn exactly as far as the 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from sim.model.issue import Issue
 from sim.spec.structure import Function
@@ -29,8 +29,7 @@ LOAD_FLOOR = 0.2  # however loaded, a partner keeps this share of its attendance
 
 
 # -- attendance (PI-SUBSTITUTE, PI-ATTEND, EV-COMMIT) ------------------------------------
-@dataclass(frozen=True, slots=True)
-class Presence:
+class Presence(NamedTuple):
     """Who came for one seat: the member in person, a substitute, or nobody; and whether
     whoever came may commit the organisation."""
 
@@ -110,8 +109,7 @@ def quorate(present: int, voting_present: int, quorum: int) -> bool:
 
 
 # -- reports and scrutiny (FE-PAG-REPORT, EV-SCRUTINY) ------------------------------------
-@dataclass(frozen=True, slots=True)
-class Reports:
+class Reports(NamedTuple):
     """The bodies heard at one meeting: those reporting in writing (in rotation), then those
     raising issues verbally; and where the rotation stands for the next meeting."""
 
@@ -191,8 +189,7 @@ def referred_out(
 
 
 # -- decision (FE-EXEC-DECIDE, FE-ACCOUNTABLE) ---------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Vote:
+class Vote(NamedTuple):
     """Whether an item passed, and how (the note of its record)."""
 
     passed: bool
@@ -223,8 +220,7 @@ def rescoped(decided_before: bool, pledged_now: float, funded_share: float) -> b
     return decided_before and pledged_now <= EPS and 0 < funded_share < 1
 
 
-@dataclass(frozen=True, slots=True)
-class Ask:
+class Ask(NamedTuple):
     """The partners asked to pledge towards a shortfall, and each one's equal share."""
 
     partners: tuple[str, ...]
@@ -278,8 +274,7 @@ def answers_request(u: float, commitment: float, mandate: float) -> bool:
 
 
 # -- evaluation (PI-PERF, FE-PROOF) --------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """An evaluation's verdict: what is reported, and where the work goes.
 
     ``send_back_to`` is the function of the earlier step the work returns to (``None``: it
