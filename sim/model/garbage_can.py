@@ -27,7 +27,6 @@ tables) is the partnership engine's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mesa.time import Priority, Schedule
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
     from sim.model.model import PartnershipModel
 
 EPS = 1e-9
-CLOSED = float("inf")  # the deficit of a body not open to attachment
 NOWHERE = -1  # no open body to go to
 UNSET = -2  # not chosen yet this period
 STYLES = ("resolution", "oversight", "flight")
@@ -73,8 +71,8 @@ class GarbageCan:
         self.decided_at: list[float | None] = [None] * n
         # Who may go where: each distinct access (the bodies open to an issue, or on which a
         # member sits) is numbered once, so that a period chooses once for each.
-        self._accesses: list[tuple[int, ...]] = []
-        self._numbers: dict[tuple[int, ...], int] = {}
+        self._accesses: list[frozenset[int]] = []
+        self._numbers: dict[frozenset[int], int] = {}
         seats: dict[str, list[int]] = {}
         for i, body in enumerate(self.bodies):
             for seat in body.seats:
@@ -92,8 +90,8 @@ class GarbageCan:
         model.schedule_recurring(self.period, Schedule(interval=1, start=1), Priority.LOW)
 
     def _number(self, bodies: list[int]) -> int:
-        """The number of an access: the (distinct, ordered) body indices it lets in."""
-        access = tuple(sorted(set(bodies)))
+        """The number of an access: the set of body indices it lets in."""
+        access = frozenset(bodies)
         number = self._numbers.get(access)
         if number is None:
             number = self._numbers[access] = len(self._accesses)
@@ -113,11 +111,13 @@ class GarbageCan:
         bodies, ids, spent, coefficient = self.bodies, self.ids, self.spent, self.coefficient
         n = len(bodies)
         opened = [i for i in range(n) if bodies[i].active]
-        deficit = [CLOSED] * n
+        deficit = [0.0] * n  # of the open bodies
         needed_before = self.needed
         for i in opened:
             deficit[i] = round(needed_before[i] - spent[i], 9)
-        key, accesses = deficit.__getitem__, self._accesses
+        # the open bodies from the smallest deficit, the first listed first among equals
+        order = sorted(opened, key=deficit.__getitem__)
+        accesses = self._accesses
         best_of = [UNSET] * len(accesses)  # the same access, the same choice
         attached: list[list[Issue]] = [[] for _ in range(n)]
         self.needed = needed = [0.0] * n
@@ -127,7 +127,7 @@ class GarbageCan:
             number = access_of[issue.id]
             best = best_of[number]
             if best == UNSET:
-                best = best_of[number] = _nearest(accesses[number], key)
+                best = best_of[number] = _nearest(order, accesses[number])
             if best == NOWHERE:
                 latency += 1
                 continue
@@ -146,7 +146,7 @@ class GarbageCan:
         for k, number in enumerate(self._member_access):
             best = best_of[number]
             if best == UNSET:
-                best = best_of[number] = _nearest(accesses[number], key)
+                best = best_of[number] = _nearest(order, accesses[number])
             if best == NOWHERE:
                 attending[k] = None
                 reserve += coefficient * energy[k]
@@ -262,7 +262,10 @@ class GarbageCan:
         return rows
 
 
-def _nearest(access: tuple[int, ...], deficit: Callable[[int], float]) -> int:
-    """The open body of ``access`` with the smallest deficit (the first on ties), or none."""
-    best = min(access, key=deficit, default=NOWHERE)
-    return NOWHERE if best == NOWHERE or deficit(best) == CLOSED else best
+def _nearest(order: list[int], access: frozenset[int]) -> int:
+    """The first body in ``order`` (the open bodies, nearest a decision first) that
+    ``access`` lets in, or none."""
+    for i in order:
+        if i in access:
+            return i
+    return NOWHERE
