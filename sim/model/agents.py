@@ -91,16 +91,11 @@ class Body(mesa.Agent):
         self.scope = spec.scope
         self._stream: np.random.Generator | None = None
         self.functions = set(spec.functions)
-        self.seats = [
-            Seat(
-                partner=partners[s.partner],
-                voting=s.voting,
-                chair=s.chair,
-                mandate=partners[s.partner].mandate if s.mandate is None else s.mandate,
-                commitment=partners[s.partner].commitment,
-            )
-            for s in spec.members
-        ]
+        self.seats: list[Seat] = []
+        for seat in spec.members:
+            partner = partners[seat.partner]
+            mandate = partner.mandate if seat.mandate is None else seat.mandate
+            self.seats.append(Seat(partner, seat.voting, seat.chair, mandate, partner.commitment))
         self.queue: list[Issue] = []
         self.starts_week = spec.starts_week  # scenarios may deal start weeks out at random
         self.active = spec.starts_week <= 0

@@ -82,7 +82,7 @@ class GarbageCan:
         self._member_energy = [member.energy for member in self.members]
         self.attending: list[int | None] = [None] * len(self.members)  # body it works on
         self._waiting: list[Issue] = []  # active unsolved issues, in arrival order
-        self._access_of: dict[str, int] = {}  # by issue id
+        self._waiting_access: list[int] = []  # the access number of each
         self.counts = dict.fromkeys(COUNTS, 0)
         self.energy_spent = 0.0
         self.energy_solved = 0.0
@@ -102,8 +102,8 @@ class GarbageCan:
         """An issue has arrived: it joins the issues looking for a body, with its access."""
         bodies = self.model.router.matching(issue, Function.DECISION, issue.scope)
         issue.holder = None
-        self._access_of[issue.id] = self._number([self.index[b.id] for b in bodies])
         self._waiting.append(issue)
+        self._waiting_access.append(self._number([self.index[b.id] for b in bodies]))
 
     def period(self) -> None:
         """One week of the Garbage Can: attach issues, attach members, spend, decide."""
@@ -122,9 +122,7 @@ class GarbageCan:
         attached: list[list[Issue]] = [[] for _ in range(n)]
         self.needed = needed = [0.0] * n
         latency = moves = 0
-        access_of = self._access_of
-        for issue in self._waiting:
-            number = access_of[issue.id]
+        for issue, number in zip(self._waiting, self._waiting_access, strict=True):
             best = best_of[number]
             if best == UNSET:
                 best = best_of[number] = _nearest(order, accesses[number])
@@ -175,7 +173,9 @@ class GarbageCan:
                 had_issues[i] = had_issues[i] or bool(issues)
         self.energy_spent = total
         if solved:
-            self._waiting = [issue for issue in self._waiting if issue.is_open]
+            still = [k for k, issue in enumerate(self._waiting) if issue.is_open]
+            self._waiting = [self._waiting[k] for k in still]
+            self._waiting_access = [self._waiting_access[k] for k in still]
         counts = self.counts
         counts["problem_activity"] += activity
         counts["problem_latency"] += latency
