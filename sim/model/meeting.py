@@ -36,6 +36,7 @@ class Attendance:
 
     @property
     def present(self) -> bool:
+        """Somebody came for the seat: the member or a substitute."""
         return self.in_person or self.substitute
 
 

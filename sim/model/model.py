@@ -392,6 +392,7 @@ class PartnershipModel(mesa.Model):
 
     # -- issue flow -----------------------------------------------------------------------
     def set_stage(self, issue: Issue, stage: Stage) -> None:
+        """Move the issue to ``stage``, keeping the counts of issues by stage."""
         self.stage_counts[issue.stage] -= 1
         issue.stage = stage
         self.stage_counts[stage] += 1
@@ -432,6 +433,7 @@ class PartnershipModel(mesa.Model):
         body.receive(issue, special=step.special, joint=bool(step.joint_with) and not escalation)
 
     def fan_out(self, issue: Issue, step: Step, current: Body | None) -> None:
+        """One strand per scope or body the step asks; the issue waits for them all."""
         issue.holder = current.id if current is not None else None
         issue.in_transit = False
         issue.fan_outs += 1
@@ -528,6 +530,7 @@ class PartnershipModel(mesa.Model):
         return True
 
     def drop(self, issue: Issue, body: Body, action: Action, note: str) -> None:
+        """The issue ends here, dropped (rejected too often, or referred out)."""
         self.set_stage(issue, Stage.DROPPED)
         issue.dropped_at = self.time
         issue.holder = None
@@ -575,6 +578,7 @@ class PartnershipModel(mesa.Model):
         issue.record(self.time, body.id, Action.COMMISSIONED, f"funded {issue.funded_share:.0%}")
 
     def complete_delivery(self, issue: Issue, achieved: bool) -> None:
+        """Delivery is complete, its outcome achieved or not: on to the next step."""
         body = self.bodies[issue.holder]
         issue.delivering = False
         issue.stalled_since = None
@@ -591,6 +595,7 @@ class PartnershipModel(mesa.Model):
         return np.random.default_rng([self._entropy, *(zlib.crc32(k.encode()) for k in key)])
 
     def stop_delivery(self, issue: Issue) -> None:
+        """Delivery stops where it is (the issue is sent back for resources)."""
         issue.delivering = False
         self.delivering[issue.holder].pop(issue.id, None)
 
@@ -608,6 +613,7 @@ class PartnershipModel(mesa.Model):
             self.decided_count += 1
 
     def note_body_event(self, body: Body, event: str) -> None:
+        """A body started, stood down or (garbage can) was decided: for the bodies table."""
         self.body_events.append({"time": self.time, "body": body.id, "event": event})
 
 
