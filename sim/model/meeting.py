@@ -246,7 +246,7 @@ class Meeting:
         """FE-PAG-LIFE: stand down the idle delivery groups reporting here that no routing
         rule falls back on."""
         model = self.model
-        for group in model.reporting_groups[self.body.id]:
+        for group in model.reporting_groups.get(self.body.id, ()):
             if group.active and rules.stands_down(
                 delivers=Function.DELIVERY in group.functions,
                 catch_all=group.id in model.router.catch_all,

@@ -166,10 +166,10 @@ class PartnershipModel(mesa.Model):
             for spec in [*structure.bodies, *scenario.bodies]
         }
         self.router = Router(structure, self.bodies)
-        self.reporting_groups: dict[str, list[Body]] = {b: [] for b in self.bodies}
+        self.reporting_groups: dict[str, list[Body]] = {}  # by the body they report to
         for body in self.bodies.values():
             if body.spec.reports_to is not None:
-                self.reporting_groups[body.spec.reports_to].append(body)
+                self.reporting_groups.setdefault(body.spec.reports_to, []).append(body)
         # several funds on one scope are a pooled budget, drawn in the order declared
         self.funds: dict[str, list[Fund]] = {}
         for fund in structure.funds:
