@@ -50,23 +50,3 @@ def design_points(spec: ExperimentSpec) -> pd.DataFrame:
     table = pd.DataFrame(values, columns=names)
     table.insert(0, "point", range(len(table)))
     return table
-
-
-def expected_size(spec: ExperimentSpec) -> int:
-    """The documented number of points of a design."""
-    k, d = len(spec.parameters), spec.design
-    if d.kind == "none" or k == 0:
-        return 1
-    if d.kind == "grid":
-        return int(np.prod([len(f.values) if f.values is not None else d.levels
-                            for f in spec.parameters.values()]))  # fmt: skip
-    if d.kind == "lhs":
-        return d.samples
-    if d.kind == "sobol":
-        return d.samples * (2 * k + 2 if d.second_order else k + 2)
-    return d.samples * (k + 1)
-
-
-def expected_runs(spec: ExperimentSpec) -> int:
-    """Points x replications x structures x scenarios."""
-    return expected_size(spec) * spec.replications * len(spec.structures) * len(spec.scenarios)

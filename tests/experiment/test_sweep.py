@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.experiment.design import design_points, expected_size
+from sim.experiment.design import design_points
 from sim.experiment.store import KEY, ResultStore
-from sim.experiment.sweep import build_tasks, sweep
-from sim.spec.experiment import ExperimentSpec, load_experiment
+from sim.experiment.sweep import build_tasks, sweep, task_key
+from sim.spec.experiment import ExperimentSpec, expected_size, load_experiment
 from sim.spec.loading import SCENARIO_DIR
 
 SMOKE = str(SCENARIO_DIR / "smoke.yaml")
@@ -83,7 +83,7 @@ def test_designs_have_their_documented_sizes(design, factors, size):
 def test_seeds_shared_by_structures_and_points_not_replications(tmp_path):
     tasks = build_tasks(load_experiment(experiment(tmp_path)))
     assert len(tasks) == 2 * 2 * 2
-    seeds = pd.DataFrame([(t.structure_file, t.point, t.replication, t.seed) for t in tasks],
+    seeds = pd.DataFrame([(*task_key(t)[1:], t.seed) for t in tasks],
                          columns=["structure", "point", "replication", "seed"])  # fmt: skip
     assert (seeds.groupby("replication")["seed"].nunique() == 1).all()
     assert seeds["seed"].nunique() == 2
@@ -148,7 +148,7 @@ def test_rows_carry_their_provenance(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_rest_complete(tmp_path, monkeypatch, capsys):
-    import sim.experiment.sweep as module
+    import sim.experiment.tasks as module
 
     real = module.run_once
 
@@ -254,7 +254,7 @@ def test_experiment_errors_are_one_line(tmp_path, capsys):
 @pytest.mark.parametrize("path", sorted((SCENARIO_DIR / "experiments").glob("*.yaml")))
 def test_shipped_experiments_load(path):
     if path.name.endswith("_checks.yaml"):
-        from sim.analysis.checks import load_checks
+        from sim.spec.checks import load_checks
 
         assert load_checks(path).checks
         return
