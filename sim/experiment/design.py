@@ -6,7 +6,6 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.spec.experiment import ExperimentSpec
 
@@ -33,6 +32,8 @@ def design_points(spec: ExperimentSpec) -> pd.DataFrame:
         rows = list(itertools.product(*axes))
         values = np.array(rows, dtype=float)
     elif design.kind == "lhs":
+        from scipy.stats import qmc
+
         unit = qmc.LatinHypercube(d=len(names), seed=spec.seed).random(design.samples)
         problem = salib_problem(spec)
         lows, highs = np.array(problem["bounds"]).T
