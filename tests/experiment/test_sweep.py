@@ -125,6 +125,51 @@ def test_ctrl_c_keeps_finished_runs_and_the_same_command_finishes(tmp_path):
     pd.testing.assert_frame_equal(stored(whole), stored(out))
 
 
+def test_a_parallel_sweep_survives_a_dead_worker_ctrl_c_and_kill_9(tmp_path):
+    """Issue 11, item 11: workers forked from the command keep resume working. A worker
+    killed: exit 1 and a message; Ctrl-C to the whole process group, as a terminal sends it:
+    exit 130; the command itself killed: its workers end with it. Each time the same command
+    finishes the rest, and the store equals an uninterrupted serial sweep's."""
+    import os
+
+    import psutil
+
+    path = experiment(tmp_path, name="parallel", replications=40)
+    out = tmp_path / "out"
+    sim = str(Path(sys.executable).parent / "sim")
+    cmd = [sim, "sweep", str(path), "--workers", "2", "--out", str(out), "--quiet"]
+
+    def interrupt(how: str) -> tuple[int, str, list[psutil.Process]]:
+        before = len(ResultStore(out).done_keys()) if (out / "runs").exists() else 0
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)  # fmt: skip
+        deadline = time.time() + 60
+        while len(ResultStore(out).done_keys() if (out / "runs").exists() else ()) <= before:
+            assert time.time() < deadline
+            time.sleep(0.05)
+        workers = psutil.Process(proc.pid).children()
+        if how == "worker":
+            workers[0].kill()
+        elif how == "group":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.kill()
+        _, err = proc.communicate(timeout=60)
+        return proc.returncode, err, workers
+
+    code, err, _ = interrupt("worker")
+    assert code == 1 and "a worker process died" in err and "Traceback" not in err
+    code, err, _ = interrupt("group")
+    assert code == 130 and "interrupted" in err and "Traceback" not in err
+    _, _, workers = interrupt("kill")
+    assert psutil.wait_procs(workers, timeout=10)[1] == []  # none left running
+    assert 0 < len(ResultStore(out).done_keys()) < 160
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    whole = tmp_path / "whole"
+    sweep(load_experiment(path), whole, executor="serial", progress=False)
+    pd.testing.assert_frame_equal(stored(whole), stored(out))
+
+
 def test_serial_processes_and_dask_agree(tmp_path):
     spec = load_experiment(experiment(tmp_path))
     for executor in ("serial", "processes", "dask"):
