@@ -15,8 +15,8 @@
      at least as fast);
    - the peak memory of each (RSS of the process plus its largest worker; target: flat in
      the number of runs).
-   Each is measured three times at 120 runs and twice at 1,000, and the fastest counts (the
-   machine may be shared; the fastest is the least disturbed).
+   The three are measured in turn, three times at 120 runs and twice at 1,000, and the
+   fastest of each counts (the machine may be shared; the fastest is the least disturbed).
 4. The Garbage Can Model (issue 12): 81 variants x 100 random-entry replications through
    `sim gcm`'s runner on one worker and on all cores, against a plain numpy port of the
    original on one core (benchmarks/gcm_numpy_port.py): the engine's time per run per core
@@ -204,16 +204,26 @@ def measure_batch_run(runs: int, workers: int) -> dict:
     return {"runs": len(results), "seconds": seconds, "peak_mb": peak_rss_mb()}
 
 
-def in_subprocess(kind: str, size: int, workers: int, repeats: int = 1) -> dict:
-    """A measurement in a fresh process; with ``repeats``, the fastest of that many (the
-    machine may be shared: the fastest is the one least disturbed), and the largest peak."""
-    results = []
+def in_subprocess(kind: str, size: int, workers: int) -> dict:
+    """A measurement in a fresh process."""
+    cmd = [sys.executable, __file__, "--measure", kind, str(size), str(workers)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fastest(measurements: list[tuple[str, int, int]], repeats: int) -> list[dict]:
+    """Each measurement ``repeats`` times, taken in turn (so that all of them meet the same
+    disturbances of a shared machine); per measurement the fastest run counts, with the
+    largest peak memory seen."""
+    results: list[list[dict]] = [[] for _ in measurements]
     for _ in range(repeats):
-        cmd = [sys.executable, __file__, "--measure", kind, str(size), str(workers)]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    best = min(results, key=lambda r: r["seconds"])
-    return best | {"peak_mb": max(r.get("peak_mb", 0.0) for r in results)}
+        for found, args in zip(results, measurements, strict=True):
+            found.append(in_subprocess(*args))
+    return [
+        min(found, key=lambda r: r["seconds"])
+        | {"peak_mb": max(r.get("peak_mb", 0) for r in found)}
+        for found in results
+    ]
 
 
 def sweep_table() -> None:
@@ -227,11 +237,11 @@ def sweep_table() -> None:
           f"{'sweep MB':>9} {'batch_run MB':>13}")  # fmt: skip
     peaks = []
     for size in sizes:
-        repeats = REPEATS_AT.get(size, 1)
-        single = in_subprocess("single", size, 1, repeats)
+        single, sweep, batch = fastest(
+            [("single", size, 1), ("sweep", size, CORES), ("batch_run", size, CORES)],
+            REPEATS_AT.get(size, 1),
+        )
         per_run = single["seconds"] / single["runs"]
-        sweep = in_subprocess("sweep", size, CORES, repeats)
-        batch = in_subprocess("batch_run", size, CORES, repeats)
         limit = sweep["runs"] * per_run / CORES + LIMIT_SLACK
         ratio, speed = sweep["seconds"] / limit, batch["seconds"] / sweep["seconds"]
         peaks.append(sweep["peak_mb"])
@@ -270,7 +280,7 @@ def gcm_table() -> None:
     port_ms = float(port.split(" runs in ")[1].split(" s")[0]) / runs * 1000
     print(f"   {port} = {port_ms:.2f} ms per run (the faster of 2)")
     for workers in sorted({1, CORES}):
-        r = in_subprocess("gcm", GCM_REPLICATIONS, workers, repeats=2 if workers > 1 else 1)
+        [r] = fastest([("gcm", GCM_REPLICATIONS, workers)], 2 if workers > 1 else 1)
         per_core = r["seconds"] * workers / r["runs"] * 1000
         ratio = per_core / port_ms
         print(f"   engine (sim gcm), {workers} worker(s): {r['runs']} runs in {r['seconds']:.1f} s"

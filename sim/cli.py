@@ -388,8 +388,8 @@ def cmd_gcm(args: argparse.Namespace) -> int:
     ):
         print(shown.to_string(index=False))
     if args.out:
-        written = result.write(Path(args.out))
-        print(f"wrote {', '.join(written)} to {args.out}/")
+        out = Path(args.out)
+        print(f"wrote {', '.join(result.write(out))} to {out}/")
     if args.validation:
         fixed = run_gcm(design, 1, False, seed=args.seed, workers=args.workers, progress=True)
         command = f"sim gcm --validation {args.validation} --replications {reps}"
