@@ -21,6 +21,7 @@ Parallel has to pay at every size, so:
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -157,16 +158,20 @@ class ProcessExecutor(Executor):
         self.workers = workers
         context = worker_context()
         forked = context.get_start_method() == "fork"
-        with warnings.catch_warnings():  # fork beside idle native threads: see worker_context
-            warnings.filterwarnings("ignore", "This process .* is multi-threaded")
-            self.pool = ProcessPoolExecutor(
-                workers,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(os.getpid() if forked else None,),
-            )
-            for _ in range(workers):  # start them now, before the caller touches any file
-                self.pool.submit(os.getpid)
+        self.pool = ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid() if forked else None,),
+        )
+        gc.freeze()  # forked workers leave this process's objects out of their collections,
+        try:  # so they copy fewer of its pages
+            with warnings.catch_warnings():  # fork beside idle native threads: see worker_context
+                warnings.filterwarnings("ignore", "This process .* is multi-threaded")
+                for _ in range(workers):  # start them now, before the caller touches any file
+                    self.pool.submit(os.getpid)
+        finally:
+            gc.unfreeze()
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[Batch]:
         chunks = _Chunks(tasks, self.workers)
