@@ -49,11 +49,13 @@ class GcmVariant:
 class RunTask:
     """Everything a worker needs for one run, and nothing it must not have.
 
-    ``labels`` are the leading columns of the run's row (its key and provenance), in order;
-    the run's summary follows them (or, for a Garbage Can variant, the Garbage Can's
-    statistics). ``evaluate`` adds the evaluation indicators to the row. ``tables`` names
-    further tables to send back: run tables (``issues``, ``indicators``, ...) led by the same
-    labels, or for a Garbage Can variant ``choices`` and ``problems`` as plain tuples.
+    ``parameters`` override the named assumptions (a Garbage Can variant takes none: its
+    design fixes everything). ``labels`` are the leading columns of the run's row (its key
+    and provenance), in order; the run's summary follows them (or, for a Garbage Can variant,
+    the Garbage Can's statistics). ``evaluate`` adds the evaluation indicators to the row.
+    ``tables`` names further tables to send back: run tables (``issues``, ``indicators``,
+    ...) led by the same labels, or for a Garbage Can variant ``choices`` and ``problems`` as
+    plain tuples.
     """
 
     model: Files | GcmVariant
@@ -160,7 +162,7 @@ def _garbage_can(task: RunTask, row: dict[str, Any]) -> dict[str, list[tuple]]:
     model = PartnershipModel(structure_spec, scenario_spec, rng=task.seed, check=False)
     model.run_until(scenario_spec.duration_weeks)
     policy = model.attachment
-    row |= policy.summary()
+    row |= {k: v for k, v in policy.summary().items() if k not in row}
     tables = {
         "choices": [(c["opened_at"], c["style"], c["made_at"]) for c in policy.choices()],
         "problems": [(p["arrived_at"], p["solved_at"]) for p in policy.problems()],
