@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,70 +32,11 @@ from sim.analysis.compare import (
     verdict_column,
 )
 from sim.analysis.diagram import draw_structure
-from sim.analysis.indicators import BY_NAME, CRITERIA, INDICATORS
-from sim.errors import SpecError
-from sim.experiment.store import ResultStore
+from sim.experiment.results import Results, load_results
 from sim.model import run_once
+from sim.model.indicators import BY_NAME, CRITERIA, INDICATORS
+from sim.progress import Bar, bar
 from sim.spec import load_scenario, load_structure
-
-
-@dataclass
-class Results:
-    """What a results folder holds, whichever command wrote it."""
-
-    kind: str
-    scenario: str  # path
-    structures: dict[str, str]  # name -> name or path to load it by
-    runs: pd.DataFrame  # one row per run: structure (name), replication, seed, indicators
-    issues: pd.DataFrame | None  # one row per issue and run, where stored
-    parameters: dict[str, float]
-    expected: int = 0  # runs the command set out to make (0: all there by construction)
-    failed: int = 0
-
-
-def load_results(folder: Path) -> list[Results]:
-    """Read a `sim compare` folder, or a `sim sweep` store (one Results per scenario)."""
-    folder = Path(folder)
-    if (folder / "compare.json").exists():
-        manifest = json.loads((folder / "compare.json").read_text())
-        issues = folder / "issues.csv"
-        runs = _one_replication_key(pd.read_csv(folder / "runs.csv"))
-        return [
-            Results("compare", manifest["scenario"], manifest["structures"], runs,
-                    pd.read_csv(issues) if issues.exists() else None,
-                    manifest.get("parameters") or {})
-        ]  # fmt: skip
-    if (folder / "experiment.json").exists():
-        store = ResultStore(folder)
-        manifest = store.manifest()
-        spec = manifest.get("spec") or {}
-        everything = store.read()
-        rows = everything[everything["error"] == ""]
-        out = []
-        paths = dict(zip(spec.get("scenarios", []), spec.get("scenario_paths", []), strict=False))
-        per_scenario = manifest.get("runs", 0) // max(1, len(spec.get("scenarios", [])) or 1)
-        for declared, group in rows.groupby("scenario_file", sort=False):
-            group = group.copy()
-            structures = {load_structure(s).name: s for s in group["structure_file"].unique()}
-            group["structure"] = group["structure_file"].map({s: n for n, s in structures.items()})
-            failed = int((everything[everything["scenario_file"] == declared]["error"] != "").sum())
-            out.append(Results("sweep", paths.get(declared, declared), structures, group, None,
-                               spec.get("fixed") or {}, per_scenario, failed))  # fmt: skip
-        if not out:
-            raise SpecError(str(folder), "", "no successful runs stored yet")
-        return out
-    raise SpecError(str(folder), "", "not a results folder (no compare.json or experiment.json)")
-
-
-def _one_replication_key(runs: pd.DataFrame) -> pd.DataFrame:
-    """Replications of several root seeds are independent replications: number them apart."""
-    if "root_seed" not in runs or runs["root_seed"].nunique() <= 1:
-        return runs
-    runs = runs.copy()
-    order = {seed: k for k, seed in enumerate(dict.fromkeys(runs["root_seed"]))}
-    per = int(runs["replication"].max()) + 1
-    runs["replication"] = runs["root_seed"].map(order) * per + runs["replication"]
-    return runs
 
 
 def _figure_html(fig) -> str:
@@ -235,18 +174,33 @@ def _pathway(results: Results, name: str):
     return fig, caption
 
 
-def render(results_list: list[Results], title: str) -> str:
+def render(results_list: list[Results], title: str, progress: bool = False) -> str:
+    """The page, with a progress bar of its steps (comparisons, figures, pathways)."""
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<p class='meta'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by sim "
              f"{__version__}. Every number is a claim about the model under its documented "
              "assumptions (docs/parameters.md), not about the real partnerships. "
              f"{html.escape(stats.METHOD_NOTE)}</p>"]  # fmt: skip
-    for results in results_list:
-        parts += _render_one(results)
+    with bar(sum(_steps(r) for r in results_list), "steps", progress) as done:
+        for results in results_list:
+            parts += _render_one(results, done)
     return _PAGE.format(title=html.escape(title), body="\n".join(parts))
 
 
-def _render_one(results: Results) -> list[str]:
+def _criteria(runs: pd.DataFrame) -> list[str]:
+    """The criteria with at least one indicator in these runs."""
+    return [c for c in CRITERIA if any(i.criterion == c and i.name in runs for i in INDICATORS)]
+
+
+def _steps(results: Results) -> int:
+    """The steps of one results' section: the comparison, a diagram and a pathway per
+    structure, the distributions, and (for a comparison at one point) a figure per criterion."""
+    runs = results.runs
+    one_point = "point" not in runs or runs["point"].nunique() <= 1
+    return 2 + 2 * len(results.structures) + (len(_criteria(runs)) if one_point else 0)
+
+
+def _render_one(results: Results, done: Bar) -> list[str]:
     names = list(results.structures)
     base = names[0]
     runs = results.runs
@@ -273,8 +227,10 @@ def _render_one(results: Results) -> list[str]:
                      "999 permutations a point), and the table shows how the differences "
                      "spread across the points.</p>")  # fmt: skip
         parts.append(_spread_html(spread))
+        done.update()
     else:
         table = paired_comparison(runs, names, indicators)
+        done.update()
         n = int(runs.groupby("structure").size().min())
         parts.append(f"<p>{n} paired runs per structure ({results.kind}); structures: "
                      f"{', '.join(names)}; differences are against {base}.</p>")  # fmt: skip
@@ -298,22 +254,25 @@ def _render_one(results: Results) -> list[str]:
         fig = draw_structure(load_structure(results.structures[name]))
         parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(name)}"
                      "</figcaption></figure>")  # fmt: skip
+        done.update()
     if table is not None:
         parts.append("<h3>Every indicator</h3>")
         parts.append(_table_html(table, names, base))
         parts.append("<h3>By criterion</h3>")
-        for criterion in CRITERIA:
-            if any(i.criterion == criterion and i.name in runs for i in INDICATORS):
-                fig = _criterion_figure(runs, table, criterion, names)
-                parts.append(f"<figure>{_figure_html(fig)}</figure>")
+        for criterion in _criteria(runs):
+            fig = _criterion_figure(runs, table, criterion, names)
+            parts.append(f"<figure>{_figure_html(fig)}</figure>")
+            done.update()
     parts.append("<h3>Time to decision and to delivery</h3>")
     parts.append(f"<figure>{_figure_html(_distributions(results, names))}</figure>")
+    done.update()
     parts.append("<h3>A representative pathway per structure</h3>")
     for name in names:
         fig, caption = _pathway(results, name)
         if fig is not None:
             parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(caption)}"
                          "</figcaption></figure>")  # fmt: skip
+        done.update()
     return parts
 
 
@@ -364,10 +323,11 @@ def _cell(mean: float, low: float, high: float, method: str) -> str:
     return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
 
 
-def write_report(folder: Path, out: Path) -> Path:
+def write_report(folder: Path, out: Path, progress: bool = False) -> Path:
+    """The appraisal of the results in ``folder``, as one HTML page at ``out``."""
     results = load_results(folder)
     title = f"Option appraisal: {', '.join(load_scenario(r.scenario).name for r in results)}"
-    out.write_text(render(results, title), encoding="utf-8")
+    out.write_text(render(results, title, progress), encoding="utf-8")
     return out
 
 

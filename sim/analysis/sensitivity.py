@@ -84,3 +84,21 @@ def plot_sensitivity(table: pd.DataFrame, title: str, path: Path | None = None):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return None
+
+
+def write_sensitivity(
+    spec: ExperimentSpec, runs: pd.DataFrame, indicators: list[str], out: Path
+) -> list[str]:
+    """For each indicator and each scenario x structure of a sweep's ``runs``: the indices, as
+    a table and a plot in ``out``; returns the text to print (a title and the table each)."""
+    lines = []
+    for indicator in indicators:
+        for (scenario, structure), rows in runs.groupby(["scenario_file", "structure_file"]):
+            table = sensitivity(spec, rows, indicator)
+            title = f"{indicator}: {scenario} under {structure} ({spec.design.kind})"
+            lines.append(f"\n{title}; 95% confidence intervals")
+            lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            stem = f"sensitivity_{indicator}_{Path(scenario).stem}_{Path(structure).stem}"
+            table.to_csv(out / f"{stem}.csv", index=False)
+            plot_sensitivity(table, title, out / f"{stem}.png")
+    return lines

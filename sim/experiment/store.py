@@ -85,6 +85,13 @@ class ResultStore:
         table = pd.concat(frames, ignore_index=True)
         return table.sort_values(list(KEY), ignore_index=True)
 
+    def first_errors(self, n: int = 3) -> list[str]:
+        """The first ``n`` different errors of failed runs, in key order."""
+        rows = self.read()
+        if "error" not in rows:
+            return []
+        return list(rows.loc[rows["error"] != "", "error"].unique()[:n])
+
     def glob(self) -> str:
         return str(self.parts / "part-*.parquet")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -107,6 +108,26 @@ class ExperimentSpec(_Strict):
     def digest(self) -> str:
         """A short hash of the experiment's content (not of its file's layout)."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+
+
+def expected_size(spec: ExperimentSpec) -> int:
+    """The documented number of points of a design (see :class:`DesignSpec`)."""
+    k, d = len(spec.parameters), spec.design
+    if d.kind == "none" or k == 0:
+        return 1
+    if d.kind == "grid":
+        return math.prod(len(f.values) if f.values is not None else d.levels
+                         for f in spec.parameters.values())  # fmt: skip
+    if d.kind == "lhs":
+        return d.samples
+    if d.kind == "sobol":
+        return d.samples * (2 * k + 2 if d.second_order else k + 2)
+    return d.samples * (k + 1)
+
+
+def expected_runs(spec: ExperimentSpec) -> int:
+    """Points x replications x structures x scenarios."""
+    return expected_size(spec) * spec.replications * len(spec.structures) * len(spec.scenarios)
 
 
 def load_experiment(path: str | Path) -> ExperimentSpec:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.analysis.indicators import INDICATORS, evaluate_run, indicators_markdown
 from sim.cli import main
+from sim.model.indicators import INDICATORS, evaluate_run, indicators_markdown
 
 NAN = math.nan
 
