@@ -1,4 +1,4 @@
-"""The layers of DESIGN.md: spec -> model -> experiment -> analysis -> cli. Each module imports
+"""The layers of the package (README, "What is where"): spec -> model -> experiment -> analysis -> cli. Each module imports
 only from its own layer and the layers above it (lazy imports inside functions included);
 ``sim.errors``, ``sim.progress`` and the package's version belong to every layer."""
 

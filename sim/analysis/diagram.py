@@ -1,4 +1,4 @@
-"""A structure drawn as the seeds draw it: bodies grouped by function, with membership and
+"""A structure drawn as the source documents draw it: bodies grouped by function, with membership and
 reporting lines (networkx for the graph, matplotlib for the picture)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Evaluation indicators: what a partnership review measures, computed from one run's tables.
 
-The frame is seed 004's "what makes a strong partnership" (DOMAIN.md section 5, EV-*) and
+The frame is source document 004's "what makes a strong partnership" (the EV-* rules) and
 the Tavistock cycle behind the Gloucestershire structures (deliberation, authorisation,
 implementation, evaluation). Every indicator is a plain function of the run's tables
 (``issues``, ``meetings``, ``history``, ``bodies``, ``series``, ``indicators``), so it can

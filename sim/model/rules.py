@@ -1,6 +1,6 @@
 """The partnership's rules as plain functions: values in, a verdict out.
 
-Each rule is what the seed documents say a body or a partner does, and names its DOMAIN.md
+Each rule is what the source documents say a body or a partner does, and names its rule
 id: who attends a meeting, whether it is quorate, the order of its agenda, whether work
 outside the focus is referred out, the vote, how a shortfall is split among the partners
 asked and what a fund gives, the response to stalled delivery, the evaluation verdict, the

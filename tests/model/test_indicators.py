@@ -1,4 +1,4 @@
-"""Each evaluation indicator on a hand-built run whose answers are known (EV-* of DOMAIN.md
+"""Each evaluation indicator on a hand-built run whose answers are known (the EV-* rules of docs/sources.md
 section 5, and the Tavistock cycle)."""
 
 from __future__ import annotations

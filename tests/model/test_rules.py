@@ -1,4 +1,4 @@
-"""The decision rules of sim/model/rules.py, each by its DOMAIN.md id: values in, a verdict out,
+"""The decision rules of sim/model/rules.py, each by its rule id (docs/sources.md): values in, a verdict out,
 no model run. Edge cases included: no voters, ties, no shortfall, an empty agenda, everyone
 absent."""
 
