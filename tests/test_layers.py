@@ -1,5 +1,6 @@
-"""The layers of the package (README, "What is where"): spec -> model -> experiment -> analysis -> cli. Each module imports
-only from its own layer and the layers above it (lazy imports inside functions included);
+"""The layers of the package (README, "What is where"): spec -> model -> experiment -> analysis ->
+cli. Each module imports only from its own layer and the layers above it (lazy imports inside
+functions included);
 ``sim.errors``, ``sim.progress`` and the package's version belong to every layer."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""A structure drawn as the source documents draw it: bodies grouped by function, with membership and
-reporting lines (networkx for the graph, matplotlib for the picture)."""
+"""A structure drawn as the source documents draw it: bodies grouped by function, with membership
+and reporting lines (networkx for the graph, matplotlib for the picture)."""
 
 from __future__ import annotations
 
