@@ -33,7 +33,7 @@ def _p(
 class Parameters(BaseModel):
     """Behavioural parameters of the partnership model (all assumptions unless noted)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     attendance_base: float = _p(
         0.85,
