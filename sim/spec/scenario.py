@@ -345,7 +345,7 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
             if item.id in theirs:
                 field = "partners" if kind == "partner" else "bodies"
                 raise SpecError(file, f"{field}[{item.id}].id", f"the structure '{structure.name}' "
-                                f"already has a {kind} '{item.id}'; a scenario adds {kind}s, it "
+                                f"already has a {kind} '{item.id}'; a scenario adds {field}, it "
                                 "cannot replace one: give it an id of its own")  # fmt: skip
     _check_meetings(file, scenario, structure)
     for body in scenario.bodies:
