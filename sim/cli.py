@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,8 +50,43 @@ SUMMARY_LINES = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line: ``error: OPTION: MESSAGE`` (exit code 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        message = " ".join(message.split())
+        match = re.match(r"argument ([^:]+): (.*)", message)
+        where, text = (match[1].split("/")[-1], match[2]) if match else (self.prog, message)
+        self.exit(2, f"error: {where}: {text} (see {self.prog} --help)\n")
+
+
+def whole(low: int, high: int):
+    """An argparse ``type``: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low:,}, got {value:,}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
+        return value
+
+    return parse
+
+
+MAX_RUNS = 5_000_000  # as sim.spec.limits (not imported here: start-up stays short)
+SEED = whole(0, 2**63 - 1)
+WORKERS = whole(1, 1024)
+REPLICATIONS = whole(1, 1_000_000)
+LIMIT = whole(0, MAX_RUNS)
+
+
 def parse_sets(values: Sequence[str]) -> dict[str, float]:
-    """``--set name=value`` pairs as validated parameter overrides."""
+    """``--set name=value`` pairs as validated parameter overrides (each name once, each
+    value a finite number in the parameter's valid range)."""
     from sim.spec.parameters import PARAMETER_NAMES, check_parameters
 
     out: dict[str, float] = {}
@@ -61,10 +97,14 @@ def parse_sets(values: Sequence[str]) -> dict[str, float]:
             raise SpecError("--set", item, "expected NAME=VALUE")
         if name not in PARAMETER_NAMES:
             raise SpecError("--set", name, "unknown parameter (see docs/parameters.md)")
+        if name in out:
+            raise SpecError("--set", name, "given twice")
         try:
             out[name] = float(raw)
         except ValueError:
             raise SpecError("--set", name, f"'{raw}' is not a number") from None
+        if not math.isfinite(out[name]):
+            raise SpecError("--set", name, f"'{raw.strip()}' is not a finite number")
     try:
         check_parameters(out)
     except ValueError as exc:
@@ -177,9 +217,9 @@ def parse_seeds(args: argparse.Namespace) -> list[int]:
     for item in args.seeds.split(","):
         item = item.strip()
         try:
-            seeds.append(int(item))
-        except ValueError:
-            raise SpecError("--seeds", item, "not a whole number") from None
+            seeds.append(SEED(item))
+        except argparse.ArgumentTypeError as exc:
+            raise SpecError("--seeds", item, str(exc)) from None
     if len(set(seeds)) != len(seeds):
         raise SpecError("--seeds", args.seeds, "a root seed is given twice")
     return seeds
@@ -191,8 +231,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     structures = [s.strip() for s in args.structures.split(",") if s.strip()]
     if len(structures) < 2:
         raise SpecError("--structures", "", "name at least two structures, comma-separated")
+    twice = next((s for i, s in enumerate(structures) if s in structures[:i]), None)
+    if twice is not None:
+        raise SpecError("--structures", twice, "named twice")
     out = Path(args.out) if args.out else None
     seeds, parameters = parse_seeds(args), parse_sets(args.set)
+    runs = args.replications * len(structures) * len(seeds)
+    if runs > MAX_RUNS:
+        raise SpecError("--replications", str(args.replications), f"{runs:,} runs (replications "
+                        f"x structures x seeds); the most is {MAX_RUNS:,}")  # fmt: skip
     comparison = compare_structures(
         args.scenario, structures, args.replications, seeds, parameters, args.workers
     )
@@ -274,6 +321,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     spec = load_experiment(args.experiment)
     checks = load_checks(args.check) if args.check else None
+    if checks is not None:  # a check that cannot be judged fails now, not after the runs
+        from sim.spec.checks import check_against
+        from sim.spec.loading import resolve
+
+        check_against(checks, spec, str(resolve("checks", args.check)))
     out, code = _run_sweep(args, spec)
     if code or checks is None:
         return code
@@ -315,16 +367,20 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from sim.spec.experiment import load_experiment
+    from sim.spec.experiment import check_outputs, load_experiment
 
     spec = load_experiment(args.experiment)
+    if spec.design.kind not in ("morris", "sobol"):  # found before the runs, not after
+        raise SpecError(spec.source, "design.kind",
+                        f"sensitivity needs morris or sobol, not {spec.design.kind}")  # fmt: skip
+    indicators = [args.indicator] if args.indicator else (spec.outputs or ["issues_delivered"])
+    check_outputs(spec, indicators, "--indicator", args.indicator or "")
     out, code = _run_sweep(args, spec)
     if code:
         return code
     from sim.analysis.sensitivity import write_sensitivity
     from sim.experiment.store import ResultStore
 
-    indicators = [args.indicator] if args.indicator else (spec.outputs or ["issues_delivered"])
     for line in write_sensitivity(spec, ResultStore(out).read(), indicators, out):
         print(line)
     print(f"\ntables and plots in {out}/")
@@ -366,6 +422,20 @@ def cmd_gcm(args: argparse.Namespace) -> int:
         raise SpecError("--replications", "", f"must be at least 1, got {args.replications}")
     random_entry = args.random_entry or bool(args.validation)
     reps = args.replications or (100 if random_entry else 1)
+    if args.validation:  # the page is written after the runs: its folder must be there now
+        folder = Path(args.validation).parent
+        if not folder.is_dir() or Path(args.validation).is_dir():
+            raise SpecError("--validation", args.validation, "no folder to write this file in")
+    from sim.spec.gcm import load_gcm_design, variant_count
+
+    count = variant_count(load_gcm_design(design))
+    if count * reps > MAX_RUNS:
+        raise SpecError(
+            "--replications",
+            str(reps),
+            f"{count} variants x {reps:,} "
+            f"replications is {count * reps:,} runs; the most is {MAX_RUNS:,}",
+        )
     result = run_gcm(design, reps, random_entry, seed=args.seed, workers=args.workers,
                      progress=True)  # fmt: skip
     runs = len(result.runs)
@@ -414,7 +484,7 @@ def cmd_parameters(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sim", description="Simulate local partnership structures (Gloucester, 2007-2010)."
     )
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
@@ -427,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="five_element, pilot, or a YAML path (default: the scenario's first "
             "'structures' entry, else five_element)",
         )
-        p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+        p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
         p.add_argument(
             "--set",
             action="append",
@@ -455,10 +525,10 @@ def build_parser() -> argparse.ArgumentParser:
     def add_sweep_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("experiment", help="experiment YAML file (scenarios/experiments/)")
         p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
-        p.add_argument("--workers", type=int, default=None, help="default: all cores")
+        p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
         p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
         p.add_argument("--out", help="results folder (default out/EXPERIMENT)")
-        p.add_argument("--limit", type=int, help="run at most this many of the missing runs")
+        p.add_argument("--limit", type=LIMIT, help="run at most this many of the missing runs")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("sweep", help="run a declared experiment into a resumable Parquet store")
@@ -488,15 +558,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gcm", help="the Garbage Can Model's 81 variants, run by the engine")
     p.add_argument("design", nargs="?", help="design YAML (default scenarios/gcm/design.yaml)")
     p.add_argument(
-        "--replications", type=int, help="runs per variant (default 1; 100 with --random-entry)"
+        "--replications",
+        type=REPLICATIONS,
+        help="runs per variant (default 1; 100 with --random-entry)",
     )
     p.add_argument(
         "--random-entry",
         action="store_true",
         help="deal entry periods out afresh in each replication",
     )
-    p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--seed", type=SEED, default=0, help="root seed of the replications")
+    p.add_argument("--workers", type=WORKERS, default=None, help="processes (default: all cores)")
     p.add_argument("--out", help="folder for variants.csv and the runs, choices and problems")
     p.add_argument(
         "--validation",
@@ -514,19 +586,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="paired replications under several structures")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--structures", default="five_element,pilot", help="comma-separated")
-    p.add_argument("--replications", type=int, default=30)
-    p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    p.add_argument("--replications", type=REPLICATIONS, default=30)
+    p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--seeds", help="several root seeds, comma-separated: do the conclusions agree?")
     p.add_argument("--out", help="folder for runs.csv, comparison.csv and figures/")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--workers", type=WORKERS, default=None, help="processes (default: all cores)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("demo", help="the headline comparison: employer closure and truancy")
-    p.add_argument("--replications", type=int, default=40)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--replications", type=REPLICATIONS, default=40)
+    p.add_argument("--seed", type=SEED, default=1)
     p.add_argument("--out", default="out/demo")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=WORKERS, default=None)
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -33,7 +33,7 @@ def _p(
 class Parameters(BaseModel):
     """Behavioural parameters of the partnership model (all assumptions unless noted)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     attendance_base: float = _p(
         0.85,
@@ -141,7 +141,7 @@ class Parameters(BaseModel):
     pledge_response_weeks: float = _p(
         6.0,
         "Weeks a required partner not at the table takes to answer a request to pledge.",
-        valid=(0, 52),
+        valid=(0, 5200),
         plausible=(2.0, 12.0),
         why="An organisation asked between meetings answers within a couple of weeks to a quarter.",
     )
@@ -184,7 +184,7 @@ class Parameters(BaseModel):
     delivery_noise_shape: float = _p(
         4.0,
         "Gamma shape of the random factor on each milestone's progress (mean 1).",
-        valid=(0.5, 100),
+        valid=(0.5, 1e6),
         plausible=(2.0, 10.0),
         why=(
             "How variable progress is between milestones: from very (shape 2) to little (shape 10)."
@@ -253,7 +253,7 @@ class Parameters(BaseModel):
     idle_weeks_before_review: float = _p(
         52.0,
         "Weeks without work after which a reviewing body may stand a delivery group down.",
-        valid=(1, 520),
+        valid=(1, 5200),
         plausible=(26.0, 104.0),
         why=(
             "FE-PAG-LIFE: a PAG exists as long as the Executive judges it necessary; a group idle"

@@ -271,6 +271,7 @@ def test_sensitivity_morris_prints_indices_and_saves_a_plot(tmp_path, capsys):
         design={"kind": "morris", "samples": 2, "levels": 4},
         parameters={"attendance_base": {"low": 0.3, "high": 0.95},
                     "setback_probability": {"low": 0.0, "high": 0.3}},
+        fixed={},
         outputs=["inquorate_meetings"],
     )  # fmt: skip
     out = tmp_path / "o"

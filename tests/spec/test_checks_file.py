@@ -20,8 +20,8 @@ def write(tmp_path, *checks: dict):
 
 
 def test_a_difference_and_a_band_load(tmp_path):
-    path = write(tmp_path, CHECK | {"difference": DIFFERENCE},
-                 CHECK | {"structure": "pilot", "between": [0, 10], "points": 0.5})  # fmt: skip
+    band = {"name": "d", "structure": "pilot", "between": [0, 10], "points": 0.5}
+    path = write(tmp_path, CHECK | {"difference": DIFFERENCE}, CHECK | band)
     checks = load_checks(path).checks
     assert checks[0].difference.sign == "negative" and checks[1].between == (0, 10)
 

@@ -400,6 +400,7 @@ def test_garbage_can_structures_and_issues_have_a_decision_only_pathway():
         })  # fmt: skip
     structure, scenario = _base()
     raw = scenario.model_dump()
+    raw["name"] = "bad"  # a variant's name ('garbage_can:light') is not a file's name
     raw["issues"][0]["pathway"] = [{"function": "deliberation"}, {"function": "decision"}]
     with pytest.raises(SpecError, match="pathway"):
         PartnershipModel(structure, scenario_from_dict(raw, source="bad.yaml"), rng=1)
