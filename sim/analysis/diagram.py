@@ -1,5 +1,5 @@
-"""A structure drawn as the source documents draw it: bodies grouped by function, with membership and
-reporting lines (networkx for the graph, matplotlib for the picture)."""
+"""A structure drawn as the source documents draw it: bodies grouped by function, with
+membership and reporting lines (networkx for the graph, matplotlib for the picture)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import networkx as nx
 
+from sim.paths import naming
 from sim.spec.structure import Function, StructureSpec
 
 COLUMNS = [Function.DELIBERATION, Function.DECISION, Function.DELIVERY, Function.EVALUATION,
@@ -89,6 +90,7 @@ def draw_structure(spec: StructureSpec, path: Path | None = None, ax=None):
     ax.axis("off")
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        with naming(path):
+            fig.savefig(path, dpi=120)
         plt.close(fig)
     return fig

@@ -35,6 +35,7 @@ from sim.analysis.diagram import draw_structure
 from sim.experiment.results import Results, load_results
 from sim.model import run_once
 from sim.model.indicators import BY_NAME, CRITERIA, INDICATORS
+from sim.paths import replace_text
 from sim.progress import Bar, bar
 from sim.spec import load_scenario, load_structure
 
@@ -327,7 +328,7 @@ def write_report(folder: Path, out: Path, progress: bool = False) -> Path:
     """The appraisal of the results in ``folder``, as one HTML page at ``out``."""
     results = load_results(folder)
     title = f"Option appraisal: {', '.join(load_scenario(r.scenario).name for r in results)}"
-    out.write_text(render(results, title, progress), encoding="utf-8")
+    replace_text(out, render(results, title, progress))
     return out
 
 

@@ -45,7 +45,9 @@ class PartnerSpec(_Strict):
 
     id: str
     name: str = ""
-    sector: str = Field(description="public, business, voluntary, ... as the source documents name them")
+    sector: str = Field(
+        description="public, business, voluntary, ... as the source documents name them"
+    )
     district: str = Field("county", description="county, or one of the six districts")
     capacity: float = Field(1.0, ge=0, description="Multiplier on the meeting load it absorbs.")
     budget: float = Field(10.0, ge=0, description="Resource units a year it can pledge.")

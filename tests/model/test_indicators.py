@@ -1,5 +1,5 @@
-"""Each evaluation indicator on a hand-built run whose answers are known (the EV-* rules of docs/sources.md
-section 5, and the Tavistock cycle)."""
+"""Each evaluation indicator on a hand-built run whose answers are known (the EV-* rules of
+docs/sources.md section 5, and the Tavistock cycle)."""
 
 from __future__ import annotations
 

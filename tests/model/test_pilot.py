@@ -1,4 +1,5 @@
-"""The PI-* rules (docs/sources.md): the strategic / executive / operational pilot, each rule acting."""
+"""The PI-* rules (docs/sources.md): the strategic / executive / operational pilot, each rule
+acting."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The decision rules of sim/model/rules.py, each by its rule id (docs/sources.md): values in, a verdict out,
-no model run. Edge cases included: no voters, ties, no shortfall, an empty agenda, everyone
-absent."""
+"""The decision rules of sim/model/rules.py, each by its rule id (docs/sources.md): values in,
+a verdict out, no model run. Edge cases included: no voters, ties, no shortfall, an empty
+agenda, everyone absent."""
 
 from __future__ import annotations
 
