@@ -74,6 +74,21 @@ def main() -> int:
         quiet_stdout()
         print(f"error: {exc.filename or STDOUT}: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # Ctrl-C turned into another error by a library mid-import
+        if not _caused_by_ctrl_c(exc):
+            raise
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _caused_by_ctrl_c(exc: BaseException | None) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _usable(stream) -> bool:
