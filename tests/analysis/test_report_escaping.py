@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from html.parser import HTMLParser
 from functools import cache
+from html.parser import HTMLParser
 
 import pytest
 
