@@ -93,7 +93,7 @@ def test_the_command_killed_leaves_no_worker_running(tmp_path, command):
     time.sleep(0.5)
     proc.kill()
     proc.communicate(timeout=30)
-    gone, alive = psutil.wait_procs(workers, timeout=10)
+    _, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == [], alive
 
 
