@@ -16,11 +16,13 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim import __version__
 from sim.errors import SpecError
+from sim.paths import folder_lock, inside
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -240,12 +242,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if runs > MAX_RUNS:
         raise SpecError("--replications", str(args.replications), f"{runs:,} runs (replications "
                         f"x structures x seeds); the most is {MAX_RUNS:,}")  # fmt: skip
-    comparison = compare_structures(
-        args.scenario, structures, args.replications, seeds, parameters, args.workers
-    )
-    if out is not None:
-        comparison.write(out)
-        draw_figures(comparison, out / "figures")
+    with folder_lock(out, "compare") if out is not None else nullcontext():
+        comparison = compare_structures(
+            args.scenario, structures, args.replications, seeds, parameters, args.workers
+        )
+        if out is not None:  # compare.json last: a folder without it is unfinished
+            comparison.write(out, lambda figures: draw_figures(comparison, figures))
     print(comparison.text)
     if out is not None:
         print(f"wrote runs.csv, issues.csv, comparison.csv, comparison.txt, compare.json"
@@ -265,12 +267,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     runs = len(names) * args.replications * len(SHIPPED_STRUCTURES)
     with make_executor("processes", args.workers, runs=runs) as executor:
         for name in names:
-            out = Path(args.out) / name
-            comparison = compare_structures(str(SCENARIO_DIR / f"{name}.yaml"),
-                                            list(SHIPPED_STRUCTURES), args.replications,
-                                            [args.seed], {}, executor=executor)  # fmt: skip
-            comparison.write(out)
-            draw_figures(comparison, out / "figures")
+            out = inside(args.out, name)
+            with folder_lock(out, "demo"):
+                comparison = compare_structures(str(SCENARIO_DIR / f"{name}.yaml"),
+                                                list(SHIPPED_STRUCTURES), args.replications,
+                                                [args.seed], {}, executor=executor)  # fmt: skip
+                comparison.write(out, lambda figures, c=comparison: draw_figures(c, figures))
             print(comparison.text)
             print(f"(tables and figures in {out}/)\n")
     return 0
@@ -283,7 +285,7 @@ def _run_sweep(args: argparse.Namespace, spec: ExperimentSpec) -> tuple[Path, in
     from sim.experiment.store import ResultStore
     from sim.experiment.sweep import sweep
 
-    out = Path(args.out) if args.out else Path("out") / spec.name
+    out = Path(args.out) if args.out else inside("out", spec.name)
     executor = "dask" if args.scheduler else args.executor
     try:
         report = sweep(
@@ -392,7 +394,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     from sim.spec import load_structure
 
     spec = load_structure(args.structure)
-    out = Path(args.out) if args.out else Path(f"{spec.name}.png")
+    out = Path(args.out) if args.out else inside(".", f"{spec.name}.png")
     if out.suffix not in (".png", ".svg"):
         raise SpecError("--out", str(out), "give a .png or .svg file")
     draw_structure(spec, out)
@@ -614,12 +616,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into head, say
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        from sim.entry import quiet_stdout
+
+        quiet_stdout()  # silence the final flush
         return 0
     except OSError as exc:
-        where = exc.filename or ""
-        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return _os_error(exc)
+    except Exception as exc:
+        return _worker_error(exc)
+
+
+def _os_error(exc: OSError) -> int:
+    """One line naming what failed: the file, the address, or standard output."""
+    from sim.entry import STDOUT, quiet_stdout
+
+    where = exc.filename if exc.filename is not None else None
+    text = exc.strerror or str(exc) or type(exc).__name__
+    if where == STDOUT:
+        quiet_stdout()
+        print(f"error: {STDOUT}: {text}", file=sys.stderr)
+        return 1
+    if where is None:
+        print(f"error: {text}", file=sys.stderr)
         return 2
+    also = f" -> {exc.filename2}" if exc.filename2 else ""
+    print(f"error: {where}{also}: {text}", file=sys.stderr)
+    return 2
+
+
+def _worker_error(exc: Exception) -> int:
+    """A worker that died (kill -9, out of memory) or a run that raised where every run is
+    needed: one line and exit 1; anything else is a bug and keeps its traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.experiment.executors import RunFailed
+
+    if isinstance(exc, BrokenProcessPool):
+        print("error: a worker process died (killed, or out of memory?); nothing of this "
+              "command was written; run the same command again", file=sys.stderr)  # fmt: skip
+        return 1
+    if isinstance(exc, RunFailed):
+        print(f"error: a run failed: {exc}", file=sys.stderr)
+        return 1
+    raise exc
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from sim.experiment.results import Comparison
 from sim.experiment.runner import paired_tasks, stack
 from sim.experiment.tasks import cached_structure
 from sim.model.indicators import BY_NAME, HEADLINE_INDICATORS, Indicator
+from sim.paths import inside, naming
 from sim.progress import bar
 from sim.spec import load_scenario
 from sim.spec.scenario import ScenarioSpec, check_scenario_against
@@ -418,11 +419,11 @@ def draw_figures(comparison: Comparison, figures: Path, progress: bool = True) -
     with bar(len(indicators) + len(outcomes), "figures", progress) as done:
         for indicator in indicators:
             plot_indicator(runs, names, indicator.name, indicator.label,
-                           figures / f"{indicator.name}.png")  # fmt: skip
+                           inside(figures, f"{indicator.name}.png"))  # fmt: skip
             done.update()
         for spec in outcomes:
             series = comparison.indicators[comparison.indicators["root_seed"] == first]
-            path = figures / f"outcome_{spec.name}_over_time.png"
+            path = inside(figures, f"outcome_{spec.name}_over_time.png")
             plot_outcome_series(series, spec.name, spec.aggregate, path)
             done.update()
 
@@ -478,8 +479,16 @@ def plot_indicator(runs: pd.DataFrame, structures: list[str], key: str, label: s
     right.set_yticks(range(len(structures) - 1), [f"{s} - {base}" for s in structures[1:]])
     right.set_title("paired difference, 95% interval")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
+
+
+def _save(fig, path: Path) -> None:
+    """Save a figure; an error names its file."""
+    try:
+        with naming(path):
+            fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)
 
 
 def _errorbar(ax, position: float, est: stats.Estimate, vertical: bool) -> None:
@@ -510,8 +519,7 @@ def plot_outcome_series(series: pd.DataFrame, indicator: str, aggregate: str, pa
     ax.set_title(f"{indicator.replace('_', ' ')} ({aggregate} over districts; band: 95% of runs)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 __all__ = [

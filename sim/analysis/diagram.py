@@ -9,6 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import networkx as nx
 
+from sim.paths import naming
 from sim.spec.structure import Function, StructureSpec
 
 COLUMNS = [Function.DELIBERATION, Function.DECISION, Function.DELIVERY, Function.EVALUATION,
@@ -89,6 +90,7 @@ def draw_structure(spec: StructureSpec, path: Path | None = None, ax=None):
     ax.axis("off")
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        with naming(path):
+            fig.savefig(path, dpi=120)
         plt.close(fig)
     return fig

@@ -9,7 +9,6 @@ runs are reproducible); and findings in plain English generated from the numbers
 from __future__ import annotations
 
 import base64
-import html
 import io
 import math
 from datetime import UTC, datetime
@@ -35,16 +34,17 @@ from sim.analysis.diagram import draw_structure
 from sim.experiment.results import Results, load_results
 from sim.model import run_once
 from sim.model.indicators import BY_NAME, CRITERIA, INDICATORS
+from sim.paths import replace_text
 from sim.progress import Bar, bar
 from sim.spec import load_scenario, load_structure
 
 
-def _figure_html(fig) -> str:
+def _figure_uri(fig) -> str:
+    """A figure as a PNG data URI (the page is one self-contained file)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="figure">'
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 CRITERION_TEXT = {
@@ -175,16 +175,30 @@ def _pathway(results: Results, name: str):
 
 
 def render(results_list: list[Results], title: str, progress: bool = False) -> str:
-    """The page, with a progress bar of its steps (comparisons, figures, pathways)."""
-    parts = [f"<h1>{html.escape(title)}</h1>",
-             f"<p class='meta'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by sim "
-             f"{__version__}. Every number is a claim about the model under its documented "
-             "assumptions (docs/parameters.md), not about the real partnerships. "
-             f"{html.escape(stats.METHOD_NOTE)}</p>"]  # fmt: skip
+    """The page, with a progress bar of its steps (comparisons, figures, pathways). Rendered
+    from the template ``templates/report.html`` with autoescaping on: every name, title and
+    description from a user's file is escaped."""
     with bar(sum(_steps(r) for r in results_list), "steps", progress) as done:
-        for results in results_list:
-            parts += _render_one(results, done)
-    return _PAGE.format(title=html.escape(title), body="\n".join(parts))
+        sections = [_render_one(results, done) for results in results_list]
+    return _template().render(
+        title=title,
+        generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
+        version=__version__,
+        method_note=stats.METHOD_NOTE,
+        sections=sections,
+    )
+
+
+def _template():
+    """The page's template, shipped as package data, with autoescaping on."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("sim.analysis", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
+    return env.get_template("report.html")
 
 
 def _criteria(runs: pd.DataFrame) -> list[str]:
@@ -200,119 +214,97 @@ def _steps(results: Results) -> int:
     return 2 + 2 * len(results.structures) + (len(_criteria(runs)) if one_point else 0)
 
 
-def _render_one(results: Results, done: Bar) -> list[str]:
+def _render_one(results: Results, done: Bar) -> dict:
+    """One scenario's section, as plain values for the template (which escapes them)."""
     names = list(results.structures)
     base = names[0]
     runs = results.runs
     scenario = load_scenario(results.scenario)
     indicators = headline_indicators(runs, scenario) + evaluation_indicators(runs)
     catalogue = {i.name: i for i in indicators}
-    parts = [f"<h2>{html.escape(scenario.name)}: {html.escape(scenario.description)}</h2>"]
+    section: dict = {"scenario": scenario.name, "description": scenario.description,
+                     "names": names, "base": base, "unfinished": None, "failed": results.failed,
+                     "sweep": None, "compare": None, "table": None}  # fmt: skip
     stored = len(runs) + results.failed
     if results.expected and stored < results.expected:
-        parts.append(f"<p class='warn'><b>Unfinished: {stored} of {results.expected} runs "
-                     "stored.</b> Everything below describes only the runs stored so far; run "
-                     "the same sweep command again to finish.</p>")  # fmt: skip
-    if results.failed:
-        parts.append(f"<p class='warn'>{results.failed} runs failed and are left out.</p>")
+        section["unfinished"] = (stored, results.expected)
     points = runs["point"].nunique() if "point" in runs else 1
     table = None
     if points > 1:
         _, spread = across_points(runs, names, indicators)
-        reps = int(runs.groupby(["structure", "point"]).size().min())
-        parts.append(f"<p>A sweep of {points} parameter points, {reps} paired replications at "
-                     f"each; structures: {', '.join(names)}; differences are against {base}. "
-                     "Points with different parameters are never pooled as if they were "
-                     "replications: each is compared on its own (500 bootstrap resamples and "
-                     "999 permutations a point), and the table shows how the differences "
-                     "spread across the points.</p>")  # fmt: skip
-        parts.append(_spread_html(spread))
+        section["sweep"] = {
+            "points": points,
+            "reps": int(runs.groupby(["structure", "point"]).size().min()),
+            "rows": _spread_rows(spread),
+        }
         done.update()
     else:
         table = paired_comparison(runs, names, indicators)
         done.update()
-        n = int(runs.groupby("structure").size().min())
-        parts.append(f"<p>{n} paired runs per structure ({results.kind}); structures: "
-                     f"{', '.join(names)}; differences are against {base}.</p>")  # fmt: skip
-        small = too_small(table)
-        if small is not None:
-            parts.append(f"<p class='warn'><b>Too small a comparison:</b> {small} paired "
-                         f"replications. Nothing is called significant below "
-                         f"{stats.MIN_PAIRS}; run 30 or more for a conclusion.</p>")  # fmt: skip
-        parts.append("<h3>Findings</h3><ul>")
-        parts += [f"<li><b>{html.escape(s)}</b></li>" for s in _summary_lines(table, base)]
-        parts.append("</ul>")
-        for criterion, (clear, unclear) in findings(table, base, catalogue).items():
-            parts.append(f"<h4>{criterion}: {html.escape(CRITERION_TEXT[criterion])}</h4><ul>")
-            parts += [f"<li>{html.escape(s)}</li>" for s in clear]
-            if unclear:
-                parts.append(f"<li class='meta'>No practical or no clear difference: "
-                             f"{html.escape('; '.join(unclear))}.</li>")  # fmt: skip
-            parts.append("</ul>")
-    parts.append("<h3>The structures</h3>")
+        section["compare"] = {
+            "n": int(runs.groupby("structure").size().min()),
+            "kind": results.kind,
+            "small": too_small(table),
+            "min_pairs": stats.MIN_PAIRS,
+            "summary": _summary_lines(table, base),
+            "findings": [
+                {"criterion": criterion, "text": CRITERION_TEXT[criterion], "clear": clear,
+                 "unclear": unclear}
+                for criterion, (clear, unclear) in findings(table, base, catalogue).items()
+            ],
+        }  # fmt: skip
+    section["diagrams"] = []
     for name in names:
         fig = draw_structure(load_structure(results.structures[name]))
-        parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(name)}"
-                     "</figcaption></figure>")  # fmt: skip
+        section["diagrams"].append({"image": _figure_uri(fig), "caption": name})
         done.update()
+    section["criteria"] = []
     if table is not None:
-        parts.append("<h3>Every indicator</h3>")
-        parts.append(_table_html(table, names, base))
-        parts.append("<h3>By criterion</h3>")
+        section["table"] = {"rows": _table_rows(table, names)}
         for criterion in _criteria(runs):
-            fig = _criterion_figure(runs, table, criterion, names)
-            parts.append(f"<figure>{_figure_html(fig)}</figure>")
+            section["criteria"].append(_figure_uri(_criterion_figure(runs, table, criterion,
+                                                                     names)))  # fmt: skip
             done.update()
-    parts.append("<h3>Time to decision and to delivery</h3>")
-    parts.append(f"<figure>{_figure_html(_distributions(results, names))}</figure>")
+    section["distributions"] = _figure_uri(_distributions(results, names))
     done.update()
-    parts.append("<h3>A representative pathway per structure</h3>")
+    section["pathways"] = []
     for name in names:
         fig, caption = _pathway(results, name)
         if fig is not None:
-            parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(caption)}"
-                         "</figcaption></figure>")  # fmt: skip
+            section["pathways"].append({"image": _figure_uri(fig), "caption": caption})
         done.update()
-    return parts
+    return section
 
 
-def _spread_html(spread: pd.DataFrame) -> str:
+def _spread_rows(spread: pd.DataFrame) -> list[dict]:
     rows = []
     for row in spread.itertuples(index=False):
         tally = {v: getattr(row, verdict_column(v)) for v in VERDICTS}
-        counts = ", ".join(f"{n} {v}" for v, n in tally.items() if n)
-        rows.append(f"<tr><td>{html.escape(row.label)}</td><td>{html.escape(row.structure)}</td>"
-                    f"<td>{fmt(row.diff_min)}</td><td>{fmt(row.diff_median)}</td>"
-                    f"<td>{fmt(row.diff_max)}</td><td>{html.escape(counts)}</td></tr>")  # fmt: skip
-    head = ("<tr><th>indicator</th><th>structure</th><th>smallest point difference</th>"
-            "<th>median</th><th>largest</th><th>verdicts at the points</th></tr>")  # fmt: skip
-    return f"<table>{head}{''.join(rows)}</table>"
+        rows.append({"label": row.label, "structure": row.structure,
+                     "min": fmt(row.diff_min), "median": fmt(row.diff_median),
+                     "max": fmt(row.diff_max),
+                     "counts": ", ".join(f"{n} {v}" for v, n in tally.items() if n)})  # fmt: skip
+    return rows
 
 
-def _table_html(table: pd.DataFrame, names: list[str], base: str) -> str:
-    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-    head += "".join(f"<th>{html.escape(n)} &minus; {html.escape(base)}</th><th>verdict</th>"
-                    for n in names[1:])  # fmt: skip
+def _table_rows(table: pd.DataFrame, names: list[str]) -> list[dict]:
     rows = []
     for key, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
         indicator = BY_NAME.get(key)
-        criterion = indicator.criterion if indicator else "OUTCOME"
         first = g.iloc[0]
-        better = f" ({first['better']} is better)" if first["better"] else ""
-        cells = [f"<td>{criterion}</td><td>{html.escape(first['label'])}{better}</td>"]
-        for s in names:
-            r = g.loc[s]
-            cells.append(f"<td>{_cell(r['mean'], r['ci_low'], r['ci_high'], r['ci_method'])}</td>")
+        cells = [_cell(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"],
+                       g.loc[s]["ci_method"]) for s in names]  # fmt: skip
+        diffs = []
         for s in names[1:]:
             r = g.loc[s]
-            mark = " class='sig'" if r["significant"] else ""
-            diff = _cell(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"])
-            cells.append(f"<td{mark}>{diff}</td><td>{html.escape(r['verdict'])}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    note = f"<p class='meta'>Mean [95% interval]. {html.escape(stats.METHOD_NOTE)}</p>"
-    header = f"<tr><th>criterion</th><th>indicator</th>{head}</tr>"
-    return f"<table>{header}{''.join(rows)}</table>{note}"
+            diffs.append({"significant": bool(r["significant"]), "verdict": r["verdict"],
+                          "text": _cell(r["diff"], r["diff_low"], r["diff_high"],
+                                        r["diff_method"])})  # fmt: skip
+        rows.append({"criterion": indicator.criterion if indicator else "OUTCOME",
+                     "label": first["label"], "better": first["better"] or "",
+                     "cells": cells, "diffs": diffs})  # fmt: skip
+    return rows
 
 
 def _cell(mean: float, low: float, high: float, method: str) -> str:
@@ -327,25 +319,5 @@ def write_report(folder: Path, out: Path, progress: bool = False) -> Path:
     """The appraisal of the results in ``folder``, as one HTML page at ``out``."""
     results = load_results(folder)
     title = f"Option appraisal: {', '.join(load_scenario(r.scenario).name for r in results)}"
-    out.write_text(render(results, title, progress), encoding="utf-8")
+    replace_text(out, render(results, title, progress))
     return out
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: Georgia, serif; max-width: 1100px; margin: 2em auto; color: #222;
-       line-height: 1.45; padding: 0 1em; }}
-h1, h2, h3 {{ font-family: Helvetica, Arial, sans-serif; }}
-h2 {{ border-bottom: 2px solid #1d4e89; padding-bottom: .2em; margin-top: 2em; }}
-table {{ border-collapse: collapse; font-size: 0.82em; width: 100%; }}
-th, td {{ border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }}
-th {{ background: #eef3f8; }}
-td.sig {{ background: #ffe9b3; }}
-.warn {{ border-left: 4px solid #b35806; padding: .3em .8em; background: #fdf3e7; }}
-figure {{ margin: 1em 0; }} figure img {{ max-width: 100%; }}
-figcaption, .meta {{ color: #666; font-size: 0.85em; }}
-</style></head><body>
-{body}
-</body></html>
-"""

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.errors import SpecError
 from sim.experiment.design import design_points, salib_problem
+from sim.paths import inside, naming
 from sim.spec.experiment import ExperimentSpec
 
 
@@ -81,8 +82,11 @@ def plot_sensitivity(table: pd.DataFrame, title: str, path: Path | None = None):
     fig.tight_layout()
     if path is None:
         return fig
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        with naming(path):
+            fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)
     return None
 
 
@@ -99,6 +103,7 @@ def write_sensitivity(
             lines.append(f"\n{title}; 95% confidence intervals")
             lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
             stem = f"sensitivity_{indicator}_{Path(scenario).stem}_{Path(structure).stem}"
-            table.to_csv(out / f"{stem}.csv", index=False)
-            plot_sensitivity(table, title, out / f"{stem}.png")
+            with naming(inside(out, f"{stem}.csv")):
+                table.to_csv(inside(out, f"{stem}.csv"), index=False)
+            plot_sensitivity(table, title, inside(out, f"{stem}.png"))
     return lines

@@ -26,6 +26,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from multiprocessing import get_context
 from typing import Literal
 
+from sim.errors import SpecError
 from sim.experiment.tasks import RunOutput, RunTask, run_batch, run_task
 from sim.progress import track
 
@@ -40,6 +42,7 @@ Kind = Literal["serial", "processes", "dask"]
 CHUNK_SECONDS = 0.25  # the work a worker is sent at once
 MAX_CHUNK = 200  # runs
 IN_FLIGHT = 2  # chunks per worker sent ahead
+SCHEDULER_TIMEOUT = "10s"  # to wait for a Dask scheduler's answer
 
 Batch = list[tuple[int, RunOutput]]
 
@@ -136,18 +139,43 @@ def worker_context():
     return context
 
 
-def _start_worker(forked_from: int | None) -> None:
-    """Set a worker up to follow its parent. Ctrl-C stops the parent, which lets the workers
-    finish the chunk in hand and shuts them down (a worker interrupted mid-wait would print a
-    traceback). A worker forked straight from the parent (``forked_from``, on Linux) also
-    ends when the parent dies (kill -9), instead of waiting for work that will never come."""
+def _start_worker(parent: int) -> None:
+    """Set a worker up to follow its parent, the command (process ``parent``). Ctrl-C stops
+    the parent, which lets the workers finish the chunk in hand and shuts them down (a worker
+    interrupted mid-wait would print a traceback). When the parent dies (kill -9) the worker
+    ends too, instead of waiting for work that will never come: at once if it was forked
+    straight from the parent (Linux's parent-death signal), and within a second otherwise (a
+    watch on the parent, which also covers the moment before the signal is set)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if forked_from is not None:
-        import ctypes
+    if sys.platform == "linux" and os.getppid() == parent:
+        try:
+            import ctypes
 
-        set_parent_death_signal = 1  # prctl's PR_SET_PDEATHSIG
-        ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGTERM)
-        if os.getppid() != forked_from:  # the parent died before the line above
+            set_parent_death_signal = 1  # prctl's PR_SET_PDEATHSIG
+            ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the watch below still works
+            pass
+    if not _alive(parent):  # the parent died before the signal was set
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process took the number: ours is gone
+        return False
+    return True
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    """End this worker when ``parent`` is gone (orphaned: adopted by another process)."""
+    direct = os.getppid() == parent
+    while True:
+        time.sleep(every)
+        if (os.getppid() != parent) if direct else not _alive(parent):
             os._exit(1)
 
 
@@ -157,12 +185,8 @@ class ProcessExecutor(Executor):
     def __init__(self, workers: int) -> None:
         self.workers = workers
         context = worker_context()
-        forked = context.get_start_method() == "fork"
         self.pool = ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(os.getpid() if forked else None,),
+            workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
         )
         gc.freeze()  # forked workers leave this process's objects out of their collections,
         try:  # so they copy fewer of its pages
@@ -214,7 +238,11 @@ class DaskExecutor(Executor):
             )
             self.client = Client(self.cluster)
         else:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+            except (OSError, ValueError, TypeError) as exc:  # refused, timed out, malformed
+                raise SpecError("--scheduler", scheduler, f"no Dask scheduler answers there "
+                                f"({str(exc) or type(exc).__name__})") from None  # fmt: skip
         self.workers = max(workers if scheduler is None else 0,
                            len(self.client.scheduler_info()["workers"]), 1)  # fmt: skip
 

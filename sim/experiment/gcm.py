@@ -26,6 +26,7 @@ from sim.experiment.executors import make_executor, run_tasks
 from sim.experiment.seeds import replication_seeds
 from sim.experiment.tasks import GcmVariant, RunOutput, RunTask, gcm_specs, gcm_variants
 from sim.model.garbage_can import COUNTS
+from sim.paths import ensure_folder, inside, naming, replace_text
 from sim.spec.gcm import FACTORS, Variant
 from sim.spec.loading import SCENARIO_DIR, resolve
 
@@ -68,11 +69,18 @@ class GcmResult:
     def write(self, out: Path) -> list[str]:
         """Write ``variants.csv`` and the runs, choices and problems as Parquet to ``out``;
         returns the file names."""
-        out.mkdir(parents=True, exist_ok=True)
-        self.variants.to_csv(out / "variants.csv", index=False)
-        self.runs.to_parquet(out / "runs.parquet", index=False)
-        self.choices.to_parquet(out / "choices.parquet", index=False)
-        self.problems.to_parquet(out / "problems.parquet", index=False)
+        ensure_folder(out)
+        replace_text(inside(out, "variants.csv"), self.variants.to_csv(index=False))
+        for name, table in (("runs", self.runs), ("choices", self.choices),
+                            ("problems", self.problems)):  # fmt: skip
+            path = inside(out, f"{name}.parquet")
+            tmp = inside(out, f".tmp-{name}.parquet")
+            try:
+                with naming(path):
+                    table.to_parquet(tmp, index=False)
+                    os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         return ["variants.csv", "runs.parquet", "choices.parquet", "problems.parquet"]
 
 

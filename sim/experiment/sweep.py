@@ -103,12 +103,13 @@ def sweep(
         for name in spec.structures:
             check_scenario_against(cached_scenario(str(path.resolve())), cached_structure(name))
     tasks = build_tasks(spec)
-    with make_executor(executor, workers, scheduler, runs=len(tasks)) as pool:
-        store = ResultStore(out)
+    store = ResultStore(out)
+    with make_executor(executor, workers, scheduler, runs=len(tasks)) as pool, store.lock():
         record = spec.model_dump(mode="json") | {
             "scenario_paths": [str(p.resolve()) for p in spec.scenario_paths()]
         }
-        store.claim(spec.name, spec.digest(), len(tasks), record)
+        keys = {task_key(t) for t in tasks}
+        store.claim(spec.name, spec.digest(), len(tasks), record, keys)
         done = store.done_keys()
         todo = [t for t in tasks if task_key(t) not in done]
         already = len(tasks) - len(todo)
@@ -127,9 +128,12 @@ def sweep(
                     failed += bool(output.error)
                 now = time.perf_counter()
                 if len(buffer) >= FLUSH_ROWS or now - last_flush >= FLUSH_SECONDS:
-                    store.append(buffer)
-                    buffer, last_flush = [], now
+                    rows, buffer = buffer, []  # a failed write is not tried twice
+                    store.append(rows)
+                    last_flush = now
         finally:
-            store.append(buffer)  # whatever finished is kept, even on Ctrl-C
-            batches.close()
+            try:
+                store.append(buffer)  # whatever finished is kept, even on Ctrl-C
+            finally:
+                batches.close()
     return SweepReport(len(tasks), already, ran, failed, time.perf_counter() - start)
