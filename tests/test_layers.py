@@ -1,7 +1,7 @@
 """The layers of the package (README, "What is where"): spec -> model -> experiment -> analysis
--> cli. Each module imports only from its own layer and the layers above it (lazy imports
-inside functions included); ``sim.errors``, ``sim.progress`` and the package's version belong
-to every layer."""
+-> cli, with the browser app (``sim.app``) beside cli on top. Each module imports only from its
+own layer and the layers above it (lazy imports inside functions included); ``sim.errors``,
+``sim.progress`` and the package's version belong to every layer."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def layer(module: str) -> int | None:
     if module in SHARED:
         return None
     part = module.split(".")[1]
-    return LAYERS.index("cli" if part == "entry" else part)  # the command's entry point
+    top = {"entry": "cli", "app": "cli"}  # the command's entry point; the browser app
+    return LAYERS.index(top.get(part, part))
 
 
 def imports(path: Path) -> set[str]:

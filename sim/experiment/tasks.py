@@ -35,6 +35,16 @@ class Files:
     structure: str
 
 
+@dataclass(frozen=True, eq=False)
+class Specs:
+    """A scenario under a structure given as validated specs, not files: a structure option
+    changed in memory (the browser app's knobs). Both must have been checked together
+    (:func:`~sim.spec.scenario.check_scenario_against`) before the task is sent."""
+
+    scenario: ScenarioSpec
+    structure: StructureSpec
+
+
 @dataclass(frozen=True)
 class GcmVariant:
     """Variant ``index`` of a Garbage Can design file; with ``random_entry`` each run deals
@@ -58,7 +68,7 @@ class RunTask:
     plain tuples.
     """
 
-    model: Files | GcmVariant
+    model: Files | Specs | GcmVariant
     seed: int
     replication: int
     parameters: tuple[tuple[str, float], ...] = ()
@@ -135,12 +145,11 @@ def _partnership(task: RunTask, row: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """A scenario under a structure: the summary (and indicators) into ``row``; the tables asked
     for, each led by the task's labels."""
     files = task.model
-    result = run_once(
-        cached_structure(files.structure),
-        cached_scenario(files.scenario),
-        task.seed,
-        dict(task.parameters),
-    )
+    if isinstance(files, Specs):
+        structure, scenario = files.structure, files.scenario
+    else:
+        structure, scenario = cached_structure(files.structure), cached_scenario(files.scenario)
+    result = run_once(structure, scenario, task.seed, dict(task.parameters))
     row |= {k: v for k, v in result.summary.iloc[0].to_dict().items() if k not in row}
     if task.evaluate:
         row |= evaluate_result(result)

@@ -1,0 +1,598 @@
+"""What the browser app does, apart from drawing it: testable without a browser or Solara.
+
+- the choices: shipped scenarios and structure options by name, or an uploaded structure
+  file, read and checked exactly as the command line reads it (one-line errors,
+  :meth:`sim.errors.SpecError.one_line`);
+- the assumptions' sliders, bounded by each parameter's documented plausible range;
+- the structural knobs a board argues about (a body's cadence, quorum, substitutes, special
+  meetings; the Executive's size), applied to a loaded :class:`StructureSpec` as a modified,
+  re-validated copy, never by editing a file;
+- paired replications run in a background thread on the experiment core's executors, with
+  progress and a cancel;
+- the tables shown: the verdict table (:func:`sim.analysis.compare.paired_comparison`), the
+  named issues' pathways side by side, and what happened in a week of a stepped model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import SpecError
+from sim.spec import load_scenario, load_structure
+from sim.spec.limits import MAX_FILE_BYTES
+from sim.spec.loading import SCENARIO_DIR, shipped_names, validate_as
+from sim.spec.parameters import Parameters, check_parameters
+from sim.spec.scenario import ScenarioSpec, check_scenario_against
+from sim.spec.structure import StructureSpec, check_structure
+
+# -- choices ---------------------------------------------------------------------------------
+NOT_OPTIONS = {"county", "garbage_can"}  # the county layer itself; the Garbage Can's own model
+NOT_SCENARIOS = {"garbage_can"}  # runs under the Garbage Can structure only
+MAX_REPLICATIONS = 200  # in the browser; `sim compare` runs more
+
+
+def scenario_names() -> list[str]:
+    """The shipped scenarios a board member can choose."""
+    return [n for n in shipped_names("scenario") if n not in NOT_SCENARIOS]
+
+
+def structure_names() -> list[str]:
+    """The shipped structure options (the county layer they sit inside is not one)."""
+    return [n for n in shipped_names("structure") if n not in NOT_OPTIONS]
+
+
+def load_shipped_scenario(name: str) -> ScenarioSpec:
+    """A shipped scenario by its short name."""
+    return load_scenario(str(SCENARIO_DIR / f"{name}.yaml"))
+
+
+def default_options(scenario: ScenarioSpec) -> list[str]:
+    """The options to start from: those the scenario is written for, else five_element and
+    pilot."""
+    names = [n for n in scenario.structures if n in structure_names()]
+    return names if len(names) >= 2 else ["five_element", "pilot"]
+
+
+SAFE_FILE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def load_uploaded_structure(filename: str, data: bytes) -> StructureSpec:
+    """A structure file a user uploaded, read as ``sim validate`` reads it. Every problem is a
+    :class:`SpecError` naming the uploaded file (not where it was put to be read)."""
+    name = SAFE_FILE.sub("_", Path(filename or "upload.yaml").name).lstrip(".-") or "upload.yaml"
+    if len(data) > MAX_FILE_BYTES:
+        raise SpecError(name, "", f"the file is {len(data):,} bytes; the most is "
+                        f"{MAX_FILE_BYTES:,}")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="sim-app-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            spec = load_structure(path)
+        except SpecError as exc:
+            file = name if Path(exc.file) == path else exc.file
+            raise SpecError(file, exc.field, exc.message) from None
+    return spec.model_copy(update={"sources": {k: name for k in spec.sources}})
+
+
+# -- assumptions -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Slider:
+    """A named assumption as a slider: its default and its plausible range
+    (``sim.spec.parameters``, ``json_schema_extra['plausible']``)."""
+
+    name: str
+    label: str
+    default: float
+    low: float
+    high: float
+    step: float
+    integer: bool
+
+    def bounded(self, value: float) -> float:
+        """``value`` inside the slider's range (a whole number for a whole-number slider)."""
+        value = min(max(float(value), self.low), self.high)
+        return float(round(value)) if self.integer else value
+
+
+def _slider(name: str) -> Slider:
+    info = Parameters.model_fields[name]
+    low, high = (float(v) for v in info.json_schema_extra["plausible"])
+    default = float(info.default)
+    integer = isinstance(info.default, int) and float(low).is_integer()
+    step = 1.0 if integer else _nice_step((high - low) / 50)
+    label = (info.description or name).rstrip(".")
+    return Slider(name, label, default, low, high, step, integer)
+
+
+def _nice_step(raw: float) -> float:
+    """1, 2 or 5 times a power of ten, at most ``raw`` (1 for an empty range)."""
+    if raw <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return max(s * power for s in (1, 2, 5) if s * power <= raw)
+
+
+SLIDERS: dict[str, Slider] = {
+    s.name: s
+    for s in (_slider(n) for n in Parameters.model_fields)
+    if s.high > s.low  # a fixed value (a calibrated constant) is not an assumption to slide
+}
+MAIN_ASSUMPTIONS = [
+    "attendance_base",
+    "substitute_probability",
+    "consensus_probability",
+    "support_probability",
+    "pledge_response_weeks",
+    "special_meeting_notice_weeks",
+    "setback_probability",
+    "off_focus_referral_probability",
+]
+"""The sliders shown first; the others are one click away."""
+
+
+def parameter_overrides(values: dict[str, float]) -> dict[str, float]:
+    """The sliders' values that differ from their defaults, each kept inside its range, as
+    ``--set`` overrides (checked as the command line checks them)."""
+    out = {}
+    for name, value in values.items():
+        if name not in SLIDERS:
+            raise SpecError("assumptions", name, "unknown parameter (see docs/parameters.md)")
+        slider = SLIDERS[name]
+        value = slider.bounded(value)
+        if not math.isclose(value, slider.default, rel_tol=1e-9, abs_tol=1e-12):
+            out[name] = value
+    try:
+        check_parameters(out)
+    except ValueError as exc:
+        raise SpecError("assumptions", "", str(exc)) from None
+    return out
+
+
+# -- structural knobs ------------------------------------------------------------------------
+CADENCE_WEEKS = (1.0, 52.0)  # the cadence knob's range: weekly to yearly
+EXECUTIVE = "executive"
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """What a board argues about in one body. ``cadence_weeks`` is None for a body that meets
+    on demand."""
+
+    cadence_weeks: float | None
+    quorum: int
+    substitutes: bool
+    special_meetings: bool
+
+
+def knobs_of(spec: StructureSpec, body_id: str) -> Knobs:
+    body = _body(spec, body_id)
+    return Knobs(body.cadence_weeks, body.quorum, body.substitutes, body.special_meetings)
+
+
+def voting_members(spec: StructureSpec, body_id: str) -> int:
+    return sum(s.voting for s in _body(spec, body_id).members)
+
+
+def knob_bodies(spec: StructureSpec) -> list[str]:
+    """The bodies a knob can change: the option's own (those the county layer does not bring),
+    the Executive first."""
+    own = [b.id for b in spec.bodies if spec.sources.get(f"body:{b.id}") == _own_file(spec)]
+    own = own or [b.id for b in spec.bodies]
+    return sorted(own, key=lambda b: (b != EXECUTIVE, own.index(b)))
+
+
+def _own_file(spec: StructureSpec) -> str | None:
+    return spec.sources.get("structure")
+
+
+def _body(spec: StructureSpec, body_id: str):
+    try:
+        return spec.body(body_id)
+    except StopIteration:
+        raise SpecError(spec.name, f"bodies[{body_id}]", "no such body in this option") from None
+
+
+def revalidate(spec: StructureSpec, where: str | None = None) -> StructureSpec:
+    """``spec`` validated afresh, field by field and across fields, as if it had been read
+    from a file: a change that breaks a rule is a one-line :class:`SpecError`."""
+    data = spec.model_dump(by_alias=True, exclude_none=True)
+    checked = validate_as(StructureSpec, data, where or spec.name)
+    checked = checked.model_copy(update={"sources": dict(spec.sources)})
+    check_structure(checked)
+    return checked
+
+
+def apply_knobs(spec: StructureSpec, body_id: str, knobs: Knobs) -> StructureSpec:
+    """A copy of ``spec`` whose body ``body_id`` has these knobs, re-validated. A cadence on a
+    body that met on demand makes it meet on that cadence; None makes it meet on demand."""
+    _body(spec, body_id)  # a one-line error for an unknown body
+    update: dict[str, Any] = {
+        "quorum": knobs.quorum,
+        "substitutes": knobs.substitutes,
+        "special_meetings": knobs.special_meetings,
+    }
+    if knobs.cadence_weeks is None:
+        update |= {"cadence_weeks": None, "on_demand": True}
+    else:
+        low, high = CADENCE_WEEKS
+        if not low <= knobs.cadence_weeks <= high:
+            text = f"{knobs.cadence_weeks:g} weeks is outside {low:g} to {high:g}"
+            raise SpecError(spec.name, f"bodies[{body_id}].cadence_weeks", text)
+        update |= {"cadence_weeks": float(knobs.cadence_weeks), "on_demand": False}
+    bodies = [b.model_copy(update=update) if b.id == body_id else b for b in spec.bodies]
+    changed = spec.model_copy(update={"bodies": bodies})
+    return revalidate(changed, f"{spec.name} (changed in the app)")
+
+
+def size_range(spec: StructureSpec, body_id: str = EXECUTIVE) -> tuple[int, int]:
+    """How small and how large the body can be made: its chair (or one seat) up to a seat for
+    every partner of the option."""
+    body = _body(spec, body_id)
+    unseated = [p for p in spec.partners if p.id not in {s.partner for s in body.members}]
+    low = max(1, sum(s.chair for s in body.members))
+    return low, len(body.members) + len(unseated)
+
+
+def resize(spec: StructureSpec, size: int, body_id: str = EXECUTIVE) -> StructureSpec:
+    """A copy of ``spec`` whose body has ``size`` seats: seats are taken away from the end
+    (never the chair's), or added, one voting seat each, for partners not yet at its table in
+    the order the option lists them. The quorum is kept, unless it would exceed the voting
+    members, then it is lowered to them. Re-validated."""
+    body = _body(spec, body_id)
+    low, high = size_range(spec, body_id)
+    if not low <= size <= high:
+        raise SpecError(spec.name, f"bodies[{body_id}].members",
+                        f"{size} seats is outside {low} to {high}")  # fmt: skip
+    members = list(body.members)
+    while len(members) > size:
+        drop = max(i for i, s in enumerate(members) if not s.chair)
+        members.pop(drop)
+    seated = {s.partner for s in members}
+    extra = [p for p in spec.partners if p.id not in seated]
+    seat_type = type(body.members[0]) if body.members else None
+    for partner in extra[: max(0, size - len(members))]:
+        members.append(seat_type(partner=partner.id, role="added in the app"))
+    voting = sum(s.voting for s in members)
+    new_body = body.model_copy(update={"members": members, "quorum": min(body.quorum, voting)})
+    bodies = [new_body if b.id == body_id else b for b in spec.bodies]
+    return revalidate(
+        spec.model_copy(update={"bodies": bodies}), f"{spec.name} (changed in the app)"
+    )
+
+
+def renamed(spec: StructureSpec, name: str) -> StructureSpec:
+    """The option under another name (two versions of one option must differ in name)."""
+    return revalidate(spec.model_copy(update={"name": name}))
+
+
+def changes(before: StructureSpec, after: StructureSpec) -> list[str]:
+    """What the knobs changed, in words, body by body."""
+    out = []
+    old = {b.id: b for b in before.bodies}
+    for body in after.bodies:
+        was = old.get(body.id)
+        if was is None:
+            out.append(f"{body.id}: new")
+            continue
+        for key in ("cadence_weeks", "on_demand", "quorum", "substitutes", "special_meetings"):
+            if getattr(was, key) != getattr(body, key):
+                out.append(f"{body.id}.{key}: {getattr(was, key)} -> {getattr(body, key)}")
+        if len(was.members) != len(body.members):
+            out.append(f"{body.id}: {len(was.members)} -> {len(body.members)} seats")
+    return out
+
+
+# -- running paired replications in the background -------------------------------------------
+@dataclass
+class Option:
+    """A structure option as run: the spec (perhaps changed by knobs) and where it came from."""
+
+    spec: StructureSpec
+    origin: str  # a shipped name or an uploaded file's name
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def check_options(scenario: ScenarioSpec, options: Sequence[Option]) -> None:
+    """At least two options, each with its own name, each able to run the scenario."""
+    if len(options) < 2:
+        raise SpecError("options", "", "choose at least two structure options")
+    seen: dict[str, str] = {}
+    for option in options:
+        if option.name in seen:
+            raise SpecError(option.origin, "name", f"'{option.name}' is also the name of "
+                            f"{seen[option.name]}; give each option its own name")  # fmt: skip
+        seen[option.name] = option.origin
+        check_scenario_against(scenario, option.spec)
+
+
+def paired_spec_tasks(scenario: ScenarioSpec, options: Sequence[Option], replications: int,
+                      root_seed: int, parameters: dict[str, float]) -> list:  # fmt: skip
+    """As :func:`sim.experiment.runner.paired_tasks`, for options held in memory: replication i
+    of every option runs with the same seed."""
+    from sim.experiment.seeds import replication_seeds
+    from sim.experiment.tasks import RunTask, Specs
+
+    params = tuple(sorted(parameters.items()))
+    return [
+        RunTask(
+            Specs(scenario, option.spec),
+            seed,
+            rep,
+            params,
+            labels=(("structure", option.name), ("replication", rep), ("seed", seed)),
+            evaluate=True,
+            tables=("issues",),
+        )
+        for rep, seed in enumerate(replication_seeds(root_seed, replications))
+        for option in options
+    ]
+
+
+@dataclass
+class Outcome:
+    """A finished comparison: the runs, the verdict table and its structures."""
+
+    scenario: ScenarioSpec
+    options: list[Option]
+    replications: int
+    root_seed: int
+    parameters: dict[str, float]
+    runs: pd.DataFrame
+    issues: pd.DataFrame
+    table: pd.DataFrame
+
+    @property
+    def names(self) -> list[str]:
+        return [o.name for o in self.options]
+
+
+class PairedJob:
+    """Paired replications of a scenario under several options, in a background thread.
+
+    ``done`` / ``total`` runs say how far it has got; :meth:`cancel` stops it after the runs in
+    hand (a process pool's running chunk, about a quarter of a second of work); ``state`` is
+    ``running``, ``finished``, ``cancelled`` or ``failed`` (with ``error`` in one line).
+    """
+
+    def __init__(
+        self,
+        scenario: ScenarioSpec,
+        options: Sequence[Option],
+        replications: int,
+        root_seed: int = 1,
+        parameters: dict[str, float] | None = None,
+        workers: int | None = None,
+        executor: str = "processes",
+    ) -> None:
+        if not 1 <= replications <= MAX_REPLICATIONS:
+            raise SpecError("replications", str(replications),
+                            f"give 1 to {MAX_REPLICATIONS}")  # fmt: skip
+        check_options(scenario, options)
+        self.scenario = scenario
+        self.options = list(options)
+        self.replications = replications
+        self.root_seed = root_seed
+        self.parameters = dict(parameters or {})
+        self.workers = workers
+        self.executor_kind = executor
+        self.tasks = paired_spec_tasks(scenario, self.options, replications, root_seed,
+                                       self.parameters)  # fmt: skip
+        self.total = len(self.tasks)
+        self.done = 0
+        self.state = "ready"
+        self.error = ""
+        self.outcome: Outcome | None = None
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.listeners: list = []  # called (from the worker thread) on every change
+
+    def start(self) -> PairedJob:
+        self.state = "running"
+        self._thread = threading.Thread(target=self._run, name="sim-app-runs", daemon=True)
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the thread; True when it has ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    def _notify(self) -> None:
+        for listener in list(self.listeners):
+            listener(self)
+
+    def _run(self) -> None:
+        from sim.experiment.executors import make_executor
+
+        outputs: dict[int, Any] = {}
+        try:
+            with make_executor(self.executor_kind, self.workers, runs=self.total) as executor:
+                for batch in executor.run(self.tasks):
+                    for index, output in batch:
+                        if output.error:
+                            rep = self.tasks[index].replication
+                            raise RuntimeError(f"replication {rep}: {output.error}")
+                        outputs[index] = output
+                    self.done = len(outputs)
+                    self._notify()
+                    if self._cancel.is_set():
+                        break
+            if self._cancel.is_set():
+                self.state = "cancelled"
+            else:
+                ordered = [outputs[i] for i in range(self.total)]
+                self.outcome = self._compare(ordered)
+                self.state = "finished"
+        except SpecError as exc:
+            self.state, self.error = "failed", exc.one_line()
+        except Exception as exc:  # shown on the page in one line; the page stays usable
+            self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"
+        self._notify()
+
+    def _compare(self, outputs: list) -> Outcome:
+        from sim.analysis.compare import headline_indicators, paired_comparison
+
+        runs = pd.DataFrame([o.row for o in outputs])
+        issues = pd.concat([o.tables["issues"] for o in outputs], ignore_index=True)
+        names = [o.name for o in self.options]
+        table = paired_comparison(runs, names, headline_indicators(runs, self.scenario))
+        return Outcome(self.scenario, self.options, self.replications, self.root_seed,
+                       self.parameters, runs, issues, table)  # fmt: skip
+
+
+# -- what the page shows ---------------------------------------------------------------------
+def _number(value: float) -> str:
+    from sim.analysis.compare import fmt
+
+    return fmt(value)
+
+
+def _interval(mean: float, low: float, high: float, method: str) -> str:
+    if method == "exact":
+        return f"{_number(mean)} (exact)"
+    if method in ("single", "none") or math.isnan(low):
+        return _number(mean)
+    return f"{_number(mean)} [{_number(low)}, {_number(high)}]"
+
+
+def verdict_table(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """The comparison as the page shows it: one row per indicator, each option's mean with its
+    95% interval, then every later option's paired difference from the first (``*`` when
+    significant after Holm adjustment) and its verdict."""
+    base = names[0]
+    rows = []
+    for _, group in table.groupby("indicator", sort=False):
+        g = group.set_index("structure")
+        row = {"indicator": g["label"].iloc[0]}
+        for s in names:
+            r = g.loc[s]
+            row[s] = _interval(r["mean"], r["ci_low"], r["ci_high"], r["ci_method"])
+        for s in names[1:]:
+            r = g.loc[s]
+            mark = "*" if r["significant"] else ""
+            diff = _interval(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"])
+            row[f"{s} - {base}"] = diff + mark
+            row[f"verdict ({s})"] = r["verdict"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def key_indicators(table: pd.DataFrame, names: list[str], keys: Sequence[str] = ()) -> list[dict]:
+    """The key indicators with their intervals, for a figure: label, option, mean, low, high."""
+    keys = list(keys) or list(table["indicator"].drop_duplicates())[:6]
+    out = []
+    for row in table[table["indicator"].isin(keys) & table["structure"].isin(names)].itertuples():
+        out.append({"indicator": row.label, "option": row.structure, "mean": row.mean,
+                    "low": row.ci_low, "high": row.ci_high})  # fmt: skip
+    return out
+
+
+@dataclass
+class Step:
+    week: float
+    body: str
+    action: str
+    to: str
+    note: str
+
+
+@dataclass
+class Pathway:
+    """One issue's pathway in one run: its steps and where it is at the end."""
+
+    issue_id: str
+    title: str
+    steps: list[Step] = field(default_factory=list)
+    now: str = ""
+
+
+def pathways(outcome: Outcome, replication: int = 0) -> dict[str, dict[str, Pathway]]:
+    """The scenario's named issues, issue by issue, each option's pathway in one replication
+    (re-simulated from its seed, as `sim trace` prints it)."""
+    from sim.experiment.seeds import replication_seeds
+    from sim.model import run_once
+
+    seed = replication_seeds(outcome.root_seed, replication + 1)[replication]
+    out: dict[str, dict[str, Pathway]] = {}
+    for option in outcome.options:
+        result = run_once(option.spec, outcome.scenario, seed, outcome.parameters)
+        for iid, path in result_pathways(result).items():
+            out.setdefault(iid, {})[option.name] = path
+    return out
+
+
+def result_pathways(result) -> dict[str, Pathway]:
+    """A run's named issues (and their follow-ups) as pathways."""
+    issues = result.issues
+    own = (issues["source"] == "named") | issues["source"].str.startswith("follow-up")
+    chosen = issues[own & (issues["parent"] == "")]
+    out = {}
+    for row in chosen.itertuples():
+        history = result.history[result.history["issue_id"] == row.issue_id]
+        steps = [
+            Step(
+                float(h.time),
+                h.body or "(arrives)",
+                h.action,
+                h.to_body if h.to_body and h.to_body != h.body else "",
+                h.note or "",
+            )
+            for h in history.itertuples()
+        ]
+        out[row.issue_id] = Pathway(row.issue_id, row.title, steps, row.stage)
+    return out
+
+
+def pathway_table(paths: dict[str, Pathway], names: list[str]) -> pd.DataFrame:
+    """One issue's pathways side by side: a row per step, a column per option."""
+    longest = max((len(paths[n].steps) for n in names if n in paths), default=0)
+    columns: dict[str, list[str]] = {}
+    for name in names:
+        path = paths.get(name)
+        cells = [f"week {s.week:.1f}: {s.body} {s.action}" + (f" -> {s.to}" if s.to else "")
+                 for s in (path.steps if path else [])]  # fmt: skip
+        cells += [""] * (longest - len(cells))
+        cells.append(f"now: {path.now}" if path else "(not in this option)")
+        columns[name] = cells
+    return pd.DataFrame(columns)
+
+
+def week_events(model, since: float) -> dict[str, list[str]]:
+    """What happened in a stepped model after week ``since``: the meetings held, and the issues
+    that moved between bodies (for the step-by-step teaching view)."""
+    meetings = [
+        f"week {m.time:.1f}: {m.body} ({m.kind}; {m.voting_present} voting present, "
+        f"quorum {m.quorum})"
+        for m in model.meetings
+        if m.time > since
+    ]
+    moves = []
+    for issue in model.issues:
+        for h in issue.history:
+            if h.time > since:
+                to = f" -> {h.to_body}" if h.to_body and h.to_body != h.body else ""
+                moves.append(f"week {h.time:.1f}: {issue.id}: {h.body or '(arrives)'} "
+                             f"{h.action}{to}")  # fmt: skip
+    moves.sort(key=lambda line: float(line.split(":")[0].split()[1]))
+    return {"meetings": meetings, "moves": moves}

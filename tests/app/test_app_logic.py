@@ -1,0 +1,221 @@
+"""The browser app's logic, without a browser: knobs change the spec (and only the spec),
+sliders are bounded by the documented plausible ranges, an uploaded file is read as the
+command line reads it, and paired replications run in the background and can be cancelled."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from sim.app import logic
+from sim.errors import SpecError
+from sim.spec import load_structure
+from sim.spec.loading import STRUCTURE_DIR
+from sim.spec.parameters import Parameters
+
+
+@pytest.fixture(scope="module")
+def pilot():
+    return load_structure("pilot")
+
+
+@pytest.fixture(scope="module")
+def smoke():
+    return logic.load_shipped_scenario("smoke")
+
+
+def test_choices_are_the_shipped_files():
+    assert {"five_element", "pilot", "county_scs_chapters"} <= set(logic.structure_names())
+    assert "county" not in logic.structure_names()  # the layer, not an option
+    assert {"employer_closure", "truancy", "smoke"} <= set(logic.scenario_names())
+
+
+# -- sliders ---------------------------------------------------------------------------------
+def test_every_slider_is_bounded_by_its_plausible_range():
+    assert set(logic.MAIN_ASSUMPTIONS) <= set(logic.SLIDERS)
+    for name, slider in logic.SLIDERS.items():
+        low, high = Parameters.model_fields[name].json_schema_extra["plausible"]
+        assert (slider.low, slider.high) == (low, high)
+        assert slider.low <= slider.default <= slider.high
+        assert slider.bounded(slider.high + 1e6) == slider.high
+        assert slider.bounded(slider.low - 1e6) == slider.low
+        assert 0 < slider.step <= slider.high - slider.low
+
+
+def test_a_fixed_constant_has_no_slider_and_whole_numbers_step_by_one():
+    assert "budget_renewal_weeks" not in logic.SLIDERS  # plausible range is one value
+    assert logic.SLIDERS["max_rejections"].integer
+    assert logic.SLIDERS["max_rejections"].bounded(1.4) == 1.0
+
+
+def test_overrides_keep_only_changed_values_inside_their_range():
+    out = logic.parameter_overrides({"attendance_base": 0.85, "consensus_probability": 5.0})
+    assert out == {"consensus_probability": 0.9}  # the default dropped, the value bounded
+    with pytest.raises(SpecError, match="unknown parameter"):
+        logic.parameter_overrides({"no_such": 1.0})
+
+
+# -- knobs -----------------------------------------------------------------------------------
+def test_knobs_change_a_copy_of_the_spec_and_not_the_file(pilot):
+    before = (STRUCTURE_DIR / "pilot.yaml").read_bytes()
+    knobs = logic.Knobs(cadence_weeks=4.0, quorum=3, substitutes=False, special_meetings=False)
+    changed = logic.apply_knobs(pilot, "executive", knobs)
+    assert logic.knobs_of(changed, "executive") == knobs
+    assert logic.knobs_of(pilot, "executive") != knobs  # the loaded spec is untouched
+    assert (STRUCTURE_DIR / "pilot.yaml").read_bytes() == before
+    assert logic.changes(pilot, changed) == [
+        "executive.cadence_weeks: 13.0 -> 4.0",
+        "executive.quorum: 5 -> 3",
+        "executive.substitutes: True -> False",
+        "executive.special_meetings: True -> False",
+    ]
+    others = [b for b in changed.bodies if b.id != "executive"]
+    assert others == [b for b in pilot.bodies if b.id != "executive"]
+
+
+def test_a_knob_that_breaks_a_rule_is_a_one_line_error(pilot):
+    voting = logic.voting_members(pilot, "executive")
+    too_many = logic.Knobs(13.0, voting + 1, True, True)
+    with pytest.raises(SpecError) as err:
+        logic.apply_knobs(pilot, "executive", too_many)
+    line = err.value.one_line()
+    assert "\n" not in line
+    assert "bodies[executive].quorum" in line and "larger than" in line
+    with pytest.raises(SpecError, match="outside 1 to 52"):
+        logic.apply_knobs(pilot, "executive", logic.Knobs(80.0, 3, True, True))
+
+
+def test_on_demand_and_back(pilot):
+    group = "health_group"
+    assert logic.knobs_of(pilot, group).cadence_weeks is None  # meets on demand
+    fixed = logic.apply_knobs(pilot, group, logic.Knobs(8.0, 0, True, False))
+    assert fixed.body(group).cadence_weeks == 8.0 and not fixed.body(group).on_demand
+    back = logic.apply_knobs(fixed, group, logic.Knobs(None, 0, True, False))
+    assert back.body(group).on_demand and back.body(group).cadence_weeks is None
+
+
+def test_executive_size_shrinks_and_grows_and_keeps_the_quorum_possible(pilot):
+    low, high = logic.size_range(pilot)
+    seats = len(pilot.body("executive").members)
+    assert low <= 4 < seats < high
+    small = logic.resize(pilot, 4)
+    assert len(small.body("executive").members) == 4
+    assert small.body("executive").quorum <= logic.voting_members(small, "executive")
+    assert any(s.chair for s in small.body("executive").members) == any(
+        s.chair for s in pilot.body("executive").members
+    )
+    large = logic.resize(pilot, seats + 2)
+    assert len(large.body("executive").members) == seats + 2
+    with pytest.raises(SpecError, match="outside"):
+        logic.resize(pilot, high + 1)
+
+
+def test_the_knob_bodies_are_the_options_own_executive_first(pilot):
+    bodies = logic.knob_bodies(pilot)
+    assert bodies[0] == "executive"
+    assert "gsp" not in bodies  # the county layer's, not the option's
+
+
+# -- uploads ---------------------------------------------------------------------------------
+def test_an_uploaded_bad_file_gives_the_one_line_error_of_the_command_line(tmp_path):
+    text = (STRUCTURE_DIR / "pilot.yaml").read_text().replace("quorum: 5", "quorum: 50", 1)
+    with pytest.raises(SpecError) as err:
+        logic.load_uploaded_structure("../my option.yaml", text.encode())
+    line = err.value.one_line()
+    assert line.startswith("my_option.yaml: bodies[")
+    assert "quorum 50 is larger than" in line and "\n" not in line
+    from sim.spec.files import validate_file  # the CLI's `sim validate` says the same
+
+    (tmp_path / "my_option.yaml").write_text(text)
+    with pytest.raises(SpecError) as cli:
+        validate_file(tmp_path / "my_option.yaml")
+    assert cli.value.field == err.value.field and cli.value.message == err.value.message
+
+
+def test_an_uploaded_file_that_is_not_yaml_or_too_big():
+    with pytest.raises(SpecError, match=r"^x.yaml"):
+        logic.load_uploaded_structure("x.yaml", b"name: [unclosed")
+    with pytest.raises(SpecError, match="bytes"):
+        logic.load_uploaded_structure("x.yaml", b"#" * (logic.MAX_FILE_BYTES + 1))
+
+
+def test_a_good_upload_loads_nested_in_the_county():
+    text = (STRUCTURE_DIR / "pilot.yaml").read_text().replace("name: pilot", "name: mine", 1)
+    spec = logic.load_uploaded_structure("mine.yaml", text.encode())
+    assert spec.name == "mine" and "gsp" in spec.body_ids
+
+
+# -- running ---------------------------------------------------------------------------------
+def test_options_must_be_two_with_distinct_names(pilot, smoke):
+    with pytest.raises(SpecError, match="at least two"):
+        logic.check_options(smoke, [logic.Option(pilot, "pilot")])
+    with pytest.raises(SpecError, match="its own name"):
+        logic.check_options(smoke, [logic.Option(pilot, "pilot"), logic.Option(pilot, "b")])
+
+
+def test_a_paired_job_runs_in_the_background_and_compares(pilot, smoke):
+    changed = logic.renamed(logic.resize(pilot, 6), "pilot_small")
+    seen = []
+    job = logic.PairedJob(smoke, [logic.Option(pilot, "pilot"), logic.Option(changed, "pilot")],
+                          3, executor="serial")  # fmt: skip
+    job.listeners.append(lambda j: seen.append(j.done))
+    job.start()
+    assert job.wait(120) and job.state == "finished", job.error
+    assert seen[-1] == job.total == 6 and seen == sorted(seen)
+    out = job.outcome
+    assert set(out.runs["structure"]) == {"pilot", "pilot_small"}
+    table = logic.verdict_table(out.table, out.names)
+    assert list(table.columns[:3]) == ["indicator", "pilot", "pilot_small"]
+    assert "verdict (pilot_small)" in table.columns
+    paths = logic.pathways(out)
+    assert "city-regeneration-plan" in paths
+    side = logic.pathway_table(paths["city-regeneration-plan"], out.names)
+    assert list(side.columns) == out.names and side.iloc[-1, 0].startswith("now: ")
+
+
+def test_the_same_options_give_the_same_table_as_the_file_core(pilot, smoke):
+    """Specs held in memory run exactly as the files they came from."""
+    from sim.experiment.runner import run_paired
+
+    five = load_structure("five_element")
+    job = logic.PairedJob(smoke, [logic.Option(five, "five_element"),
+                                  logic.Option(pilot, "pilot")], 2, executor="serial")  # fmt: skip
+    job.start().wait(120)
+    runs = run_paired(smoke.source, ["five_element", "pilot"], 2, 1, progress=False)["summary"]
+    assert job.outcome.runs["issues_decided"].tolist() == runs["issues_decided"].tolist()
+
+
+def test_a_paired_job_can_be_cancelled(pilot, smoke):
+    five = load_structure("five_element")
+    job = logic.PairedJob(smoke, [logic.Option(five, "five_element"),
+                                  logic.Option(pilot, "pilot")], 50, executor="serial")  # fmt: skip
+    job.listeners.append(lambda j: j.cancel() if j.done >= 2 else None)
+    start = time.perf_counter()
+    job.start()
+    assert job.wait(120)
+    assert job.state == "cancelled" and job.outcome is None
+    assert job.done < job.total and time.perf_counter() - start < 60
+
+
+def test_too_many_replications_is_refused(pilot, smoke):
+    five = load_structure("five_element")
+    options = [logic.Option(five, "five_element"), logic.Option(pilot, "pilot")]
+    with pytest.raises(SpecError, match="replications"):
+        logic.PairedJob(smoke, options, logic.MAX_REPLICATIONS + 1)
+
+
+def test_a_stepped_model_says_what_happened_this_week(pilot, smoke):
+    from sim.model import PartnershipModel
+
+    model = PartnershipModel(pilot, smoke, rng=1)
+    held = []
+    for _ in range(30):
+        before = model.time
+        model.step()
+        events = logic.week_events(model, before)
+        held += events["meetings"]
+        assert all(math.isfinite(float(m.split()[1].rstrip(":"))) for m in events["meetings"])
+    assert model.time == 30 and held
+    assert any("city-regeneration-plan" in m for m in logic.week_events(model, 0)["moves"])
