@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench ci-sweep wheel-test notebooks clean setup
+.PHONY: demo test lint format bench ci-sweep wheel-test notebooks clean setup app
 
 setup: $(STAMP)
 
@@ -27,6 +27,10 @@ ci-sweep: $(STAMP)
 	rm -rf out/ci_smoke
 	$(BIN)/sim sweep scenarios/experiments/ci_smoke.yaml --quiet --out out/ci_smoke \
 		--check scenarios/experiments/ci_checks.yaml
+
+app: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,app]"
+	$(BIN)/sim app --open
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks]"

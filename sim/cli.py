@@ -401,6 +401,13 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """The browser app: try options without YAML (Solara is imported by the server only)."""
+    from sim.app.serve import serve
+
+    return serve(args.host, args.port, args.open)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.analysis.report import write_report
 
@@ -594,6 +601,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=WORKERS, default=None, help="processes (default: all cores)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("app", help="the browser app: try structure options without YAML")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=whole(1, 65535), default=8765, help="port (default 8765)")
+    p.add_argument("--open", action="store_true", help="open it in the web browser")
+    p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("demo", help="the headline comparison: employer closure and truancy")
     p.add_argument("--replications", type=REPLICATIONS, default=40)

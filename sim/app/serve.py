@@ -1,0 +1,40 @@
+"""`sim app`: start the browser app on this machine (Solara's server, Mesa's visualization
+stack), importing Solara only now."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+from sim.errors import SpecError
+
+INSTALL = "pip install -e '.[app]' (or make app)"
+
+
+def check_installed() -> None:
+    """A one-line error when the app's extra is not installed."""
+    if importlib.util.find_spec("solara") is None:
+        raise SpecError("sim app", "", f"the browser app needs Solara: {INSTALL}")
+
+
+def command(host: str, port: int, open_browser: bool) -> list[str]:
+    """The server's command line."""
+    return [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", host,
+            "--port", str(port), "--production", "--open" if open_browser else "--no-open",
+            "--log-level", "warning", "--log-level-uvicorn", "warning"]  # fmt: skip
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False) -> int:
+    """Run the app until Ctrl-C; the exit code of the server."""
+    check_installed()
+    print(f"the app is at http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    env = {**os.environ, "SOLARA_APP": "sim.app.page"}
+    with subprocess.Popen(command(host, port, open_browser), env=env) as server:
+        try:
+            return server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            server.wait(10)
+            return 0
