@@ -29,7 +29,7 @@ ci-sweep: $(STAMP)
 		--check scenarios/experiments/ci_checks.yaml
 
 app: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,app]"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,app]"
 	$(BIN)/sim app --open
 
 notebooks: $(STAMP)

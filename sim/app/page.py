@@ -272,6 +272,12 @@ def _key_figure(outcome: logic.Outcome) -> bytes:
 
 
 @solara.component
+def KeyFigure(outcome: logic.Outcome):
+    png = solara.use_memo(lambda: _key_figure(outcome), dependencies=[id(outcome)])
+    solara.Image(png)
+
+
+@solara.component
 def Results():
     current = job.value
     finished = status.value == "finished" and current is not None
@@ -289,8 +295,7 @@ def Results():
         )
         solara.HTML(tag="div", unsafe_innerHTML=table.to_html(index=False, escape=True),
                     classes=["verdict-table"])  # fmt: skip
-        png = solara.use_memo(lambda: _key_figure(outcome), dependencies=[id(outcome)])
-        solara.Image(png)
+        KeyFigure(outcome)
     if paths.value:
         with solara.Card("The named issues' pathways (replication 0), side by side"):
             for iid, by_option in paths.value.items():
