@@ -133,7 +133,7 @@ def Choices():
             kept = [o for o in uploads.value if o.origin != info["name"]]
             uploads.set([*kept, logic.Option(spec, info["name"])])
 
-        solara.FileDrop(label="Drop a structure YAML file here (or click)", on_file=on_file,
+        solara.FileDrop(label="Drop a structure YAML file here", on_file=on_file,
                         lazy=False)  # fmt: skip
         if upload_error.value:
             solara.Error(upload_error.value, classes=["upload-error"])

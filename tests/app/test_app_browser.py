@@ -139,7 +139,15 @@ def test_a_bad_upload_shows_its_one_line_error(page, tmp_path):
     bad.write_text(text)
     with pytest.raises(SpecError) as err:
         logic.load_uploaded_structure(bad.name, bad.read_bytes())
-    page.locator("input[type=file]").first.set_input_files(str(bad))
+    dropped = page.evaluate_handle(
+        """([name, text]) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], name, {type: "application/x-yaml"}));
+            return transfer;
+        }""",
+        [bad.name, text],
+    )
+    page.locator(".solara-file-drop").first.dispatch_event("drop", {"dataTransfer": dropped})
     shown = page.locator(".upload-error")
     shown.wait_for()
     assert err.value.one_line() in shown.inner_text()
