@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import solara
 import solara.lab
+from reacton import ipywidgets as ipyw
 
 from sim.app import logic
 from sim.errors import SpecError
@@ -122,19 +123,27 @@ def Choices():
         solara.SelectMultiple("Structure options", all_values=logic.structure_names(),
                               values=shipped)  # fmt: skip
 
-        def on_file(info) -> None:
-            data = info["data"] if info.get("data") is not None else info["file_obj"].read()
+        def take(name: str, data: bytes) -> None:
             try:
-                spec = logic.load_uploaded_structure(info["name"], data)
+                spec = logic.load_uploaded_structure(name, data)
             except SpecError as exc:
                 upload_error.set(exc.one_line())
                 return
             upload_error.set("")
-            kept = [o for o in uploads.value if o.origin != info["name"]]
-            uploads.set([*kept, logic.Option(spec, info["name"])])
+            kept = [o for o in uploads.value if o.origin != name]
+            uploads.set([*kept, logic.Option(spec, name)])
 
-        solara.FileDrop(label="Drop a structure YAML file here", on_file=on_file,
-                        lazy=False)  # fmt: skip
+        def on_file(info) -> None:
+            data = info["data"] if info.get("data") is not None else info["file_obj"].read()
+            take(info["name"], data)
+
+        def on_upload(value) -> None:
+            for item in value or ():
+                take(item["name"], bytes(item["content"]))
+
+        solara.FileDrop(label="Drop a structure YAML file here", on_file=on_file, lazy=False)
+        ipyw.FileUpload(accept=".yaml,.yml", multiple=False, description="or choose a file",
+                        on_value=on_upload)  # fmt: skip
         if upload_error.value:
             solara.Error(upload_error.value, classes=["upload-error"])
         for option in uploads.value:
