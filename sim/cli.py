@@ -403,6 +403,9 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     structures = [s.strip() for s in args.structures.split(",") if s.strip()]
     if len(structures) < 2:
         raise SpecError("--structures", args.structures, "give two or more, comma-separated")
+    for name in structures:
+        if structures.count(name) > 1:
+            raise SpecError("--structures", name, "named twice")
     sizes = dict(SIZES[args.size])
     if args.replications is not None:
         sizes["replications"] = args.replications
@@ -607,10 +610,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="two or more, comma-separated; the first is the baseline")  # fmt: skip
     p.add_argument("--size", choices=["small", "full"], default="full",
                    help="small: a quick look (every phase, too few points to trust)")  # fmt: skip
-    p.add_argument("--replications", type=int, help="per point and structure")
-    p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    p.add_argument("--replications", type=whole(1, 1000), help="per point and structure")
+    p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
-    p.add_argument("--workers", type=int, default=None, help="default: all cores")
+    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
     p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
     p.add_argument("--out", help="folder (default out/robustness_SCENARIO)")
     p.add_argument("--docs", help="a Markdown page whose section for the scenario to update")

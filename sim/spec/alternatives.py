@@ -23,9 +23,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from sim.errors import SpecError
+from sim.spec.limits import MAX_ITEMS, Name, Ref, Strict, Text
 from sim.spec.loading import read_yaml, resolve, validate_as
 from sim.spec.parameters import PARAMETER_NAMES, check_parameters
 from sim.spec.scenario import ScenarioSpec, StepSpec
@@ -34,47 +35,43 @@ from sim.spec.structure import BodySpec, RoutingRule, SeatSpec, StructureSpec, c
 ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class BodyChange(_Strict):
+class BodyChange(Strict):
     """Fields of one body (or of its seats whose role contains ``seats_with_role``) to set."""
 
-    body: str
-    set: dict[str, Any] = Field(min_length=1)
-    seats_with_role: str | None = None
+    body: Ref
+    set: dict[str, Any] = Field(min_length=1, max_length=100)
+    seats_with_role: Text | None = None
 
 
-class RoutingChange(_Strict):
+class RoutingChange(Strict):
     """Rules put in front of a scope's routing rules (so they match first)."""
 
-    scope: str
-    prepend: list[RoutingRule] = Field(min_length=1)
+    scope: Ref
+    prepend: list[RoutingRule] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
-class StepChange(_Strict):
+class StepChange(Strict):
     """Step ``step`` (counted from 1) of a scenario's named issue, replaced by ``replace_with``."""
 
-    scenario: str
-    issue: str
-    step: int = Field(ge=1)
-    replace_with: list[StepSpec] = Field(min_length=1)
+    scenario: Name
+    issue: Ref
+    step: int = Field(ge=1, le=MAX_ITEMS)
+    replace_with: list[StepSpec] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
-class Alternative(_Strict):
+class Alternative(Strict):
     """One reading the model did not take, and how to switch to it."""
 
     id: str
-    rule: str = Field(description="The rule id (docs/sources.md) whose reading it changes.")
-    question: str
-    default: str = Field(description="The reading the shipped files take.")
-    alternative: str = Field(description="The other reading, which this switches on.")
-    structures: list[str] = Field([], description="Structure names it applies to; [] = all.")
-    bodies: list[BodyChange] = []
-    routing: list[RoutingChange] = []
-    parameters: dict[str, float] = {}
-    steps: list[StepChange] = []
+    rule: Name = Field(description="The rule id (docs/sources.md) whose reading it changes.")
+    question: Text
+    default: Text = Field(description="The reading the shipped files take.")
+    alternative: Text = Field(description="The other reading, which this switches on.")
+    structures: list[Name] = Field([], description="Structure names it applies to; [] = all.")
+    bodies: list[BodyChange] = Field([], max_length=MAX_ITEMS)
+    routing: list[RoutingChange] = Field([], max_length=MAX_ITEMS)
+    parameters: dict[str, float] = Field({}, max_length=100)
+    steps: list[StepChange] = Field([], max_length=MAX_ITEMS)
 
     @field_validator("id")
     @classmethod
@@ -96,10 +93,10 @@ class Alternative(_Strict):
         return not self.structures or structure.name in self.structures
 
 
-class Alternatives(_Strict):
+class Alternatives(Strict):
     """A file of alternatives (``scenarios/robustness/alternatives.yaml``)."""
 
-    alternatives: list[Alternative]
+    alternatives: list[Alternative] = Field(max_length=MAX_ITEMS)
 
     def by_id(self) -> dict[str, Alternative]:
         return {a.id: a for a in self.alternatives}

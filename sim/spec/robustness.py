@@ -13,58 +13,59 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from sim.errors import SpecError
+from sim.spec.limits import MAX_AMOUNT, MAX_ITEMS, Name, Strict, Text
 from sim.spec.loading import read_yaml, resolve, validate_as
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-
-class ConclusionSpec(_Strict):
+class ConclusionSpec(Strict):
     """``of`` minus ``minus`` on ``indicator`` is ``direction``."""
 
-    id: str
-    claim: str
-    of: str
-    minus: str
-    indicator: str
+    id: Name
+    claim: Text
+    of: Name
+    minus: Name
+    indicator: Name
     direction: Literal["lower", "higher", "same"]
 
 
-class PatternSpec(_Strict):
+class PatternSpec(Strict):
     """A reported pattern: ``indicator`` (the mean over a point's replications) lies in
     ``between`` at a plausible point."""
 
-    id: str
-    source: str
-    indicator: str
-    between: tuple[float, float]
+    id: Name
+    source: Text
+    indicator: Name
+    between: tuple[float, float] = Field(
+        description="The band, low to high (finite, at most 1e12 in size)."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> PatternSpec:
+        if max(abs(v) for v in self.between) > MAX_AMOUNT:
+            raise ValueError(f"between: values are at most {MAX_AMOUNT:g} in size")
         if self.between[0] > self.between[1]:
             raise ValueError(f"between: {self.between[0]} is above {self.between[1]}")
         return self
 
 
-class NotChecked(_Strict):
+class NotChecked(Strict):
     """A reported pattern the model cannot check, and why."""
 
-    id: str
-    source: str
-    why: str
+    id: Name
+    source: Text
+    why: Text
 
 
-class Patterns(_Strict):
+class Patterns(Strict):
     """The pattern checks: measured on ``scenario`` under ``structure`` at every point."""
 
-    scenario: str
-    structure: str
-    patterns: list[PatternSpec] = Field(min_length=1)
-    not_checked: list[NotChecked] = []
+    scenario: Name
+    structure: Name
+    patterns: list[PatternSpec] = Field(min_length=1, max_length=MAX_ITEMS)
+    not_checked: list[NotChecked] = Field([], max_length=MAX_ITEMS)
 
 
 def load_conclusions(scenario: str, path: str | Path = "conclusions") -> list[ConclusionSpec]:
@@ -88,18 +89,18 @@ def load_patterns(path: str | Path = "patterns") -> Patterns:
     return validate_as(Patterns, read_yaml(file), str(file))
 
 
-class Expectation(_Strict):
+class Expectation(Strict):
     """A conclusion's verdict that must hold, over all points or the plausible set."""
 
-    conclusion: str
+    conclusion: Name
     over: Literal["all", "plausible"] = "plausible"
-    verdict: str
+    verdict: Text
 
 
-class RobustnessChecks(_Strict):
+class RobustnessChecks(Strict):
     """A robustness regression check (``scenarios/robustness/ci_checks.yaml``)."""
 
-    expect: list[Expectation] = Field(min_length=1)
+    expect: list[Expectation] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 def load_robustness_checks(path: str | Path) -> RobustnessChecks:

@@ -119,10 +119,21 @@ def test_a_phase_with_parallel_workers_equals_serial(tmp_path):
         (["robustness", "employer_closure", "--structures", "pilot"], "give two or more"),
         (["robustness", "smoke"], "no declared conclusions"),
         (["robustness", "employer_closure", "--structures", "pilot,nowhere"], "nowhere"),
+        (["robustness", "employer_closure", "--structures", "pilot,pilot"], "named twice"),
+        (["robustness", "employer_closure", "--replications", "0"], "at least 1"),
+        (["robustness", "employer_closure", "--replications", "100000"], "at most 1,000"),
+        (["robustness", "employer_closure", "--seed", "-1"], "at least 0"),
+        (["robustness", "employer_closure", "--workers", "0"], "at least 1"),
+        (["robustness", "employer_closure", "--check", "nowhere.yaml"], "not found"),
+        (["robustness", "nowhere"], "no such file"),
     ],
 )
 def test_robustness_command_errors_are_one_line(argv, message, capsys, tmp_path):
-    assert main([*argv, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    try:
+        code = main([*argv, "--out", str(tmp_path / "o"), "--quiet"])
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    assert code == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
 
