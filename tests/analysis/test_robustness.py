@@ -148,3 +148,17 @@ def test_robustness_checks_pass_fail_and_name_an_unknown_conclusion():
     bad = RobustnessChecks.model_validate({"expect": [{"conclusion": "c", "verdict": "robust"}]})
     with pytest.raises(SpecError, match=r"expect\[0\].conclusion: no conclusion 'c'"):
         rb.check_verdicts(table, bad, "checks.yaml")
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "ok"),
+    [
+        ("robust", "robust", True),
+        ("depends on a, b", "depends on a", True),
+        ("depends on b", "depends on a", False),
+        ("depends on a", "robust", False),
+        ("not supported", "depends on a", False),
+    ],
+)
+def test_an_expected_dependence_passes_when_the_box_names_it(got, expected, ok):
+    assert rb.verdict_matches(got, expected) is ok
