@@ -41,7 +41,7 @@ NOWHERE_SHARE = 0.1  # below this share it is not supported, whatever the box
 PRIM_DENSITY = 0.8  # the box PRIM reports: the largest coverage with at least this density
 UNSTABLE_CONF = 0.1  # a Sobol index whose interval half-width exceeds this is not stable
 PRIM_MIN_CUT = 0.2  # a box dimension cut by less than this share of its range is not reported
-PRIM_MIN_DENSITY = 0.5  # a box less dense than this is no description of where a flip lies
+PRIM_MIN_DENSITY = PRIM_DENSITY  # a box less dense is not shown: it describes no flip well
 
 
 def point_differences(
