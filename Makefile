@@ -41,11 +41,13 @@ ci-robustness: $(STAMP)
 EXAMPLES := employer_closure truancy environment_strategy community_cohesion
 robustness-docs: $(STAMP)
 	for s in $(EXAMPLES); do \
-		$(BIN)/sim robustness $$s --size full --quiet --out out/robustness_$$s \
-			--docs docs/robustness.md > /dev/null || exit 1; \
+		$(BIN)/sim robustness $$s --size full --quiet --out out/robustness_$$s > /dev/null \
+			|| exit 1; \
 		mkdir -p docs/robustness/$$s/figures; \
 		cp out/robustness_$$s/*.csv out/robustness_$$s/meta.json docs/robustness/$$s/; \
 		cp out/robustness_$$s/figures/*.png docs/robustness/$$s/figures/; \
+		$(BIN)/python -c "from sim.analysis.robustness import update_page; \
+			update_page('docs/robustness.md', 'docs/robustness/$$s')" || exit 1; \
 	done
 
 notebooks: $(STAMP)

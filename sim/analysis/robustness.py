@@ -613,15 +613,24 @@ def patterns_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def page_section(folder) -> tuple[str, str]:
-    """A results folder's section of docs/robustness.md: its scenario and its Markdown."""
+def page_section(folder, page=None) -> tuple[str, str]:
+    """A results folder's section of a Markdown page: its scenario and its Markdown (with the
+    folder's figures linked relative to ``page``, when given)."""
     import json
+    import os
     from pathlib import Path
 
     folder = Path(folder)
     meta = json.loads((folder / "meta.json").read_text())
     table = pd.read_csv(folder / "conclusions.csv")
-    return meta["scenario"], conclusions_markdown(table, meta)
+    body = conclusions_markdown(table, meta)
+    if page is not None:
+        figures = sorted((folder / "figures").glob("*.png"))
+        links = [f"![{f.stem}]({Path(os.path.relpath(f, Path(page).parent)).as_posix()})"
+                 for f in figures]  # fmt: skip
+        if links:
+            body += "\n" + "\n".join(links) + "\n"
+    return meta["scenario"], body
 
 
 def update_page(page, folder) -> None:
@@ -630,7 +639,7 @@ def update_page(page, folder) -> None:
     from pathlib import Path
 
     page = Path(page)
-    scenario, body = page_section(folder)
+    scenario, body = page_section(folder, page)
     text = page.read_text() if page.exists() else ""
     text = replace_section(text, "alternatives", alternatives_markdown())
     text = replace_section(text, "patterns", patterns_markdown())

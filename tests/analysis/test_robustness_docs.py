@@ -28,13 +28,15 @@ def test_the_alternatives_and_patterns_sections_are_the_shipped_files():
 def test_each_worked_example_has_its_conclusions_table(scenario):
     folder = ROOT / "docs" / "robustness" / scenario
     assert (folder / "conclusions.csv").exists(), REGENERATE
-    name, body = rb.page_section(folder)
+    name, body = rb.page_section(folder, PAGE)
     assert name == scenario
     assert rb.section(PAGE.read_text(), f"robustness: {scenario}") == body, REGENERATE
     meta = json.loads((folder / "meta.json").read_text())
     plan = Plan(scenario, meta["structures"])
     today = [[f.name, f.low, f.high, f.switch] for f in plan.factors]
     assert meta["factors"] == today, f"the assumption space changed since: {REGENERATE}"
+    for name in ("conclusions", "morris"):
+        assert (folder / "figures" / f"{name}.png").exists()
 
 
 def test_a_section_is_replaced_in_place_and_added_when_missing():
