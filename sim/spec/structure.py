@@ -121,6 +121,11 @@ class BodySpec(Strict):
         description="energy: decided once the members' effective energy covers the energy the "
         "attached issues need (garbage-can attachment only).",
     )
+    majority_of: Literal["present", "members"] = Field(
+        "present",
+        description="A vote passes with a majority of the voting members present, or of all "
+        "the body's voting members (FE-EXEC-DECIDE: 'eligible voting members').",
+    )
     agenda_capacity: int = Field(6, ge=1, le=MAX_COUNT)
     agenda_policy: Literal["fifo", "urgent_first", "focus_first"] = "fifo"
     same_meeting_decision: bool = Field(
