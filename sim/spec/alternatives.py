@@ -28,7 +28,7 @@ from pydantic import Field, field_validator
 from sim.errors import SpecError
 from sim.spec.limits import MAX_ITEMS, Name, Ref, Strict, Text
 from sim.spec.loading import read_yaml, resolve, validate_as
-from sim.spec.parameters import PARAMETER_NAMES, check_parameters
+from sim.spec.parameters import known_parameters
 from sim.spec.scenario import ScenarioSpec, StepSpec
 from sim.spec.structure import BodySpec, RoutingRule, SeatSpec, StructureSpec, check_structure
 
@@ -83,11 +83,7 @@ class Alternative(Strict):
     @field_validator("parameters")
     @classmethod
     def _known_parameters(cls, value: dict[str, float]) -> dict[str, float]:
-        for name in value:
-            if name not in PARAMETER_NAMES:
-                raise ValueError(f"unknown parameter '{name}' (see docs/parameters.md)")
-        check_parameters(value)
-        return value
+        return known_parameters(value)
 
     def applies_to(self, structure: StructureSpec) -> bool:
         return not self.structures or structure.name in self.structures

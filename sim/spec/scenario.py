@@ -32,7 +32,7 @@ from sim.spec.limits import (
     unique,
 )
 from sim.spec.loading import read_yaml, resolve, validate_as
-from sim.spec.parameters import PARAMETER_NAMES, check_parameters
+from sim.spec.parameters import known_parameters
 from sim.spec.structure import BodySpec, Function, PartnerSpec, StructureSpec
 
 
@@ -262,11 +262,7 @@ class ScenarioSpec(Strict):
     @field_validator("parameters")
     @classmethod
     def _known_parameters(cls, value: dict[str, float]) -> dict[str, float]:
-        for name in value:
-            if name not in PARAMETER_NAMES:
-                raise ValueError(f"unknown parameter '{name}' (see docs/parameters.md)")
-        check_parameters(value)
-        return value
+        return known_parameters(value)
 
     @field_validator("issues")
     @classmethod
