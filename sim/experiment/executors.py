@@ -58,7 +58,7 @@ class Executor(ABC):
     def run(self, tasks: Sequence[RunTask]) -> Iterator[Batch]:
         """Yield (index into ``tasks``, output) in batches, as runs finish."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a default: most executors hold nothing
         """Release the workers (nothing to release by default)."""
 
     def __enter__(self) -> Executor:
@@ -214,7 +214,7 @@ class ProcessExecutor(Executor):
             for future in running:
                 future.cancel()
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a default: most executors hold nothing
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -271,7 +271,7 @@ class DaskExecutor(Executor):
                 submit()
             yield chunks.finish(sent.pop(future.key), outputs)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a default: most executors hold nothing
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
