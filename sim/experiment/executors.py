@@ -214,7 +214,7 @@ class ProcessExecutor(Executor):
             for future in running:
                 future.cancel()
 
-    def close(self) -> None:  # noqa: B027 - a default: most executors hold nothing
+    def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -271,7 +271,7 @@ class DaskExecutor(Executor):
                 submit()
             yield chunks.finish(sent.pop(future.key), outputs)
 
-    def close(self) -> None:  # noqa: B027 - a default: most executors hold nothing
+    def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
