@@ -231,6 +231,8 @@ class ScenarioSpec(Strict):
     """A scenario: duration, parameter overrides, issues, streams, ad hoc bodies."""
 
     name: Name
+    title: Text = Field("", description="The scenario's display name in reports and the app "
+                        "(its name when empty).")
     description: Text = ""
     duration_weeks: float = Field(gt=0, le=MAX_WEEKS)
     parameters: dict[str, float] = Field({})
@@ -258,6 +260,11 @@ class ScenarioSpec(Strict):
         "and the start weeks of bodies that start after week 0 among those bodies.",
     )
     source: str = Field("", exclude=True)
+
+    @property
+    def display_name(self) -> str:
+        """What a reader sees: the title, or the file's name when there is none."""
+        return self.title or self.name
 
     @field_validator("parameters")
     @classmethod

@@ -190,6 +190,8 @@ class StructureSpec(Strict):
     """A whole structure option, possibly inside an outer layer."""
 
     name: Name
+    title: Text = Field("", description="The option's display name in reports and the app "
+                        "(its name when empty).")
     description: Text = ""
     inside: Ref | None = None
     replaces: list[Ref] = Field([], max_length=MAX_ITEMS)
@@ -220,6 +222,11 @@ class StructureSpec(Strict):
 
     def partner(self, partner_id: str) -> PartnerSpec:
         return next(p for p in self.partners if p.id == partner_id)
+
+    @property
+    def display_name(self) -> str:
+        """What a reader sees: the title, or the file's name when there is none."""
+        return self.title or self.name
 
     @property
     def body_ids(self) -> set[str]:
@@ -297,6 +304,7 @@ def _merge(outer: StructureSpec, inner: StructureSpec, own: dict[str, str], file
     }
     return StructureSpec(
         name=inner.name,
+        title=inner.title,
         description=inner.description,
         inside=None,
         replaces=[],
