@@ -231,8 +231,9 @@ class ScenarioSpec(Strict):
     """A scenario: duration, parameter overrides, issues, streams, ad hoc bodies."""
 
     name: Name
-    title: Text = Field("", description="The scenario's display name in reports and the app "
-                        "(its name when empty).")
+    title: Text = Field(
+        "", description="The scenario's display name in reports and the app (its name when empty)."
+    )
     description: Text = ""
     duration_weeks: float = Field(gt=0, le=MAX_WEEKS)
     parameters: dict[str, float] = Field({})

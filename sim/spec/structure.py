@@ -190,8 +190,9 @@ class StructureSpec(Strict):
     """A whole structure option, possibly inside an outer layer."""
 
     name: Name
-    title: Text = Field("", description="The option's display name in reports and the app "
-                        "(its name when empty).")
+    title: Text = Field(
+        "", description="The option's display name in reports and the app (its name when empty)."
+    )
     description: Text = ""
     inside: Ref | None = None
     replaces: list[Ref] = Field([], max_length=MAX_ITEMS)
