@@ -25,6 +25,10 @@
    (target: within 1.5x of the port's). The port and the engine on all cores are measured
    twice, and the faster counts.
 
+5. The full robustness analysis (issue 13) of the employer closure, five-element against pilot,
+   on a local Dask cluster with 1 worker and with all cores (target: under 15 minutes), with
+   `BENCH_ROBUSTNESS=1` or `BENCH_FULL=1` (about 20 minutes more on two cores).
+
 Each measurement of 2, 3 and 4 runs in a fresh subprocess (its start-up and peak memory are
 its own).
 """
@@ -301,6 +305,34 @@ def gcm_table() -> None:
               f"{GCM_TARGET}x): {met(ratio <= GCM_TARGET)}")  # fmt: skip
 
 
+ROBUSTNESS_TARGET_S = 15 * 60
+
+
+def robustness_table() -> None:
+    """The full robustness analysis of the employer closure (five-element against pilot): every
+    parameter, every alternative, Morris, Sobol, the Latin hypercube with the pattern runs,
+    PRIM on every conclusion; on a local Dask cluster with 1 and with all workers, each in a
+    fresh subprocess and a fresh folder."""
+    print("\n5. the full robustness analysis (issue 13): employer closure, five_element vs pilot,"
+          "\n   on a local Dask cluster (sim robustness --size full --executor dask)")  # fmt: skip
+    sim = str(Path(sys.executable).parent / "sim")
+    seconds = {}
+    for workers in sorted({1, CORES}, reverse=True):
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            subprocess.run([sim, "robustness", "employer_closure", "--size", "full", "--quiet",
+                            "--executor", "dask", "--workers", str(workers), "--out", folder],
+                           check=True, capture_output=True)  # fmt: skip
+            seconds[workers] = time.perf_counter() - start
+        s = seconds[workers]
+        print(
+            f"   {workers} worker(s): {s / 60:.1f} minutes (target < "
+            f"{ROBUSTNESS_TARGET_S // 60} minutes): {met(s < ROBUSTNESS_TARGET_S)}"
+        )
+    if len(seconds) > 1:
+        print(f"   speed-up from 1 to {CORES} workers: {seconds[1] / seconds[CORES]:.2f}x")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         kind, size, workers = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -312,6 +344,11 @@ def main() -> None:
     startup_table()
     sweep_table()
     gcm_table()
+    if os.environ.get("BENCH_FULL") or os.environ.get("BENCH_ROBUSTNESS"):
+        robustness_table()
+    else:
+        print("\n5. the full robustness analysis: BENCH_ROBUSTNESS=1 make bench (about 20 "
+              "minutes more: the analysis on 2 workers, then on 1)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -388,6 +388,64 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_robustness(args: argparse.Namespace) -> int:
+    """A robustness analysis: where each declared conclusion holds across the assumptions."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.analysis.robustness import (
+        SIZES,
+        run_robustness,
+        update_page,
+        write_robustness,
+    )
+    from sim.experiment.robustness import Plan
+
+    structures = [s.strip() for s in args.structures.split(",") if s.strip()]
+    if len(structures) < 2:
+        raise SpecError("--structures", args.structures, "give two or more, comma-separated")
+    for name in structures:
+        if structures.count(name) > 1:
+            raise SpecError("--structures", name, "named twice")
+    sizes = dict(SIZES[args.size])
+    if args.replications is not None:
+        sizes["replications"] = args.replications
+    plan = Plan(args.scenario, structures, seed=args.seed, **sizes)
+    checks = None
+    if args.check:  # read before any run, so a bad file costs nothing
+        from sim.spec.robustness import load_robustness_checks
+
+        checks = load_robustness_checks(args.check)
+    out = Path(args.out) if args.out else Path("out") / f"robustness_{plan.scenario_name}"
+    executor = "dask" if args.scheduler else args.executor
+    try:
+        result = run_robustness(plan, out, executor, args.workers, args.scheduler,
+                                progress=not args.quiet)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are stored in {out}/; run the same command again "
+              "to finish the rest", file=sys.stderr)  # fmt: skip
+        return 130
+    except BrokenProcessPool:
+        print(f"error: a worker process died; finished runs are stored in {out}/; run the same "
+              "command again to finish the rest", file=sys.stderr)  # fmt: skip
+        return 1
+    write_robustness(result, out, plan)
+    print((out / "conclusions.md").read_text())
+    if args.docs:
+        update_page(args.docs, out)
+        print(f"updated {args.docs}")
+    print(f"tables, figures and conclusions.md in {out}/")
+    if checks is not None:
+        from sim.analysis.robustness import check_verdicts
+
+        results = check_verdicts(result.table, checks, args.check)
+        for _, line in results:
+            print(line)
+        if not all(ok for ok, _ in results):
+            print("error: a robustness check failed", file=sys.stderr)
+            return 1
+    return 0
+
+
 def cmd_diagram(args: argparse.Namespace) -> int:
     from sim.analysis.diagram import draw_structure
     from sim.spec import load_structure
@@ -552,6 +610,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_args(p)
     p.add_argument("--indicator", help="default: the experiment's outputs")
     p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("robustness", help="where each conclusion holds across the assumptions")
+    p.add_argument("scenario", help="a scenario with declared conclusions (employer_closure, ...)")
+    p.add_argument("--structures", default="five_element,pilot",
+                   help="two or more, comma-separated; the first is the baseline")  # fmt: skip
+    p.add_argument("--size", choices=["small", "full"], default="full",
+                   help="small: a quick look (every phase, too few points to trust)")  # fmt: skip
+    p.add_argument("--replications", type=whole(1, 1000), help="per point and structure")
+    p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
+    p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    p.add_argument("--out", help="folder (default out/robustness_SCENARIO)")
+    p.add_argument("--docs", help="a Markdown page whose section for the scenario to update")
+    p.add_argument("--check", help="verdicts that must hold (YAML): exit 1 when one does not")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_robustness)
 
     p = sub.add_parser("diagram", help="draw a structure: bodies by function, reporting lines")
     p.add_argument("structure", help="five_element, pilot, county_scs_chapters, or a YAML path")

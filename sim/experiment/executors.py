@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 import warnings
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -47,17 +48,18 @@ SCHEDULER_TIMEOUT = "10s"  # to wait for a Dask scheduler's answer
 Batch = list[tuple[int, RunOutput]]
 
 
-class Executor:
-    """Runs tasks, ``workers`` at once; a context manager that releases its workers."""
+class Executor(ABC):
+    """Runs tasks, ``workers`` at once; a context manager that releases its workers. Each
+    kind (serial, process pool, Dask) implements :meth:`run`."""
 
     workers: int = 1
 
+    @abstractmethod
     def run(self, tasks: Sequence[RunTask]) -> Iterator[Batch]:
         """Yield (index into ``tasks``, output) in batches, as runs finish."""
-        raise NotImplementedError
 
-    def close(self) -> None:
-        """Release the workers."""
+    def close(self) -> None:  # noqa: B027 - a default: most executors hold nothing
+        """Release the workers (nothing to release by default)."""
 
     def __enter__(self) -> Executor:
         return self

@@ -103,13 +103,32 @@ def sweep(
         for name in spec.structures:
             check_scenario_against(cached_scenario(str(path.resolve())), cached_structure(name))
     tasks = build_tasks(spec)
+    record = spec.model_dump(mode="json") | {
+        "scenario_paths": [str(p.resolve()) for p in spec.scenario_paths()]
+    }
+    return run_into_store(tasks, out, spec.name, spec.digest(), record, executor, workers,
+                          scheduler, progress, limit)  # fmt: skip
+
+
+def run_into_store(
+    tasks: list[RunTask],
+    out: Path,
+    name: str,
+    digest: str,
+    record: dict,
+    executor: Kind = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    limit: int | None = None,
+) -> SweepReport:
+    """Run the tasks whose keys the store at ``out`` does not hold yet, writing rows as runs
+    finish; the folder is bound to ``name`` and ``digest`` (another set of tasks is refused)
+    and locked while it runs. What `sim sweep` and every phase of `sim robustness` run on."""
     store = ResultStore(out)
     with make_executor(executor, workers, scheduler, runs=len(tasks)) as pool, store.lock():
-        record = spec.model_dump(mode="json") | {
-            "scenario_paths": [str(p.resolve()) for p in spec.scenario_paths()]
-        }
         keys = {task_key(t) for t in tasks}
-        store.claim(spec.name, spec.digest(), len(tasks), record, keys)
+        store.claim(name, digest, len(tasks), record, keys)
         done = store.done_keys()
         todo = [t for t in tasks if task_key(t) not in done]
         already = len(tasks) - len(todo)

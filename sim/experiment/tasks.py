@@ -29,10 +29,12 @@ from sim.spec.structure import StructureSpec
 
 @dataclass(frozen=True)
 class Files:
-    """A scenario file run under a structure (a shipped name or a file)."""
+    """A scenario file run under a structure (a shipped name or a file), with the structural
+    alternatives (ids in ``scenarios/robustness/alternatives.yaml``) switched on, if any."""
 
     scenario: str
     structure: str
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +106,17 @@ def cached_scenario(path: str) -> ScenarioSpec:
 
 
 @cache
+def altered(files: Files) -> tuple[StructureSpec, ScenarioSpec, dict[str, float]]:
+    """The structure and scenario with the files' alternatives on, and the parameter values
+    those alternatives set, built once per process."""
+    from sim.spec.alternatives import apply, load_alternatives
+
+    known = load_alternatives().by_id()
+    chosen = [known[a] for a in files.alternatives]
+    return apply(chosen, cached_structure(files.structure), cached_scenario(files.scenario))
+
+
+@cache
 def gcm_variants(design: str) -> list[Variant]:
     """A Garbage Can design's variants, compiled once per process."""
     return variants(load_gcm_design(design))
@@ -146,10 +159,17 @@ def _partnership(task: RunTask, row: dict[str, Any]) -> dict[str, pd.DataFrame]:
     for, each led by the task's labels."""
     files = task.model
     if isinstance(files, Specs):
-        structure, scenario = files.structure, files.scenario
+        result = run_once(files.structure, files.scenario, task.seed, dict(task.parameters))
+    elif files.alternatives:
+        structure, scenario, switched = altered(files)
+        result = run_once(structure, scenario, task.seed, dict(task.parameters) | switched)
     else:
-        structure, scenario = cached_structure(files.structure), cached_scenario(files.scenario)
-    result = run_once(structure, scenario, task.seed, dict(task.parameters))
+        result = run_once(
+            cached_structure(files.structure),
+            cached_scenario(files.scenario),
+            task.seed,
+            dict(task.parameters),
+        )
     row |= {k: v for k, v in result.summary.iloc[0].to_dict().items() if k not in row}
     if task.evaluate:
         row |= evaluate_result(result)

@@ -301,6 +301,7 @@ class Meeting:
             self.uniforms,
             params.consensus_probability,
             params.support_probability,
+            sum(s.voting for s in body.seats) if body.spec.majority_of == "members" else None,
         )
         how = verdict.how
         if not verdict.passed:

@@ -283,8 +283,18 @@ def _summary(
         "named_targets_met_share": (
             sum(r["target_met"] for r in named) / len(named) if named else math.nan
         ),
+        "green_without_outcome_share": _green_without_outcome(model),
         **_outcomes(model),
     }
+
+
+def _green_without_outcome(model: PartnershipModel) -> float:
+    """PI-PERF: of the issues evaluated, the share reported as met ("green") whose outcome
+    was not achieved: what judging on inputs misses (0 when every body judges outcomes)."""
+    judged = [i for i in model.issues if i.parent is None and i.reported_met is not None]
+    if not judged:
+        return math.nan
+    return sum(bool(i.reported_met) and not i.outcome_achieved for i in judged) / len(judged)
 
 
 def _outcomes(model: PartnershipModel) -> dict[str, float]:

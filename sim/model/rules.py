@@ -202,16 +202,21 @@ def vote(
     uniforms: Iterator[float],
     consensus_probability: float,
     support_probability: float,
+    n_eligible: int | None = None,
 ) -> Vote:
     """FE-EXEC-DECIDE: decisions by consensus (under ``consensus_else_majority``, reached
     with ``consensus_probability``: one number); failing consensus, and always under
     ``majority``, a simple majority of the ``n_voters`` eligible voting members present,
-    each supporting with ``support_probability`` (one number each). A tie, or nobody to
-    vote, does not pass."""
+    each supporting with ``support_probability`` (one number each). With ``n_eligible``
+    (the body's ``majority_of: members`` reading) the majority is of all that many eligible
+    voting members, present or not. A tie, or nobody to vote, does not pass."""
     if rule == "consensus_else_majority" and next(uniforms) < consensus_probability:
         return Vote(True, "by consensus")
     yes = sum(next(uniforms) < support_probability for _ in range(n_voters))
-    return Vote(2 * yes > n_voters, f"vote {yes} of {n_voters}")
+    of = n_voters if n_eligible is None else n_eligible
+    return Vote(
+        2 * yes > of, f"vote {yes} of {n_voters}" + (f" ({of} members)" if n_eligible else "")
+    )
 
 
 def rescoped(decided_before: bool, pledged_now: float, funded_share: float) -> bool:

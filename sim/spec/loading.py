@@ -22,13 +22,14 @@ from sim.spec.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, NAME_PATTERN, 
 SCENARIO_DIR = Path(str(files("sim.shipped")))
 STRUCTURE_DIR = SCENARIO_DIR / "structures"
 
-Kind = Literal["structure", "scenario", "experiment", "checks", "gcm design"]
+Kind = Literal["structure", "scenario", "experiment", "checks", "gcm design", "robustness"]
 SHIPPED_FOLDER: dict[str, Path] = {
     "structure": STRUCTURE_DIR,
     "scenario": SCENARIO_DIR,
     "experiment": SCENARIO_DIR / "experiments",
     "checks": SCENARIO_DIR / "experiments",
     "gcm design": SCENARIO_DIR / "gcm",
+    "robustness": SCENARIO_DIR / "robustness",
 }
 
 

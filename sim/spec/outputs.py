@@ -16,7 +16,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "member_attendance_rate", "substitute_share", "seats_filled_rate", "replacements",
     "deferrals", "send_backs", "stalls_caught", "resources_pledged", "named_issues",
     "named_weeks_to_decision", "named_weeks_to_delivery", "named_decision_censored_share",
-    "named_delivery_censored_share", "named_targets_met_share",
+    "named_delivery_censored_share", "named_targets_met_share", "green_without_outcome_share",
 )  # fmt: skip
 """The numeric columns of every run's summary (the headline measures)."""
 

@@ -370,3 +370,13 @@ def plausible_range(name: str) -> tuple[float, float]:
     """The range of values the evidence leaves plausible (swept by `sim robustness`)."""
     low, high = Parameters.model_fields[name].json_schema_extra["plausible"]
     return float(low), float(high)
+
+
+def known_parameters(value: dict[str, float]) -> dict[str, float]:
+    """A field validator's body for a ``parameters:`` mapping: every name a named assumption,
+    every value in its valid range."""
+    for name in value:
+        if name not in PARAMETER_NAMES:
+            raise ValueError(f"unknown parameter '{name}' (see docs/parameters.md)")
+    check_parameters(value)
+    return value

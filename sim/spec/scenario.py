@@ -32,7 +32,7 @@ from sim.spec.limits import (
     unique,
 )
 from sim.spec.loading import read_yaml, resolve, validate_as
-from sim.spec.parameters import PARAMETER_NAMES, check_parameters
+from sim.spec.parameters import known_parameters
 from sim.spec.structure import BodySpec, Function, PartnerSpec, StructureSpec
 
 
@@ -231,6 +231,9 @@ class ScenarioSpec(Strict):
     """A scenario: duration, parameter overrides, issues, streams, ad hoc bodies."""
 
     name: Name
+    title: Text = Field(
+        "", description="The scenario's display name in reports and the app (its name when empty)."
+    )
     description: Text = ""
     duration_weeks: float = Field(gt=0, le=MAX_WEEKS)
     parameters: dict[str, float] = Field({})
@@ -259,14 +262,15 @@ class ScenarioSpec(Strict):
     )
     source: str = Field("", exclude=True)
 
+    @property
+    def display_name(self) -> str:
+        """What a reader sees: the title, or the file's name when there is none."""
+        return self.title or self.name
+
     @field_validator("parameters")
     @classmethod
     def _known_parameters(cls, value: dict[str, float]) -> dict[str, float]:
-        for name in value:
-            if name not in PARAMETER_NAMES:
-                raise ValueError(f"unknown parameter '{name}' (see docs/parameters.md)")
-        check_parameters(value)
-        return value
+        return known_parameters(value)
 
     @field_validator("issues")
     @classmethod

@@ -121,6 +121,11 @@ class BodySpec(Strict):
         description="energy: decided once the members' effective energy covers the energy the "
         "attached issues need (garbage-can attachment only).",
     )
+    majority_of: Literal["present", "members"] = Field(
+        "present",
+        description="A vote passes with a majority of the voting members present, or of all "
+        "the body's voting members (FE-EXEC-DECIDE: 'eligible voting members').",
+    )
     agenda_capacity: int = Field(6, ge=1, le=MAX_COUNT)
     agenda_policy: Literal["fifo", "urgent_first", "focus_first"] = "fifo"
     same_meeting_decision: bool = Field(
@@ -185,6 +190,9 @@ class StructureSpec(Strict):
     """A whole structure option, possibly inside an outer layer."""
 
     name: Name
+    title: Text = Field(
+        "", description="The option's display name in reports and the app (its name when empty)."
+    )
     description: Text = ""
     inside: Ref | None = None
     replaces: list[Ref] = Field([], max_length=MAX_ITEMS)
@@ -215,6 +223,11 @@ class StructureSpec(Strict):
 
     def partner(self, partner_id: str) -> PartnerSpec:
         return next(p for p in self.partners if p.id == partner_id)
+
+    @property
+    def display_name(self) -> str:
+        """What a reader sees: the title, or the file's name when there is none."""
+        return self.title or self.name
 
     @property
     def body_ids(self) -> set[str]:
@@ -292,6 +305,7 @@ def _merge(outer: StructureSpec, inner: StructureSpec, own: dict[str, str], file
     }
     return StructureSpec(
         name=inner.name,
+        title=inner.title,
         description=inner.description,
         inside=None,
         replaces=[],

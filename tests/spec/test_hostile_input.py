@@ -530,7 +530,7 @@ CLASS_4 = {
     "a key twice inside an issue": file_case(
         "scenario",
         SMOKE_TEXT.replace("    at_week: 4\n", "    at_week: 4\n    at_week: 9\n"),
-        "line 11",
+        f"line {SMOKE_TEXT.splitlines().index('    at_week: 4') + 2}",
         "the key 'at_week' is given twice",
     ),
     "a key twice in a flow mapping": file_case(
