@@ -55,6 +55,11 @@ def load_shipped_scenario(name: str) -> ScenarioSpec:
     return load_scenario(str(SCENARIO_DIR / f"{name}.yaml"))
 
 
+def scenario_titles() -> dict[str, str]:
+    """Each shipped scenario's display name (its title, else its name), by name."""
+    return {n: load_shipped_scenario(n).display_name for n in scenario_names()}
+
+
 def default_options(scenario: ScenarioSpec) -> list[str]:
     """The options to start from: those the scenario is written for, else five_element and
     pilot."""
@@ -269,9 +274,10 @@ def resize(spec: StructureSpec, size: int, body_id: str = EXECUTIVE) -> Structur
     )
 
 
-def renamed(spec: StructureSpec, name: str) -> StructureSpec:
-    """The option under another name (two versions of one option must differ in name)."""
-    return revalidate(spec.model_copy(update={"name": name}))
+def renamed(spec: StructureSpec, name: str, title: str = "") -> StructureSpec:
+    """The option under another name and display name (two versions of one option must
+    differ in name)."""
+    return revalidate(spec.model_copy(update={"name": name, "title": title or spec.title}))
 
 
 def changes(before: StructureSpec, after: StructureSpec) -> list[str]:
@@ -294,14 +300,39 @@ def changes(before: StructureSpec, after: StructureSpec) -> list[str]:
 # -- running paired replications in the background -------------------------------------------
 @dataclass
 class Option:
-    """A structure option as run: the spec (perhaps changed by knobs) and where it came from."""
+    """A structure option as run: the spec (perhaps changed by knobs) and where it came from.
+
+    ``name`` is the file id that labels its runs; ``label`` what a reader sees (the option's
+    title, :attr:`StructureSpec.display_name`); ``base`` the id its colour follows (an option
+    changed by knobs keeps the colour of the option it was changed from)."""
 
     spec: StructureSpec
     origin: str  # a shipped name or an uploaded file's name
+    base: str = ""
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def label(self) -> str:
+        return self.spec.display_name
+
+
+def colours(options: Sequence[Option]) -> dict[str, str]:
+    """Each option's colour by its name: the report's palette
+    (:func:`sim.analysis.palette.structure_colours`), an option changed by knobs keeping the
+    colour of the option it came from."""
+    from sim.analysis.palette import structure_colours
+
+    bases = [o.base or o.name for o in options]
+    by_base = structure_colours(list(dict.fromkeys(bases)))
+    return {o.name: by_base[b] for o, b in zip(options, bases, strict=True)}
+
+
+def labels(options: Sequence[Option]) -> dict[str, str]:
+    """Each option's display name by its name."""
+    return {o.name: o.label for o in options}
 
 
 def check_options(scenario: ScenarioSpec, options: Sequence[Option]) -> None:
@@ -476,10 +507,17 @@ def _interval(mean: float, low: float, high: float, method: str) -> str:
     return f"{_number(mean)} [{_number(low)}, {_number(high)}]"
 
 
-def verdict_table(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+def verdict_table(
+    table: pd.DataFrame, names: list[str], shown: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The comparison as the page shows it: one row per indicator, each option's mean with its
     95% interval, then every later option's paired difference from the first (``*`` when
-    significant after Holm adjustment) and its verdict."""
+    significant after Holm adjustment) and its verdict. Columns are headed by the options'
+    display names (``shown``: name to display name; the names themselves without it)."""
+    from sim.analysis.palette import VERDICT_STYLE
+
+    shown = shown or {}
+    label = {s: shown.get(s, s) for s in names}
     base = names[0]
     rows = []
     for _, group in table.groupby("indicator", sort=False):
@@ -487,19 +525,21 @@ def verdict_table(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         row = {"indicator": g["label"].iloc[0]}
         for s in names:
             r = g.loc[s]
-            row[s] = _interval(r["mean"], r["ci_low"], r["ci_high"], r["ci_method"])
+            row[label[s]] = _interval(r["mean"], r["ci_low"], r["ci_high"], r["ci_method"])
         for s in names[1:]:
             r = g.loc[s]
             mark = "*" if r["significant"] else ""
             diff = _interval(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"])
-            row[f"{s} - {base}"] = diff + mark
-            row[f"verdict ({s})"] = r["verdict"]
+            row[f"{label[s]} − {label[base]}"] = diff + mark
+            symbol = VERDICT_STYLE.get(r["verdict"], ("", ""))[0]
+            row[f"verdict ({label[s]})"] = f"{symbol} {r['verdict']}".strip()
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def key_indicators(table: pd.DataFrame, names: list[str], keys: Sequence[str] = ()) -> list[dict]:
-    """The key indicators with their intervals, for a figure: label, option, mean, low, high."""
+    """The key indicators with their intervals, for a figure: label, option (its name), mean,
+    low, high."""
     keys = list(keys) or list(table["indicator"].drop_duplicates())[:6]
     out = []
     for row in table[table["indicator"].isin(keys) & table["structure"].isin(names)].itertuples():
@@ -564,8 +604,12 @@ def result_pathways(result) -> dict[str, Pathway]:
     return out
 
 
-def pathway_table(paths: dict[str, Pathway], names: list[str]) -> pd.DataFrame:
-    """One issue's pathways side by side: a row per step, a column per option."""
+def pathway_table(
+    paths: dict[str, Pathway], names: list[str], shown: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """One issue's pathways side by side: a row per step, a column per option (headed by its
+    display name, ``shown``)."""
+    shown = shown or {}
     longest = max((len(paths[n].steps) for n in names if n in paths), default=0)
     columns: dict[str, list[str]] = {}
     for name in names:
@@ -574,7 +618,7 @@ def pathway_table(paths: dict[str, Pathway], names: list[str]) -> pd.DataFrame:
                  for s in (path.steps if path else [])]  # fmt: skip
         cells += [""] * (longest - len(cells))
         cells.append(f"now: {path.now}" if path else "(not in this option)")
-        columns[name] = cells
+        columns[shown.get(name, name)] = cells
     return pd.DataFrame(columns)
 
 

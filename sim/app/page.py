@@ -8,6 +8,7 @@ Started by `sim app` (:mod:`sim.app.serve`); every number comes from :mod:`sim.a
 
 from __future__ import annotations
 
+import html
 import io
 from typing import Any
 
@@ -18,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import solara
 import solara.lab
+from reacton import ipyvuetify as v
 from reacton import ipywidgets as ipyw
 
 from sim.app import logic
@@ -38,6 +40,7 @@ done = solara.reactive(0)
 run_error = solara.reactive("")
 paths: solara.Reactive[dict] = solara.reactive({})
 status = solara.reactive("")
+shown: solara.Reactive[logic.Outcome | None] = solara.reactive(None)  # the last finished run
 
 _SHIPPED_CACHE: dict[str, Any] = {}
 
@@ -52,6 +55,19 @@ def base_options() -> list[logic.Option]:
     return [logic.Option(shipped_spec(n), n) for n in shipped.value] + list(uploads.value)
 
 
+_TITLES: dict[str, str] = {}
+
+
+def scenario_titles() -> dict[str, str]:
+    if not _TITLES:
+        _TITLES.update(logic.scenario_titles())
+    return _TITLES
+
+
+def structure_titles() -> dict[str, str]:
+    return {n: shipped_spec(n).display_name for n in logic.structure_names()}
+
+
 def options_with_knobs() -> tuple[list[logic.Option], str]:
     """The chosen options with their knobs applied, and the first problem in one line."""
     out = []
@@ -64,11 +80,74 @@ def options_with_knobs() -> tuple[list[logic.Option], str]:
             for body_id, body_knobs in edits.get("bodies", {}).items():
                 spec = logic.apply_knobs(spec, body_id, body_knobs)
             if spec is not option.spec:
-                spec = logic.renamed(spec, f"{option.name}_changed")
+                title = f"{option.label} (changed)"
+                spec = logic.renamed(spec, f"{option.name}_changed", title)
         except SpecError as exc:
             return out, exc.one_line()
-        out.append(logic.Option(spec, option.origin))
+        out.append(logic.Option(spec, option.origin, base=option.name))
     return out, ""
+
+
+def html_table(table, colours: dict[str, str], classes: str) -> str:
+    """A table as HTML, each column headed by an option's display name in the option's colour
+    (the report's palette); the name is always written too."""
+    text = table.to_html(index=False, escape=True, classes=classes, border=0)
+    for label, colour in colours.items():
+        safe = html.escape(label, quote=False)
+        text = text.replace(
+            f"<th>{safe}</th>",
+            f'<th style="color:{colour};border-bottom:3px solid {colour}">{safe}</th>',
+        )
+    return text
+
+
+def swatch(label: str, colour: str) -> None:
+    solara.HTML(
+        tag="span",
+        unsafe_innerHTML=f'<span style="display:inline-block;width:0.9em;height:0.9em;'
+        f'background:{colour};border-radius:2px;margin-right:0.35em"></span>'
+        f"{html.escape(label)}",
+        style={"margin-right": "1.2em", "white-space": "nowrap"},
+    )
+
+
+# A slider with its label, value and range on a line of their own above it (the vuetify
+# label beside a slider overlaps itself in a narrow sidebar).
+CSS = """
+.labelled-slider { width: 100%; margin: 0.2em 0 0.6em 0; }
+.labelled-slider .slider-label { font-size: 0.85rem; line-height: 1.25; color: #333; }
+.labelled-slider .slider-value { font-weight: 600; }
+.labelled-slider .slider-range { color: #777; font-size: 0.75rem; }
+.labelled-slider .v-input { margin-top: 0; padding-top: 0; }
+.knob-card { min-width: 330px; max-width: 420px; }
+table.sim-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4em 0 1em 0; }
+table.sim-table th, table.sim-table td { padding: 0.25em 0.6em; text-align: left;
+  border-bottom: 1px solid #ddd; vertical-align: top; }
+table.sim-table tbody tr:nth-child(even) { background: #f7f7f7; }
+"""
+
+
+def labelled_slider(label: str, value: float, low: float, high: float, step: float,
+                    on_value, css: str, whole: bool = False) -> None:  # fmt: skip
+    shown_value = f"{int(value)}" if whole else f"{value:g}"
+    with solara.Div(classes=["labelled-slider", css]):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"{html.escape(label)}: "
+            f'<span class="slider-value">{shown_value}</span> '
+            f'<span class="slider-range">({low:g} to {high:g})</span>',
+            classes=["slider-label"],
+        )
+        v.Slider(
+            v_model=int(value) if whole else value,
+            min=int(low) if whole else low,
+            max=int(high) if whole else high,
+            step=1 if whole else step,
+            hide_details=True,
+            dense=True,
+            thumb_label=False,
+            on_v_model=on_value,
+        )
 
 
 def _png(fig) -> bytes:
@@ -92,12 +171,12 @@ def run_comparison() -> None:
         run_error.set(current.error)
     elif current.state == "finished" and current.outcome is not None:
         paths.set(logic.pathways(current.outcome))
+        shown.set(current.outcome)
     status.set(current.state)  # the page redraws with the outcome
 
 
 def start_run() -> None:
     run_error.set("")
-    paths.set({})
     options, problem = options_with_knobs()
     if problem:
         run_error.set(problem)
@@ -118,10 +197,25 @@ def start_run() -> None:
 # -- components ------------------------------------------------------------------------------
 @solara.component
 def Choices():
+    titles = scenario_titles()
     with solara.Card("Scenario and structure options"):
-        solara.Select("Scenario", values=logic.scenario_names(), value=scenario_name)
-        solara.SelectMultiple("Structure options", all_values=logic.structure_names(),
-                              values=shipped)  # fmt: skip
+        v.Select(
+            label="Scenario",
+            items=[{"text": t, "value": n} for n, t in titles.items()],
+            v_model=scenario_name.value,
+            on_v_model=lambda value: scenario_name.set(value),
+            class_="choose-scenario",
+        )
+        v.Select(
+            label="Structure options",
+            items=[{"text": t, "value": n} for n, t in structure_titles().items()],
+            v_model=list(shipped.value),
+            on_v_model=lambda value: shipped.set(list(value or [])),
+            multiple=True,
+            chips=True,
+            small_chips=True,
+            class_="choose-options",
+        )
 
         def take(name: str, data: bytes) -> None:
             try:
@@ -142,13 +236,14 @@ def Choices():
                 take(item["name"], bytes(item["content"]))
 
         solara.FileDrop(label="Drop a structure YAML file here", on_file=on_file, lazy=False)
-        ipyw.FileUpload(accept=".yaml,.yml", multiple=False, description="or choose a file",
-                        on_value=on_upload)  # fmt: skip
+        ipyw.FileUpload(accept=".yaml,.yml", multiple=False,
+                        description="or choose a structure file", on_value=on_upload,
+                        layout=ipyw.Layout(width="auto"))  # fmt: skip
         if upload_error.value:
             solara.Error(upload_error.value, classes=["upload-error"])
         for option in uploads.value:
-            with solara.Row():
-                solara.Text(f"uploaded: {option.origin} ({option.name})")
+            with solara.Row(classes=["uploaded-option"]):
+                solara.Text(f"uploaded: {option.label} ({option.origin})")
                 solara.Button("remove", text=True, on_click=lambda o=option: uploads.set(
                     [u for u in uploads.value if u is not o]))  # fmt: skip
 
@@ -163,15 +258,14 @@ def Assumptions():
         def set_value(value, name=name):
             assumptions.set({**assumptions.value, name: logic.SLIDERS[name].bounded(value)})
 
-        value = assumptions.value[name]
-        if s.integer:
-            solara.SliderInt(s.label, value=int(value), min=int(s.low), max=int(s.high),
-                             on_value=set_value)  # fmt: skip
-        else:
-            solara.SliderFloat(s.label, value=value, min=s.low, max=s.high, step=s.step,
-                               on_value=set_value, thumb_label="always")  # fmt: skip
+        labelled_slider(s.label, assumptions.value[name], s.low, s.high, s.step, set_value,
+                        f"assumption-{name}", whole=s.integer)  # fmt: skip
 
-    with solara.Card("Assumptions (bounded by their plausible ranges, docs/parameters.md)"):
+    with solara.Card("Assumptions"):
+        solara.Text(
+            "Each slider is bounded by its documented plausible range (docs/parameters.md).",
+            style={"font-size": "0.8rem", "color": "#555"},
+        )
         for name in logic.MAIN_ASSUMPTIONS:
             slider(name)
         solara.Checkbox(label="show every assumption", value=show_all)
@@ -184,7 +278,7 @@ def Assumptions():
 
 
 @solara.component
-def OptionKnobs(option: logic.Option):
+def OptionKnobs(option: logic.Option, colour: str):
     spec = option.spec
     bodies = logic.knob_bodies(spec)
     body_id = solara.use_reactive(bodies[0])
@@ -199,46 +293,59 @@ def OptionKnobs(option: logic.Option):
         mine["bodies"] = {**mine.get("bodies", {}), body_id.value: new}
         knobs.set({**knobs.value, option.origin: mine})
 
-    with solara.Card(f"{option.name}: structural knobs"):
+    with solara.Card(f"{option.label}: structural knobs", classes=["knob-card"]):
+        swatch(option.label, colour)
         solara.Select("Body", values=bodies, value=body_id)
         on_demand = current.cadence_weeks is None
         solara.Checkbox(label="meets on demand", value=on_demand,
-                        on_value=lambda v: update(cadence_weeks=None if v else 13.0))  # fmt: skip
+                        on_value=lambda x: update(cadence_weeks=None if x else 13.0))  # fmt: skip
         if not on_demand:
             low, high = logic.CADENCE_WEEKS
-            solara.SliderInt("cadence (weeks between meetings)", value=int(current.cadence_weeks),
-                             min=int(low), max=int(high),
-                             on_value=lambda v: update(cadence_weeks=float(v)))  # fmt: skip
+            labelled_slider("cadence (weeks between meetings)", current.cadence_weeks, low, high,
+                            1, lambda x: update(cadence_weeks=float(x)), "knob-cadence",
+                            whole=True)  # fmt: skip
         voting = logic.voting_members(spec, body_id.value)
-        solara.SliderInt("quorum (voting members present)", value=current.quorum, min=0,
-                         max=voting, on_value=lambda v: update(quorum=int(v)))  # fmt: skip
+        labelled_slider("quorum (voting members present)", current.quorum, 0, voting, 1,
+                        lambda x: update(quorum=int(x)), "knob-quorum", whole=True)  # fmt: skip
         solara.Checkbox(label="substitutes allowed", value=current.substitutes,
-                        on_value=lambda v: update(substitutes=bool(v)))  # fmt: skip
+                        on_value=lambda x: update(substitutes=bool(x)))  # fmt: skip
         solara.Checkbox(label="special meetings may be called", value=current.special_meetings,
-                        on_value=lambda v: update(special_meetings=bool(v)))  # fmt: skip
+                        on_value=lambda x: update(special_meetings=bool(x)))  # fmt: skip
         if logic.EXECUTIVE in spec.body_ids:
             low, high = logic.size_range(spec)
             size = edits.get("size", len(spec.body(logic.EXECUTIVE).members))
 
-            def set_size(v: int) -> None:
-                mine = {**knobs.value.get(option.origin, {}), "size": int(v)}
+            def set_size(x: int) -> None:
+                mine = {**knobs.value.get(option.origin, {}), "size": int(x)}
                 knobs.set({**knobs.value, option.origin: mine})
 
-            solara.SliderInt("the Executive's size (seats)", value=size, min=low, max=high,
-                             on_value=set_size)  # fmt: skip
+            labelled_slider("the Executive's size (seats)", size, low, high, 1, set_size,
+                            "knob-size", whole=True)  # fmt: skip
         if edits:
             solara.Button("undo this option's changes", text=True, on_click=lambda: knobs.set(
                 {k: v for k, v in knobs.value.items() if k != option.origin}))  # fmt: skip
 
 
-@solara.component
-def Diagram(option: logic.Option):
-    from sim.analysis.diagram import draw_structure
+def diagram_image(spec) -> tuple[str, str | bytes]:
+    """The option's structure diagram: Graphviz SVG where :mod:`sim.analysis.diagram` has it
+    (``diagram_svg``), else the networkx drawing as PNG."""
+    from sim.analysis import diagram
 
+    if hasattr(diagram, "diagram_svg"):
+        return "svg", diagram.diagram_svg(spec)
+    return "png", _png(diagram.draw_structure(spec))
+
+
+@solara.component
+def Diagram(option: logic.Option, colour: str):
     key = option.spec.model_dump_json()
-    png = solara.use_memo(lambda: _png(draw_structure(option.spec)), dependencies=[key])
-    with solara.Card(option.name):
-        solara.Image(png)
+    kind, image = solara.use_memo(lambda: diagram_image(option.spec), dependencies=[key])
+    with solara.Card(option.label, classes=["diagram"],
+                     style={"border-top": f"5px solid {colour}"}):  # fmt: skip
+        if kind == "svg":
+            solara.HTML(tag="div", unsafe_innerHTML=image, classes=["diagram-svg"])
+        else:
+            solara.Image(image, width="100%")
 
 
 @solara.component
@@ -247,18 +354,21 @@ def Run():
     running = run_comparison.pending
     with solara.Card("Run paired replications"):
         with solara.Row():
-            solara.SliderInt("replications per option", value=replications, min=2,
-                             max=logic.MAX_REPLICATIONS)  # fmt: skip
+            with solara.Div(style={"flex": "2"}):
+                labelled_slider("replications per option", replications.value, 2,
+                                logic.MAX_REPLICATIONS, 1, lambda x: replications.set(int(x)),
+                                "replications", whole=True)  # fmt: skip
             solara.InputInt("root seed", value=root_seed)
         with solara.Row():
             solara.Button("Run", color="primary", on_click=start_run, disabled=running,
                           classes=["run-button"])  # fmt: skip
             solara.Button("Cancel", on_click=lambda: current and current.cancel(),
                           disabled=not running, classes=["cancel-button"])  # fmt: skip
-        if current is not None and (running or current.state in ("running", "cancelled")):
+        if current is not None and status.value:
             share = 100 * done.value / max(current.total, 1)
-            solara.ProgressLinear(value=share)
-            state = "cancelled" if current.state == "cancelled" else "running"
+            solara.ProgressLinear(value=share if running or share < 100 else 100,
+                                  classes=["progress-bar"])  # fmt: skip
+            state = "running" if running else status.value
             solara.Text(f"{done.value} of {current.total} runs ({state})", classes=["progress"])
         if run_error.value:
             solara.Error(run_error.value, classes=["run-error"])
@@ -266,16 +376,21 @@ def Run():
 
 def _key_figure(outcome: logic.Outcome) -> bytes:
     rows = logic.key_indicators(outcome.table, outcome.names)
+    colours = logic.colours(outcome.options)
+    shown_names = logic.labels(outcome.options)
     labels = list(dict.fromkeys(r["indicator"] for r in rows))
-    fig, axes = plt.subplots(1, len(labels), figsize=(3.2 * len(labels), 2.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(labels), figsize=(3.0 * len(labels), 2.8), squeeze=False)
     for ax, label in zip(axes[0], labels, strict=True):
         mine = [r for r in rows if r["indicator"] == label]
         for i, r in enumerate(mine):
             low, high = r["low"], r["high"]
             err = [[max(r["mean"] - low, 0)], [max(high - r["mean"], 0)]] if low == low else None
-            ax.errorbar([i], [r["mean"]], yerr=err, fmt="o", capsize=4)
-        ax.set_xticks(range(len(mine)), [r["option"] for r in mine], rotation=20, fontsize=7)
-        ax.set_title(label, fontsize=8)
+            ax.errorbar([i], [r["mean"]], yerr=err, fmt="o", capsize=4,
+                        color=colours[r["option"]])  # fmt: skip
+        ax.set_xticks(range(len(mine)), [shown_names[r["option"]][:28] for r in mine],
+                      rotation=25, ha="right", fontsize=7)  # fmt: skip
+        ax.set_xlim(-0.6, len(mine) - 0.4)
+        ax.set_title(label, fontsize=8, wrap=True)
     fig.tight_layout()
     return _png(fig)
 
@@ -283,42 +398,51 @@ def _key_figure(outcome: logic.Outcome) -> bytes:
 @solara.component
 def KeyFigure(outcome: logic.Outcome):
     png = solara.use_memo(lambda: _key_figure(outcome), dependencies=[id(outcome)])
-    solara.Image(png)
+    solara.Image(png, classes=["key-figure"])
 
 
 @solara.component
 def Results():
-    current = job.value
-    finished = status.value == "finished" and current is not None
-    outcome = current.outcome if finished else None
+    outcome = shown.value
     if outcome is None:
         return
     names = outcome.names
-    table = logic.verdict_table(outcome.table, names)
+    shown_names = logic.labels(outcome.options)
+    colours = {shown_names[n]: c for n, c in logic.colours(outcome.options).items()}
     scenario = outcome.scenario
-    with solara.Card(f"{scenario.name}: {scenario.description}"):
+    with solara.Card(f"Verdict: {scenario.display_name}", classes=["verdict"]):
+        if status.value == "cancelled":
+            solara.Warning("The last run was cancelled; this is the run before it.")
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            for label, colour in colours.items():
+                swatch(label, colour)
         solara.Markdown(
             f"{outcome.replications} paired replications per option, root seed "
-            f"{outcome.root_seed}; mean [95% interval]; `*` significant after Holm adjustment."
+            f"{outcome.root_seed}; mean [95% interval]; differences from "
+            f"{shown_names[names[0]]}, `*` significant after Holm adjustment."
             + (f" Assumptions changed: {outcome.parameters}." if outcome.parameters else "")
         )
-        solara.HTML(tag="div", unsafe_innerHTML=table.to_html(index=False, escape=True),
+        table = logic.verdict_table(outcome.table, names, shown_names)
+        solara.HTML(tag="div", unsafe_innerHTML=html_table(table, colours, "sim-table"),
                     classes=["verdict-table"])  # fmt: skip
+    with solara.Card("Key indicators with their 95% intervals", classes=["key-indicators"]):
         KeyFigure(outcome)
     if paths.value:
         with solara.Card("The named issues' pathways (replication 0), side by side"):
             for iid, by_option in paths.value.items():
                 title = next(iter(by_option.values())).title
                 solara.Markdown(f"**{iid}**: {title}")
-                side = logic.pathway_table(by_option, names)
-                solara.HTML(tag="div", unsafe_innerHTML=side.to_html(index=False, escape=True),
+                side = logic.pathway_table(by_option, names, shown_names)
+                solara.HTML(tag="div", unsafe_innerHTML=html_table(side, colours, "sim-table"),
                             classes=["pathway-table"])  # fmt: skip
 
 
 @solara.component
 def Page():
     solara.Title("Partnership structures: try an option")
+    solara.Style(CSS)
     options, problem = options_with_knobs()
+    colours = logic.colours(options) if not problem else {}
     with solara.Sidebar():
         Choices()
         Assumptions()
@@ -336,10 +460,11 @@ def Page():
         with solara.lab.Tabs():
             with solara.lab.Tab("Knobs"), solara.Row(style={"flex-wrap": "wrap"}):
                 for option in base_options():
-                    OptionKnobs(option).key(f"knobs-{option.origin}")
-            with solara.lab.Tab("Diagrams"):
+                    colour = colours.get(f"{option.name}_changed", colours.get(option.name))
+                    OptionKnobs(option, colour or "#000000").key(f"knobs-{option.origin}")
+            with solara.lab.Tab("Diagrams"), solara.Row(style={"flex-wrap": "wrap"}):
                 for option in options:
-                    Diagram(option).key(f"diagram-{option.origin}")
+                    Diagram(option, colours[option.name]).key(f"diagram-{option.origin}")
 
 
 # -- step one run week by week (Mesa's SolaraViz) -------------------------------------------

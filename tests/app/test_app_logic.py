@@ -219,3 +219,28 @@ def test_a_stepped_model_says_what_happened_this_week(pilot, smoke):
         assert all(math.isfinite(float(m.split()[1].rstrip(":"))) for m in events["meetings"])
     assert model.time == 30 and held
     assert any("city-regeneration-plan" in m for m in logic.week_events(model, 0)["moves"])
+
+
+def test_options_show_display_names_and_keep_the_reports_colours(pilot):
+    from sim.analysis.palette import structure_colours
+
+    five = load_structure("five_element")
+    changed = logic.renamed(logic.resize(pilot, 6), "pilot_changed", f"{pilot.display_name} *")
+    options = [logic.Option(five, "five_element"), logic.Option(changed, "pilot", base="pilot")]
+    assert logic.labels(options) == {"five_element": five.display_name,
+                                     "pilot_changed": f"{pilot.display_name} *"}  # fmt: skip
+    report = structure_colours(["five_element", "pilot"])
+    assert logic.colours(options) == {"five_element": report["five_element"],
+                                      "pilot_changed": report["pilot"]}  # fmt: skip
+    assert logic.scenario_titles()["smoke"] == logic.load_shipped_scenario("smoke").display_name
+
+
+def test_the_verdict_table_is_headed_by_display_names(pilot, smoke):
+    five = load_structure("five_element")
+    options = [logic.Option(five, "five_element"), logic.Option(pilot, "pilot")]
+    job = logic.PairedJob(smoke, options, 3, executor="serial").start()
+    assert job.wait(120) and job.state == "finished", job.error
+    shown = logic.labels(options)
+    table = logic.verdict_table(job.outcome.table, job.outcome.names, shown)
+    assert list(table.columns[:3]) == ["indicator", five.display_name, pilot.display_name]
+    assert f"verdict ({pilot.display_name})" in table.columns
