@@ -41,6 +41,7 @@ run_error = solara.reactive("")
 paths: solara.Reactive[dict] = solara.reactive({})
 status = solara.reactive("")
 shown: solara.Reactive[logic.Outcome | None] = solara.reactive(None)  # the last finished run
+tab = solara.reactive(0)  # knobs or diagrams
 
 _SHIPPED_CACHE: dict[str, Any] = {}
 
@@ -457,14 +458,15 @@ def Page():
             solara.Error(problem, classes=["knob-error"])
         Run()
         Results()
-        with solara.lab.Tabs():
+        with solara.lab.Tabs(value=tab):
             with solara.lab.Tab("Knobs"), solara.Row(style={"flex-wrap": "wrap"}):
                 for option in base_options():
                     colour = colours.get(f"{option.name}_changed", colours.get(option.name))
                     OptionKnobs(option, colour or "#000000").key(f"knobs-{option.origin}")
             with solara.lab.Tab("Diagrams"), solara.Row(style={"flex-wrap": "wrap"}):
-                for option in options:
-                    Diagram(option, colours[option.name]).key(f"diagram-{option.origin}")
+                if tab.value == 1:  # drawn when looked at, not on every knob's move
+                    for option in options:
+                        Diagram(option, colours[option.name]).key(f"diagram-{option.origin}")
 
 
 # -- step one run week by week (Mesa's SolaraViz) -------------------------------------------
@@ -477,12 +479,13 @@ def WeekView(model):
     meetings = "\n".join(f"- {m}" for m in events["meetings"]) or "- (none)"
     moves = "\n".join(f"- {m}" for m in events["moves"]) or "- (none)"
     open_ = sum(1 for i in model.issues if i.stage.value not in ("closed", "dropped"))
-    solara.Markdown(
-        f"## Week {model.time:g}\n"
-        f"{len(model.meetings)} meetings held so far; {len(model.issues)} issues raised, "
-        f"{open_} open, {model.decided_count} decided.\n\n"
-        f"### Meetings this week\n{meetings}\n\n### Issues moving this week\n{moves}"
-    )
+    with solara.Div(classes=["week-view"]):
+        solara.Markdown(
+            f"## Week {model.time:g}\n"
+            f"{len(model.meetings)} meetings held so far; {len(model.issues)} issues raised, "
+            f"{open_} open, {model.decided_count} decided.\n\n"
+            f"### Meetings this week\n{meetings}\n\n### Issues moving this week\n{moves}"
+        )
 
 
 @solara.component
@@ -506,7 +509,7 @@ def StepPage():
             "scenario": scenario,
             "rng": Slider("seed", value=1, min=1, max=100, step=1),
         },
-        name=f"{scenario.name} under {option.name}, week by week",
+        name=f"{scenario.display_name} under {option.label}, week by week",
     )
 
 
