@@ -640,3 +640,14 @@ def week_events(model, since: float) -> dict[str, list[str]]:
                              f"{h.action}{to}")  # fmt: skip
     moves.sort(key=lambda line: float(line.split(":")[0].split()[1]))
     return {"meetings": meetings, "moves": moves}
+
+
+def issue_places(model) -> list[str]:
+    """Where each issue of a stepped model is now: the body holding it and its stage, the
+    scenario's named issues first (for the step-by-step view)."""
+    rows = []
+    for issue in sorted(model.issues, key=lambda i: (i.source != "named", i.raised_at, i.id)):
+        holder = issue.holder or "(nobody)"
+        moving = ", in transit" if issue.in_transit else ""
+        rows.append(f"{issue.id}: {holder} ({issue.stage.value}{moving})")
+    return rows

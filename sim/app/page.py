@@ -478,13 +478,15 @@ def WeekView(model):
     events = logic.week_events(model, model.time - 1)
     meetings = "\n".join(f"- {m}" for m in events["meetings"]) or "- (none)"
     moves = "\n".join(f"- {m}" for m in events["moves"]) or "- (none)"
+    places = "\n".join(f"- {p}" for p in logic.issue_places(model)) or "- (no issue yet)"
     open_ = sum(1 for i in model.issues if i.stage.value not in ("closed", "dropped"))
     with solara.Div(classes=["week-view"]):
         solara.Markdown(
             f"## Week {model.time:g}\n"
             f"{len(model.meetings)} meetings held so far; {len(model.issues)} issues raised, "
             f"{open_} open, {model.decided_count} decided.\n\n"
-            f"### Meetings this week\n{meetings}\n\n### Issues moving this week\n{moves}"
+            f"### Meetings this week\n{meetings}\n\n### Issues moving this week\n{moves}\n\n"
+            f"### Where each issue is\n{places}"
         )
 
 

@@ -149,10 +149,17 @@ def wait_for_state(page, state: str, seconds: float = 300) -> str:
     pytest.fail(f"the run did not reach '{state}' in {seconds:g} s")
 
 
-def shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / name), full_page=True)
+def shot(page, name: str, height: int = 1100) -> None:
+    """With SIM_SCREENSHOTS=1, the page from its top, ``height`` pixels of it, into docs/."""
+    if not SCREENSHOTS:
+        return
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.evaluate("() => document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+    page.wait_for_timeout(800)
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / name))
+    page.set_viewport_size(size)
 
 
 # -- the walk-through ------------------------------------------------------------------------
@@ -189,6 +196,7 @@ def test_a_board_members_walk_through(page):
     assert page.locator(".key-indicators img").count() == 1
     pathways = page.locator(".pathway-table table").first.inner_text()
     assert changed in pathways and pilot.display_name in pathways and "now:" in pathways
+    shot(page, "app.png", 1500)
 
     # the structure diagrams, one per option
     page.get_by_role("tab", name="Diagrams").click()
@@ -196,7 +204,6 @@ def test_a_board_members_walk_through(page):
     diagrams.nth(1).wait_for()
     assert diagrams.count() == 2
     assert page.locator(".diagram img, .diagram svg").count() >= 2
-    shot(page, "app.png")
 
     # a long second run, cancelled: the page says so, keeps the last verdict, stays usable
     slide(page, "replications", "End", then=f": {logic.MAX_REPLICATIONS} (")
@@ -225,7 +232,8 @@ def test_a_board_members_walk_through(page):
     assert held == sorted(held) and held[-1] > held[0], held
     assert any("->" in text for text in seen), "no issue moved between bodies in 8 weeks"
     assert changed in page.locator("header, .v-app-bar").first.inner_text()
-    shot(page, "app-step.png")
+    assert "Where each issue is" in seen[-1]
+    shot(page, "app-step.png", 900)
 
 
 def test_an_upload_a_bad_one_shows_its_one_line_error_a_good_one_joins(page, tmp_path):

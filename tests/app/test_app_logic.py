@@ -5,6 +5,7 @@ command line reads it, and paired replications run in the background and can be 
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import pytest
@@ -244,3 +245,14 @@ def test_the_verdict_table_is_headed_by_display_names(pilot, smoke):
     table = logic.verdict_table(job.outcome.table, job.outcome.names, shown)
     assert list(table.columns[:3]) == ["indicator", five.display_name, pilot.display_name]
     assert f"verdict ({pilot.display_name})" in table.columns
+
+
+def test_a_stepped_model_says_where_each_issue_is(pilot, smoke):
+    from sim.model import PartnershipModel
+
+    model = PartnershipModel(pilot, smoke, rng=1)
+    assert logic.issue_places(model) == []
+    model.run_until(30)
+    places = logic.issue_places(model)
+    assert places and len(places) == len(model.issues)
+    assert all(re.match(r"^\S+: \S+ \(\w", p) for p in places)
