@@ -24,6 +24,7 @@ from reacton import ipywidgets as ipyw
 
 from sim.app import logic
 from sim.errors import SpecError
+from sim.model import PartnershipModel
 from sim.spec import load_structure
 
 # -- state (one copy per browser session: Solara's reactive variables are kernel-scoped) ----
@@ -482,7 +483,7 @@ def WeekView(model):
     open_ = sum(1 for i in model.issues if i.stage.value not in ("closed", "dropped"))
     with solara.Div(classes=["week-view"]):
         solara.Markdown(
-            f"## Week {model.time:g}\n"
+            f"## Week {model.time:g}: {model.option or model.structure_spec.display_name}\n"
             f"{len(model.meetings)} meetings held so far; {len(model.issues)} issues raised, "
             f"{open_} open, {model.decided_count} decided.\n\n"
             f"### Meetings this week\n{meetings}\n\n### Issues moving this week\n{moves}\n\n"
@@ -490,28 +491,63 @@ def WeekView(model):
         )
 
 
+class SteppedRun(PartnershipModel):
+    """The model the step view steps: one of the chosen options (by its display name) under the
+    chosen scenario and assumptions, from a seed. Its parameters are keywords only, as Mesa's
+    SolaraViz re-creates it on Reset; it takes no ``scenario`` keyword, so SolaraViz never
+    passes a Mesa scenario in place of the model's own."""
+
+    def __init__(
+        self,
+        option: str = "",
+        seed: int = 1,
+        options: tuple = (),
+        scenario_spec: Any = None,
+        parameters: tuple = (),
+    ) -> None:
+        specs = dict(options)
+        structure = specs.get(option) or next(iter(specs.values()))
+        super().__init__(structure, scenario_spec, rng=int(seed), parameters=dict(parameters))
+        self.option = option
+
+
 @solara.component
 def StepPage():
     from mesa.visualization import Slider, SolaraViz
 
-    from sim.model import PartnershipModel
-
     options, _ = options_with_knobs()
+    options = options or [logic.Option(shipped_spec("pilot"), "pilot")]
     scenario = logic.load_shipped_scenario(scenario_name.value)
-    option = options[0] if options else logic.Option(shipped_spec("pilot"), "pilot")
+    try:
+        parameters = tuple(sorted(logic.parameter_overrides(assumptions.value).items()))
+    except SpecError:
+        parameters = ()
+    choices = tuple((o.label, o.spec) for o in options)
+    first = options[0].label
     model = solara.use_memo(
-        lambda: PartnershipModel(option.spec, scenario, rng=1),
-        dependencies=[option.spec.model_dump_json(), scenario.name],
+        lambda: SteppedRun(first, 1, choices, scenario, parameters),
+        dependencies=[
+            repr([(n, s.model_dump_json()) for n, s in choices]),
+            scenario.name,
+            parameters,
+        ],
     )
     SolaraViz(
         model,
         components=[(WeekView, 0)],
         model_params={
-            "structure": option.spec,
-            "scenario": scenario,
-            "rng": Slider("seed", value=1, min=1, max=100, step=1),
+            "option": {
+                "type": "Select",
+                "value": first,
+                "values": [n for n, _ in choices],
+                "label": "Option",
+            },
+            "seed": Slider("seed", value=1, min=1, max=100, step=1),
+            "options": choices,
+            "scenario_spec": scenario,
+            "parameters": parameters,
         },
-        name=f"{scenario.display_name} under {option.label}, week by week",
+        name=f"{scenario.display_name}, week by week",
     )
 
 
