@@ -463,7 +463,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     """The browser app: try options without YAML (Solara is imported by the server only)."""
     from sim.app.serve import serve
 
-    return serve(args.host, args.port, args.open)
+    executor = "dask" if args.scheduler else args.executor
+    return serve(args.host, args.port, args.open, executor, args.workers, args.scheduler)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -681,6 +682,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=whole(1, 65535), default=8765, help="port (default 8765)")
     p.add_argument("--open", action="store_true", help="open it in the web browser")
+    p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes",
+                   help="where the app's runs go (default: a process pool)")  # fmt: skip
+    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
     p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("demo", help="the headline comparison: employer closure and truancy")

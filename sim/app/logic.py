@@ -389,12 +389,31 @@ class Outcome:
         return [o.name for o in self.options]
 
 
+def executor_settings(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Where the app's runs go, as `sim app --executor/--workers/--scheduler` set it (in the
+    server's environment): PairedJob's ``executor``, ``workers`` and ``scheduler``."""
+    import os
+
+    env = os.environ if env is None else env
+    kind = env.get("SIM_APP_EXECUTOR", "processes")
+    if kind not in ("serial", "processes", "dask"):
+        raise SpecError("SIM_APP_EXECUTOR", "", f"'{kind}': give serial, processes or dask")
+    workers = env.get("SIM_APP_WORKERS")
+    return {
+        "executor": kind,
+        "workers": int(workers) if workers else None,
+        "scheduler": env.get("SIM_APP_SCHEDULER") or None,
+    }
+
+
 class PairedJob:
     """Paired replications of a scenario under several options, in a background thread.
 
     ``done`` / ``total`` runs say how far it has got; :meth:`cancel` stops it after the runs in
     hand (a process pool's running chunk, about a quarter of a second of work); ``state`` is
     ``running``, ``finished``, ``cancelled`` or ``failed`` (with ``error`` in one line).
+    The runs go to the experiment core's executors (:func:`sim.experiment.executors.
+    make_executor`): a process pool, or Dask (a local cluster or a ``scheduler``'s).
     """
 
     def __init__(
@@ -406,6 +425,7 @@ class PairedJob:
         parameters: dict[str, float] | None = None,
         workers: int | None = None,
         executor: str = "processes",
+        scheduler: str | None = None,
     ) -> None:
         if not 1 <= replications <= MAX_REPLICATIONS:
             raise SpecError("replications", str(replications),
@@ -418,6 +438,7 @@ class PairedJob:
         self.parameters = dict(parameters or {})
         self.workers = workers
         self.executor_kind = executor
+        self.scheduler = scheduler
         self.tasks = paired_spec_tasks(scenario, self.options, replications, root_seed,
                                        self.parameters)  # fmt: skip
         self.total = len(self.tasks)
@@ -458,7 +479,9 @@ class PairedJob:
 
         outputs: dict[int, Any] = {}
         try:
-            with make_executor(self.executor_kind, self.workers, runs=self.total) as executor:
+            with make_executor(
+                self.executor_kind, self.workers, self.scheduler, runs=self.total
+            ) as executor:
                 for batch in executor.run(self.tasks):
                     for index, output in batch:
                         if output.error:

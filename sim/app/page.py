@@ -186,7 +186,8 @@ def start_run() -> None:
     try:
         scenario = logic.load_shipped_scenario(scenario_name.value)
         parameters = logic.parameter_overrides(assumptions.value)
-        new = logic.PairedJob(scenario, options, replications.value, root_seed.value, parameters)
+        new = logic.PairedJob(scenario, options, replications.value, root_seed.value, parameters,
+                              **logic.executor_settings())  # fmt: skip
     except SpecError as exc:
         run_error.set(exc.one_line())
         return

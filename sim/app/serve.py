@@ -26,11 +26,26 @@ def command(host: str, port: int, open_browser: bool) -> list[str]:
             "--log-level", "warning", "--log-level-uvicorn", "warning"]  # fmt: skip
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False) -> int:
-    """Run the app until Ctrl-C; the exit code of the server."""
+def runs_env(executor: str = "processes", workers: int | None = None,
+             scheduler: str | None = None) -> dict[str, str]:  # fmt: skip
+    """Where the page sends its runs, for the server's environment (read by
+    :func:`sim.app.logic.executor_settings`)."""
+    env = {"SIM_APP_EXECUTOR": executor}
+    if workers:
+        env["SIM_APP_WORKERS"] = str(workers)
+    if scheduler:
+        env["SIM_APP_SCHEDULER"] = scheduler
+    return env
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False,
+          executor: str = "processes", workers: int | None = None,
+          scheduler: str | None = None) -> int:  # fmt: skip
+    """Run the app until Ctrl-C; the exit code of the server. Its runs go to ``executor``
+    (a process pool of ``workers``, or Dask: a local cluster, or ``scheduler``'s)."""
     check_installed()
     print(f"the app is at http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
-    env = {**os.environ, "SOLARA_APP": "sim.app.page"}
+    env = {**os.environ, "SOLARA_APP": "sim.app.page", **runs_env(executor, workers, scheduler)}
     with subprocess.Popen(command(host, port, open_browser), env=env) as server:
         try:
             return server.wait()

@@ -8,6 +8,7 @@ import math
 import re
 import time
 
+import pandas as pd
 import pytest
 
 from sim.app import logic
@@ -256,3 +257,27 @@ def test_a_stepped_model_says_where_each_issue_is(pilot, smoke):
     places = logic.issue_places(model)
     assert places and len(places) == len(model.issues)
     assert all(re.match(r"^\S+: \S+ \(\w", p) for p in places)
+
+
+def test_the_runs_go_where_sim_app_says():
+    from sim.app.serve import runs_env
+
+    assert logic.executor_settings({}) == {"executor": "processes", "workers": None,
+                                           "scheduler": None}  # fmt: skip
+    env = runs_env("dask", 2, "tcp://127.0.0.1:8786")
+    assert logic.executor_settings(env) == {"executor": "dask", "workers": 2,
+                                            "scheduler": "tcp://127.0.0.1:8786"}  # fmt: skip
+    with pytest.raises(SpecError, match="give serial, processes or dask"):
+        logic.executor_settings({"SIM_APP_EXECUTOR": "gpu"})
+
+
+def test_a_paired_job_on_dask_gives_the_table_of_the_process_pool(pilot, smoke):
+    """The same choices give the same table, wherever the runs go."""
+    five = load_structure("five_element")
+    options = [logic.Option(five, "five_element"), logic.Option(pilot, "pilot")]
+    tables = []
+    for executor in ("dask", "serial"):
+        job = logic.PairedJob(smoke, options, 2, root_seed=7, workers=2, executor=executor)
+        assert job.start().wait(300) and job.state == "finished", job.error
+        tables.append(logic.verdict_table(job.outcome.table, job.outcome.names))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
