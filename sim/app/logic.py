@@ -309,6 +309,7 @@ class Option:
     spec: StructureSpec
     origin: str  # a shipped name or an uploaded file's name
     base: str = ""
+    changed: tuple[str, ...] = ()  # what the knobs changed (:func:`changes`)
 
     @property
     def name(self) -> str:

@@ -86,7 +86,8 @@ def options_with_knobs() -> tuple[list[logic.Option], str]:
                 spec = logic.renamed(spec, f"{option.name}_changed", title)
         except SpecError as exc:
             return out, exc.one_line()
-        out.append(logic.Option(spec, option.origin, base=option.name))
+        changed = tuple(logic.changes(option.spec, spec)) if spec is not option.spec else ()
+        out.append(logic.Option(spec, option.origin, base=option.name, changed=changed))
     return out, ""
 
 
@@ -425,6 +426,10 @@ def Results():
             f"{shown_names[names[0]]}, `*` significant after Holm adjustment."
             + (f" Assumptions changed: {outcome.parameters}." if outcome.parameters else "")
         )
+        for option in outcome.options:
+            if option.changed:
+                with solara.Div(classes=["knob-changes"]):
+                    solara.Markdown(f"**{option.label}**: " + "; ".join(option.changed) + ".")
         table = logic.verdict_table(outcome.table, names, shown_names)
         solara.HTML(tag="div", unsafe_innerHTML=html_table(table, colours, "sim-table"),
                     classes=["verdict-table"])  # fmt: skip

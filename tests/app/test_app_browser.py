@@ -181,6 +181,10 @@ def test_a_board_members_walk_through(page):
     # a structural knob: the five-element Executive meets every 8 weeks, not 13
     knobs = page.locator(".knob-card", has_text=five.display_name).first
     slide(page, "knob-cadence", "ArrowLeft", 5, "meetings): 8 (", within=knobs)
+    substitutes = knobs.locator(".v-input--checkbox", has_text="substitutes allowed")
+    assert "v-input--is-label-active" not in (substitutes.get_attribute("class") or "")
+    substitutes.locator("input").click(force=True)
+    sync_api.expect(substitutes).to_have_class(re.compile("v-input--is-label-active"))
 
     # run: the progress indicator, then the verdict, the key indicators, the pathways
     page.locator(".run-button").click()
@@ -193,6 +197,9 @@ def test_a_board_members_walk_through(page):
     assert "meetings held" in verdict
     assert re.search(r"\[[-0-9.]+, [-0-9.]+\]", verdict), "no 95% intervals in the table"
     assert f"'{name}': {slider.low}" in page.locator(".verdict").inner_text()
+    knobs_said = page.locator(".knob-changes").inner_text()
+    assert "executive.cadence_weeks: 13.0 -> 8.0" in knobs_said
+    assert "executive.substitutes: False -> True" in knobs_said
     assert page.locator(".key-indicators img").count() == 1
     pathways = page.locator(".pathway-table table").first.inner_text()
     assert changed in pathways and pilot.display_name in pathways and "now:" in pathways
@@ -209,6 +216,9 @@ def test_a_board_members_walk_through(page):
     slide(page, "replications", "End", then=f": {logic.MAX_REPLICATIONS} (")
     page.locator(".run-button").click()
     wait_for_state(page, "running", 120)
+    moved = slide(page, f"assumption-{name}", "ArrowRight")  # the page answers while it runs
+    assert moved != label
+    assert "(running)" in page.locator(".progress").inner_text()
     page.locator(".cancel-button").click()
     said = wait_for_state(page, "cancelled", 120)
     done, total = (int(n) for n in re.findall(r"\d+", said)[:2])
@@ -216,7 +226,7 @@ def test_a_board_members_walk_through(page):
     assert page.locator(".run-button").is_enabled()
     assert page.locator(".verdict-table table").inner_text() == verdict
     assert "cancelled" in page.locator(".verdict").inner_text()
-    assert slide(page, f"assumption-{name}", "ArrowRight") != label  # the page still answers
+    assert slide(page, f"assumption-{name}", "ArrowLeft") == label  # and still answers
 
     # step one run week by week (Mesa's SolaraViz), under the changed option
     page.get_by_role("tab", name="Step").click()
