@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench ci-sweep ci-robustness robustness-docs wheel-test notebooks clean setup app
+.PHONY: demo test lint format bench ci-sweep ci-robustness robustness-docs wheel-test notebooks clean setup app test-app
 
 setup: $(STAMP)
 
@@ -31,6 +31,12 @@ ci-sweep: $(STAMP)
 app: $(STAMP)
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,app]"
 	$(BIN)/sim app --open
+
+# The app's tests, the browser test included: it drives an installed Chromium (Debian's
+# chromium package; $$SIM_CHROMIUM for another) and skips, saying why, without one.
+test-app: $(STAMP)
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,app]"
+	$(BIN)/python -m pytest tests/app -rs
 
 # CI's robustness regression check: the small analysis of the employer closure, whose
 # verdicts must stay as scenarios/robustness/ci_checks.yaml declares (about 2 minutes).
