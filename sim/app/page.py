@@ -299,7 +299,13 @@ def OptionKnobs(option: logic.Option, colour: str):
 
     with solara.Card(f"{option.label}: structural knobs", classes=["knob-card"]):
         swatch(option.label, colour)
-        solara.Select("Body", values=bodies, value=body_id)
+        v.Select(
+            label="Body",
+            items=[{"text": spec.body(b).name or b, "value": b} for b in bodies],
+            v_model=body_id.value,
+            on_v_model=lambda value: body_id.set(value),
+            class_="choose-body",
+        )
         on_demand = current.cadence_weeks is None
         solara.Checkbox(label="meets on demand", value=on_demand,
                         on_value=lambda x: update(cadence_weeks=None if x else 13.0))  # fmt: skip
