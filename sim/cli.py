@@ -472,7 +472,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder)
     out = Path(args.out) if args.out else folder / "report.html"
-    write_report(folder, out, progress=True)
+    robustness = Path(args.robustness) if args.robustness else None
+    write_report(folder, out, progress=True, robustness=robustness)
     print(f"wrote {out}")
     return 0
 
@@ -637,6 +638,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="an HTML option appraisal of compare or sweep results")
     p.add_argument("folder", help="a folder written by sim compare --out or sim sweep")
     p.add_argument("--out", help="HTML file (default FOLDER/report.html)")
+    p.add_argument("--robustness", metavar="DIR",
+                   help="a sim robustness folder (e.g. docs/robustness/employer_closure) whose "
+                   "conclusions qualify the verdicts")  # fmt: skip
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("gcm", help="the Garbage Can Model's 81 variants, run by the engine")

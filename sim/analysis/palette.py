@@ -19,14 +19,19 @@ PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, BLACK)
 SHIPPED = {"five_element": BLUE, "pilot": VERMILLION, "county_scs_chapters": GREEN,
            "county": PURPLE}  # fmt: skip
 
-# Verdict cues: a word, a symbol, and a colour (the colour last).
+# Verdict cues: a symbol and a style class (the report's stylesheet tints better blue and
+# worse orange, which stay apart under the common colour-vision deficiencies); the page also
+# prints the verdict's word, so no cue rests on colour alone.
 VERDICT_STYLE = {
-    "better": ("▲", "#1b7837"),
-    "worse": ("▼", "#b2182b"),
-    "no practical difference": ("=", "#555555"),
-    "depends on an assumption": ("?", "#8c510a"),
-    "not clear": ("~", "#555555"),
-    "too few runs": ("…", "#555555"),
+    "better": ("\u2714", "better"),
+    "worse": ("\u2716", "worse"),
+    "mixed": ("\u00b1", "mixed"),
+    "no practical difference": ("=", "no-difference"),
+    "depends on an assumption": ("?", "depends"),
+    "not clear": ("~", "unclear"),
+    "too few runs": ("\u2026", "unclear"),
+    "higher": ("\u2191", "neutral"),
+    "lower": ("\u2193", "neutral"),
 }
 
 

@@ -1,9 +1,13 @@
 """The option appraisal: one self-contained HTML page from `sim compare` or `sim sweep` results.
 
-It holds the structures' diagrams; every indicator per structure with 95% intervals and paired
-differences; a figure per evaluation criterion; distributions of time to decision and to
-delivery; one representative issue pathway per structure (re-simulated from its stored seed:
-runs are reproducible); and findings in plain English generated from the numbers.
+The first screen is the answer (:mod:`sim.analysis.verdict`): the question, the options by
+their display names, a verdict per criterion of a strong partnership for each option against
+the baseline, with its effect in plain units and the robustness verdict where a robustness
+run is given, and the caveats that matter. Below it, in sections a reader can skip: the key
+indicators with intervals, every indicator, a figure per criterion, time to decision and
+delivery, the named issue's pathway under each option side by side, the structure diagrams,
+and the method. Each option keeps one colour (:mod:`sim.analysis.palette`) in every figure,
+table and diagram. Rendered from Jinja2 templates with autoescaping on.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,125 +29,104 @@ from sim.analysis.compare import (
     VERDICTS,
     across_points,
     evaluation_indicators,
-    fmt,
     headline_indicators,
     paired_comparison,
-    too_small,
     verdict_column,
 )
-from sim.analysis.diagram import draw_structure
+from sim.analysis.palette import VERDICT_STYLE, structure_colours
+from sim.analysis.verdict import (
+    CRITERION_TEXT,
+    ORDER,
+    Robustness,
+    Summary,
+    load_robustness,
+    rounded,
+    summarise,
+    summarise_points,
+)
 from sim.experiment.results import Results, load_results
 from sim.model import run_once
-from sim.model.indicators import BY_NAME, CRITERIA, INDICATORS
 from sim.paths import replace_text
 from sim.progress import Bar, bar
 from sim.spec import load_scenario, load_structure
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # a shape per option, besides its colour
 
 
 def _figure_uri(fig) -> str:
     """A figure as a PNG data URI (the page is one self-contained file)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-CRITERION_TEXT = {
-    "EV-LEAD": "Strong leadership and a clear vision",
-    "EV-ACCOUNT": "Accountability: clearly defined responsibility for every decision and action",
-    "EV-OPEN": "Openness in dealings and relationships",
-    "EV-DELIVER": "Delivery against targets",
-    "EV-COMMIT": "Commitment of members",
-    "EV-SCRUTINY": "Challenge and scrutiny",
-    "EV-SILOS": "Breaking out of silos; joint commissioning and pooled resources",
-    "EV-RIPPLE": "Targets with the biggest ripple effect; quick wins",
-    "CYCLE": "The Tavistock cycle: deliberation, decision, delivery, evaluation, and its cost",
-    "OUTCOME": "The scenario's own outcomes",
-}
+def _diagram(spec, colour: str) -> dict:
+    """A structure's diagram for the page: an image URI, or (without Graphviz) nothing."""
+    from sim.analysis.diagram import draw_structure
+
+    return {"image": _figure_uri(draw_structure(spec)), "grid": None}
 
 
-def findings(
-    table: pd.DataFrame, base: str, catalogue: dict | None = None
-) -> dict[str, tuple[list[str], list[str]]]:
-    """Per criterion: sentences on the differences that matter, and the indicators (with the
-    structure) where there is no practical difference or no clear one."""
-    catalogue = catalogue or BY_NAME
-    out: dict[str, tuple[list[str], list[str]]] = {}
-    for row in table[table["structure"] != base].itertuples():
-        indicator = catalogue.get(row.indicator)
-        if indicator is None or row.verdict in ("n/a", "too few runs"):
-            continue
-        clear, unclear = out.setdefault(indicator.criterion, ([], []))
-        if row.verdict not in ("better", "worse", "higher", "lower"):
-            unclear.append(f"{indicator.label} ({row.structure}: {row.verdict})")
-            continue
-        judged = ""
-        if row.verdict in ("better", "worse"):
-            judged = f"{row.verdict.capitalize()} under {row.structure}: "
-        more = row.diff > 0
-        unit = f" {indicator.unit}" if indicator.unit and indicator.unit != "share" else ""
-        interval = ("the same in every replication" if row.diff_method == "exact" else
-                    f"95% interval {fmt(row.diff_low)} to {fmt(row.diff_high)}")  # fmt: skip
-        clear.append(f"{judged}{indicator.label} is {'higher' if more else 'lower'} than under "
-                     f"{base} by {fmt(abs(row.diff))}{unit} ({interval}; the smallest "
-                     f"difference that matters is {indicator.smallest:g}{unit}).")  # fmt: skip
-    return out
+def _wrap(text: str, width: int = 18) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _summary_lines(table: pd.DataFrame, base: str) -> list[str]:
-    lines = []
-    for structure in table["structure"].unique():
-        if structure == base:
-            continue
-        rows = table[(table["structure"] == structure) & table["indicator"].isin(BY_NAME)]
-        counts = rows["verdict"].value_counts()
-        said = ", ".join(f"{int(counts[v])} {v}" for v in VERDICTS if counts.get(v, 0))
-        lines.append(f"{structure} against {base}, indicator by indicator: {said}.")
-    return lines
-
-
-def _criterion_figure(runs: pd.DataFrame, table: pd.DataFrame, criterion: str, names: list[str]):
-    indicators = [i for i in INDICATORS if i.criterion == criterion and i.name in runs.columns]
-    fig, axes = plt.subplots(1, len(indicators), figsize=(3.2 * len(indicators), 2.8),
-                             squeeze=False)  # fmt: skip
-    for ax, indicator in zip(axes[0], indicators, strict=True):
+def _criterion_figure(table: pd.DataFrame, criterion: str, catalogue: dict, names: list[str],
+                      titles: dict[str, str], colours: dict[str, str]):  # fmt: skip
+    indicators = [i for i in catalogue.values() if i.criterion == criterion]
+    cols = min(4, len(indicators))
+    rows_n = math.ceil(len(indicators) / cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(2.6 * cols, 2.3 * rows_n), squeeze=False)
+    for ax in axes.flat[len(indicators) :]:
+        ax.set_visible(False)
+    for ax, indicator in zip(axes.flat, indicators, strict=False):
         rows = table[table["indicator"] == indicator.name].set_index("structure")
         for i, s in enumerate(names):
             r = rows.loc[s]
             err = None
             if not math.isnan(r["ci_low"]):
-                err = [[r["mean"] - r["ci_low"]], [r["ci_high"] - r["mean"]]]
-            ax.errorbar(i, r["mean"], yerr=err, fmt="o", capsize=5)
-        ax.set_xticks(range(len(names)), names, rotation=20, fontsize=7)
-        ax.set_title(indicator.label, fontsize=8)
-    fig.suptitle(criterion, fontsize=10)
+                err = [[max(0.0, r["mean"] - r["ci_low"])], [max(0.0, r["ci_high"] - r["mean"])]]
+            ax.errorbar(i, r["mean"], yerr=err, fmt=MARKERS[i % len(MARKERS)], capsize=4,
+                        color=colours[s], markersize=6)  # fmt: skip
+        ax.set_xticks(range(len(names)), [_wrap(titles[s], 14) for s in names], fontsize=6)
+        ax.set_xlim(-0.6, len(names) - 0.4)
+        ax.tick_params(axis="y", labelsize=7)
+        better = f" ({indicator.better} is better)" if indicator.better else ""
+        ax.set_title(_wrap(indicator.label + better, 34), fontsize=7.5)
     fig.tight_layout()
     return fig
 
 
-def _distributions(results: Results, names: list[str]):
+def _distributions(results: Results, names: list[str], titles: dict, colours: dict):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3))
     if results.issues is not None:
-        data, unit = results.issues, "issues (all runs)"
+        data, unit = results.issues, "issues, all runs"
         columns = ("weeks_to_decision", "weeks_to_delivery")
     else:
-        data, unit = results.runs, "runs (median per run)"
+        data, unit = results.runs, "median per run"
         columns = ("median_weeks_to_decision", "median_weeks_to_delivery")
     for ax, column in zip(axes, columns, strict=True):
         values = [data[data["structure"] == s][column].dropna() for s in names]
         top = max((v.max() for v in values if len(v)), default=1)
-        bins = np.linspace(0, top, 30)
+        bins = np.linspace(0, top if top > 0 else 1, 30)
         for s, v in zip(names, values, strict=True):
-            ax.hist(v, bins=bins, alpha=0.5, label=s, density=True)
-        ax.set_title(f"{column.replace('_', ' ')}: {unit}", fontsize=9)
-        ax.legend(fontsize=8)
+            if v.empty:
+                continue
+            ax.hist(v, bins=bins, label=_wrap(titles[s], 40), density=True, histtype="step",
+                    linewidth=1.8, color=colours[s])  # fmt: skip
+        words = column.replace("median_", "").replace("_", " ")
+        ax.set_title(f"{words} ({unit}; issues still open at the end are not shown)",
+                     fontsize=8)  # fmt: skip
+        ax.set_xlabel("weeks", fontsize=8)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
-def _pathway(results: Results, name: str):
+def _pathway(results: Results, name: str, title: str, colour: str):
     """Re-simulate the replication whose named-issue time to decision is the median, and draw
-    its first named issue's pathway as a timeline."""
+    its first named issue's pathway as a timeline (bodies down, weeks across)."""
     runs = results.runs[results.runs["structure"] == name].copy()
     key = "named_weeks_to_decision" if "named_weeks_to_decision" in runs else "issues_decided"
     runs = runs.dropna(subset=[key])
@@ -153,57 +137,89 @@ def _pathway(results: Results, name: str):
     params = dict(results.parameters)
     params |= {c[2:]: float(row[c]) for c in runs.columns if c.startswith("p_")}
     scenario = load_scenario(results.scenario)
-    result = run_once(load_structure(results.structures[name]), scenario, int(row["seed"]), params)
     named = [i.id for i in scenario.issues]
     if not named:
         return None, ""
+    result = run_once(load_structure(results.structures[name]), scenario, int(row["seed"]), params)
     history = result.history[result.history["issue_id"] == named[0]]
     history = history[history["body"] != ""]
-    fig, ax = plt.subplots(figsize=(10, 0.4 * history["body"].nunique() + 1.5))
     bodies = list(dict.fromkeys(history["body"]))
+    fig, ax = plt.subplots(figsize=(5.2, 0.32 * len(bodies) + 1.6))
     y = {b: i for i, b in enumerate(bodies)}
-    ax.plot(history["time"], history["body"].map(y), "-", color="#bbbbbb", zorder=1)
-    for action, group in history.groupby("action"):
-        ax.scatter(group["time"], group["body"].map(y), label=action, zorder=2, s=30)
+    ax.plot(history["time"], history["body"].map(y), "-", color=colour, alpha=0.45, zorder=1)
+    for i, (action, group) in enumerate(history.groupby("action")):
+        ax.scatter(group["time"], group["body"].map(y), label=action, zorder=2, s=22,
+                   marker=MARKERS[i % len(MARKERS)], color=colour,
+                   edgecolor="black", linewidth=0.4)  # fmt: skip
     ax.set_yticks(range(len(bodies)), bodies, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("week")
-    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.25))
-    caption = (f"{named[0]} under {name}, seed {int(row['seed'])} (the run with the median "
-               f"{key.replace('_', ' ')})")  # fmt: skip
+    ax.set_xlabel("week", fontsize=8)
+    ax.set_title(_wrap(title, 60), fontsize=8, color=colour)
+    ax.legend(fontsize=6, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    replication = int(row["replication"]) if "replication" in row else 0
+    caption = (f"{named[0]}: replication {replication + 1}, the run with the median "
+               f"{key.replace('_', ' ')} ({rounded(float(row[key]))} weeks)")  # fmt: skip
     return fig, caption
 
 
-def render(results_list: list[Results], title: str, progress: bool = False) -> str:
+def render(results_list: list[Results], title: str, progress: bool = False,
+           robustness: Path | None = None) -> str:  # fmt: skip
     """The page, with a progress bar of its steps (comparisons, figures, pathways). Rendered
-    from the template ``templates/report.html`` with autoescaping on: every name, title and
-    description from a user's file is escaped."""
+    from ``templates/report.html`` with autoescaping on: every name, title and description
+    from a user's file is escaped. ``robustness`` is a `sim robustness` folder whose
+    conclusions qualify the verdicts."""
     with bar(sum(_steps(r) for r in results_list), "steps", progress) as done:
-        sections = [_render_one(results, done) for results in results_list]
+        sections = [_render_one(results, done, robustness) for results in results_list]
     return _template().render(
         title=title,
         generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
         version=__version__,
         method_note=stats.METHOD_NOTE,
         sections=sections,
+        styles=VERDICT_STYLE,
+    )
+
+
+def summary_html(summary: Summary) -> str:
+    """The first screen alone, as an HTML fragment with its stylesheet (the app shows it)."""
+    env = _environment()
+    css = env.get_template("report.css").render()
+    fragment = env.get_template("verdict.html").render(summary=summary, styles=VERDICT_STYLE)
+    return f"<style>{css}</style>{fragment}"
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("sim.analysis", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
     )
 
 
 def _template():
     """The page's template, shipped as package data, with autoescaping on."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("sim.analysis", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        keep_trailing_newline=True,
-    )
-    return env.get_template("report.html")
+    return _environment().get_template("report.html")
 
 
-def _criteria(runs: pd.DataFrame) -> list[str]:
-    """The criteria with at least one indicator in these runs."""
-    return [c for c in CRITERIA if any(i.criterion == c and i.name in runs for i in INDICATORS)]
+def _criteria(catalogue: dict) -> list[str]:
+    """The criteria with at least one indicator, in the verdict's order."""
+    present = {i.criterion for i in catalogue.values()}
+    return [c for c in ORDER if c in present]
+
+
+def _catalogue(results: Results, scenario) -> dict:
+    """The indicators these runs hold: the headline ones and the scenario's outcomes first,
+    then the evaluation ones; an evaluation indicator that repeats a headline one (same
+    criterion and label, e.g. members attending in person) is left out."""
+    indicators = headline_indicators(results.runs, scenario) + evaluation_indicators(results.runs)
+    out, seen = {}, set()
+    for i in indicators:
+        if (i.criterion, i.label) not in seen:
+            seen.add((i.criterion, i.label))
+            out[i.name] = i
+    return out
 
 
 def _steps(results: Results) -> int:
@@ -211,113 +227,156 @@ def _steps(results: Results) -> int:
     structure, the distributions, and (for a comparison at one point) a figure per criterion."""
     runs = results.runs
     one_point = "point" not in runs or runs["point"].nunique() <= 1
-    return 2 + 2 * len(results.structures) + (len(_criteria(runs)) if one_point else 0)
+    criteria = len(_criteria(_catalogue(results, load_scenario(results.scenario))))
+    return 2 + 2 * len(results.structures) + (criteria if one_point else 0)
 
 
-def _render_one(results: Results, done: Bar) -> dict:
+def _render_one(results: Results, done: Bar, robustness_dir: Path | None) -> dict:
     """One scenario's section, as plain values for the template (which escapes them)."""
     names = list(results.structures)
     base = names[0]
     runs = results.runs
     scenario = load_scenario(results.scenario)
-    indicators = headline_indicators(runs, scenario) + evaluation_indicators(runs)
-    catalogue = {i.name: i for i in indicators}
-    section: dict = {"scenario": scenario.name, "description": scenario.description,
-                     "names": names, "base": base, "unfinished": None, "failed": results.failed,
-                     "sweep": None, "compare": None, "table": None}  # fmt: skip
+    specs = {n: load_structure(results.structures[n]) for n in names}
+    titles = {n: specs[n].display_name for n in names}
+    colours = structure_colours(names)
+    catalogue = _catalogue(results, scenario)
+    indicators = list(catalogue.values())
     stored = len(runs) + results.failed
-    if results.expected and stored < results.expected:
-        section["unfinished"] = (stored, results.expected)
+    unfinished = (stored, results.expected) if results.expected and stored < results.expected \
+        else None  # fmt: skip
+    section: dict = {"scenario": scenario.display_name, "description": scenario.description,
+                     "scenario_name": scenario.name,
+                     "names": names, "base": base, "titles": titles, "colours": colours,
+                     "unfinished": unfinished, "failed": results.failed, "sweep": None,
+                     "compare": None, "table": None, "key": None}  # fmt: skip
+    robustness: Robustness | None = None
+    if robustness_dir is not None:
+        robustness = load_robustness(robustness_dir, scenario.name, names)
     points = runs["point"].nunique() if "point" in runs else 1
     table = None
+    where = (scenario.display_name, scenario.description)
     if points > 1:
-        _, spread = across_points(runs, names, indicators)
+        per_point, spread = across_points(runs, names, indicators)
+        section["summary"] = summarise_points(
+            per_point, names, titles, catalogue, where, failed=results.failed, unfinished=unfinished
+        )
         section["sweep"] = {
             "points": points,
             "reps": int(runs.groupby(["structure", "point"]).size().min()),
-            "rows": _spread_rows(spread),
+            "rows": _spread_rows(spread, titles),
         }
         done.update()
     else:
         table = paired_comparison(runs, names, indicators)
+        censored = None
+        if "named_decision_censored_share" in runs:
+            censored = runs.groupby("structure")["named_decision_censored_share"].mean().to_dict()
+        section["summary"] = summarise(table, names, titles, catalogue, where,
+                                       robustness=robustness, failed=results.failed,
+                                       unfinished=unfinished, censored=censored)  # fmt: skip
+        section["compare"] = {"n": int(runs.groupby("structure").size().min()),
+                              "kind": results.kind}  # fmt: skip
         done.update()
-        section["compare"] = {
-            "n": int(runs.groupby("structure").size().min()),
-            "kind": results.kind,
-            "small": too_small(table),
-            "min_pairs": stats.MIN_PAIRS,
-            "summary": _summary_lines(table, base),
-            "findings": [
-                {"criterion": criterion, "text": CRITERION_TEXT[criterion], "clear": clear,
-                 "unclear": unclear}
-                for criterion, (clear, unclear) in findings(table, base, catalogue).items()
-            ],
-        }  # fmt: skip
     section["diagrams"] = []
     for name in names:
-        fig = draw_structure(load_structure(results.structures[name]))
-        section["diagrams"].append({"image": _figure_uri(fig), "caption": name})
+        picture = _diagram(specs[name], colours[name])
+        section["diagrams"].append({**picture, "caption": titles[name], "name": name,
+                                    "colour": colours[name]})  # fmt: skip
         done.update()
     section["criteria"] = []
     if table is not None:
-        section["table"] = {"rows": _table_rows(table, names)}
-        for criterion in _criteria(runs):
-            section["criteria"].append(_figure_uri(_criterion_figure(runs, table, criterion,
-                                                                     names)))  # fmt: skip
+        rows = _table_rows(table, names, catalogue)
+        key_ids = [i.name for i in headline_indicators(runs, scenario)]
+        section["key"] = {"rows": [r for r in rows if r["indicator"] in key_ids]}
+        section["table"] = {"groups": _grouped([r for r in rows if r["indicator"] not in key_ids])}
+        for criterion in _criteria(catalogue):
+            fig = _criterion_figure(table, criterion, catalogue, names, titles, colours)
+            section["criteria"].append({"criterion": criterion, "text": CRITERION_TEXT[criterion],
+                                        "image": _figure_uri(fig)})  # fmt: skip
             done.update()
-    section["distributions"] = _figure_uri(_distributions(results, names))
+    section["distributions"] = _figure_uri(_distributions(results, names, titles, colours))
     done.update()
     section["pathways"] = []
     for name in names:
-        fig, caption = _pathway(results, name)
+        fig, caption = _pathway(results, name, titles[name], colours[name])
         if fig is not None:
-            section["pathways"].append({"image": _figure_uri(fig), "caption": caption})
+            section["pathways"].append(
+                {
+                    "image": _figure_uri(fig),
+                    "caption": caption,
+                    "title": titles[name],
+                    "colour": colours[name],
+                }
+            )
         done.update()
     return section
 
 
-def _spread_rows(spread: pd.DataFrame) -> list[dict]:
+def _spread_rows(spread: pd.DataFrame, titles: dict) -> list[dict]:
     rows = []
     for row in spread.itertuples(index=False):
         tally = {v: getattr(row, verdict_column(v)) for v in VERDICTS}
-        rows.append({"label": row.label, "structure": row.structure,
-                     "min": fmt(row.diff_min), "median": fmt(row.diff_median),
-                     "max": fmt(row.diff_max),
+        rows.append({"label": row.label, "structure": titles.get(row.structure, row.structure),
+                     "min": rounded(row.diff_min), "median": rounded(row.diff_median),
+                     "max": rounded(row.diff_max),
                      "counts": ", ".join(f"{n} {v}" for v, n in tally.items() if n)})  # fmt: skip
     return rows
 
 
-def _table_rows(table: pd.DataFrame, names: list[str]) -> list[dict]:
+def _verdict_word(verdict: str) -> str:
+    """A row's verdict as the page shows it: the comparison's words, with "small" and "no
+    difference" read as no practical difference and "unclear" as not clear."""
+    return {"small": "no practical difference", "no difference": "no practical difference",
+            "unclear": "not clear", "n/a": "not clear"}.get(verdict, verdict)  # fmt: skip
+
+
+def _table_rows(table: pd.DataFrame, names: list[str], catalogue: dict) -> list[dict]:
     rows = []
     for key, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
-        indicator = BY_NAME.get(key)
-        first = g.iloc[0]
+        indicator = catalogue.get(key)
         cells = [_cell(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"],
                        g.loc[s]["ci_method"]) for s in names]  # fmt: skip
         diffs = []
         for s in names[1:]:
             r = g.loc[s]
-            diffs.append({"significant": bool(r["significant"]), "verdict": r["verdict"],
+            diffs.append({"verdict": _verdict_word(r["verdict"]),
                           "text": _cell(r["diff"], r["diff_low"], r["diff_high"],
-                                        r["diff_method"])})  # fmt: skip
-        rows.append({"criterion": indicator.criterion if indicator else "OUTCOME",
-                     "label": first["label"], "better": first["better"] or "",
-                     "cells": cells, "diffs": diffs})  # fmt: skip
+                                        r["diff_method"], signed=True)})  # fmt: skip
+        unit = indicator.unit if indicator else ""
+        rows.append({"indicator": key, "criterion": indicator.criterion if indicator else "OUTCOME",
+                     "label": g.iloc[0]["label"], "better": g.iloc[0]["better"] or "",
+                     "unit": unit, "cells": cells, "diffs": diffs})  # fmt: skip
     return rows
 
 
-def _cell(mean: float, low: float, high: float, method: str) -> str:
+def _grouped(rows: list[dict]) -> list[dict]:
+    """The rows by criterion, in the verdict's order."""
+    out = []
+    for criterion in ORDER:
+        mine = [r for r in rows if r["criterion"] == criterion]
+        if mine:
+            out.append({"criterion": criterion, "text": CRITERION_TEXT[criterion], "rows": mine})
+    return out
+
+
+def _cell(mean: float, low: float, high: float, method: str, signed: bool = False) -> str:
+    sign = "+" if signed and mean > 0 else ""
     if method == "exact":
-        return f"{fmt(mean)} (exact)"
+        text = rounded(mean)
+        return f"{sign}{text} (every run)" if signed else f"{text} (every run)"
     if isinstance(low, float) and math.isnan(low):
-        return fmt(mean)
-    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
+        return sign + rounded(mean)
+    return (
+        f"{sign}{rounded(mean, low, high)} [{rounded(low, low, high)}, {rounded(high, low, high)}]"
+    )
 
 
-def write_report(folder: Path, out: Path, progress: bool = False) -> Path:
+def write_report(folder: Path, out: Path, progress: bool = False,
+                 robustness: Path | None = None) -> Path:  # fmt: skip
     """The appraisal of the results in ``folder``, as one HTML page at ``out``."""
     results = load_results(folder)
-    title = f"Option appraisal: {', '.join(load_scenario(r.scenario).name for r in results)}"
-    replace_text(out, render(results, title, progress))
+    title = ", ".join(load_scenario(r.scenario).display_name for r in results)
+    replace_text(out, render(results, f"Option appraisal: {title}", progress, robustness))
     return out

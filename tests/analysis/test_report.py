@@ -25,19 +25,39 @@ def comparison(tmp_path_factory):
     return out
 
 
-def test_report_from_a_comparison_has_every_indicator_and_figure(comparison, capsys):
+def test_report_from_a_comparison_answers_first_then_has_every_indicator_and_figure(
+    comparison, capsys
+):
     assert main(["report", str(comparison)]) == 0
     page = (comparison / "report.html").read_text()
     for indicator in INDICATORS:
         assert indicator.label in page, indicator.name
-    images = re.findall(r'<img src="data:image/png;base64,', page)
-    structures, criteria = 3, len(CRITERIA)
+    images = re.findall(r'<img src="data:image/', page)
+    structures = 3
+    criteria = len(set(CRITERIA) | {"OUTCOME"})
     assert len(images) == structures + criteria + 1 + structures  # diagrams, criteria, times, paths
-    for heading in ("Findings", "The structures", "Every indicator", "By criterion",
-                    "Time to decision and to delivery", "A representative pathway"):  # fmt: skip
+    # the first screen is the answer: the question, the verdict table, the caveats, then the rest
+    first_h2 = page.index("<h2")
+    assert page.index("which option?") < page.index('id="verdict"') < first_h2
+    assert page.index("How sure:") < first_h2
+    verdict_table = page[
+        page.index('id="verdict"') : page.index("</table>", page.index('id="verdict"'))
+    ]
+    for title in (
+        "Strategic / executive / operational pilot (2010)",
+        "One county strategy with district chapters",
+        "Five-element structure (2007)",
+    ):
+        assert title in verdict_table  # display names, not file ids
+    assert "county_scs_chapters" not in verdict_table
+    for heading in ("Key indicators", "Every indicator", "By criterion", "The structures",
+                    "Time to decision and to delivery", "pathway under each option"):  # fmt: skip
         assert heading in page
-    assert "county_scs_chapters against five_element, indicator by indicator" in page
+    assert "indicator by indicator" not in page  # no vote count of indicators
     assert "Too small a comparison" in page and "Holm" in page and "bootstrap" in page
+    text = re.sub(r"data:image/[^\"]+", "", page)
+    assert not re.search(r"\d[eE]-\d", text) and "-0.0 " not in text and ">-0<" not in text
+    assert not re.search(r"seed \d{6,}", text)  # no 19-digit seeds in captions
     assert "http" not in page.split("<body>")[1].split("data:image")[0]  # self-contained
     capsys.readouterr()
 

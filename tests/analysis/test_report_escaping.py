@@ -29,7 +29,8 @@ HOSTILE = [
 ]
 LIVE = re.compile(r"<script|<img src=x|<svg|<iframe|<blink", re.I)
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p",
-             "b", "ul", "li", "table", "tr", "th", "td", "figure", "img", "figcaption"}  # fmt: skip
+             "b", "ul", "li", "table", "tr", "th", "td", "figure", "img", "figcaption",
+             "section", "span", "div", "nav", "a", "code", "br"}  # fmt: skip
 
 
 class Tags(HTMLParser):
@@ -80,14 +81,17 @@ def _scenario(text: str, where: str):
         return spec.model_copy(update={"name": text})
     if where == "scenario description":
         return spec.model_copy(update={"description": text})
+    if where == "scenario title":
+        return spec.model_copy(update={"title": text})
     if where == "issue id":
         issues = [spec.issues[0].model_copy(update={"id": text}), *spec.issues[1:]]
         return spec.model_copy(update={"issues": issues})
     return spec
 
 
-PLACES = ["structure name", "scenario name", "scenario description", "issue id",
-          "indicator label", "indicator unit", "title"]  # fmt: skip
+PLACES = ["structure name", "structure title", "scenario name", "scenario title",
+          "scenario description", "issue id", "indicator label", "indicator unit",
+          "title"]  # fmt: skip
 
 
 @pytest.mark.parametrize("where", PLACES)
@@ -95,7 +99,16 @@ PLACES = ["structure name", "scenario name", "scenario description", "issue id",
 def test_hostile_text_in_every_field_is_escaped_and_the_page_renders(folder, monkeypatch,
                                                                       text, where):  # fmt: skip
     monkeypatch.setattr(report, "load_scenario", lambda path: _scenario(text, where))
-    monkeypatch.setattr(report, "draw_structure", lambda spec: report.plt.figure(figsize=(1, 1)))
+    monkeypatch.setattr(
+        report, "_diagram", lambda spec, colour: {"image": None, "note": spec.title}
+    )
+    if where == "structure title":
+        real_load = report.load_structure
+        monkeypatch.setattr(
+            report,
+            "load_structure",
+            lambda name: real_load(name).model_copy(update={"title": text}),
+        )
     real = report.headline_indicators
 
     def headline(runs, scenario):
@@ -109,7 +122,7 @@ def test_hostile_text_in_every_field_is_escaped_and_the_page_renders(folder, mon
     page = report.render([results], title)
     assert not LIVE.search(page), LIVE.search(page).group(0)
     assert live_markup(page) == []
-    assert "A representative pathway per structure" in page and page.rstrip().endswith("</html>")
+    assert "pathway under each option" in page and page.rstrip().endswith("</html>")
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = escaped.replace('"', "&#34;").replace("'", "&#39;")
     if where != "indicator unit":  # a unit shows only beside a clear difference

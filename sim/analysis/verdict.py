@@ -1,0 +1,422 @@
+"""The verdict a partnership board reads first: which option, on what, how sure.
+
+For each criterion of a strong partnership (the evaluation criteria of source document 004,
+plus the cost of the cycle and the scenario's own outcomes) and each option against the
+baseline (the first option), one verdict in words:
+
+- **better** / **worse**: at least one of the criterion's judged indicators (those with a
+  direction that is better) differs by more than the smallest difference that matters, after
+  the Holm adjustment, and none differs the other way;
+- **mixed**: some of its indicators are better and some worse (both are named);
+- **no practical difference**: every judged indicator's interval lies inside its
+  smallest-difference band (or the difference is exactly 0, or significant but smaller than
+  that band);
+- **not clear**: the runs cannot tell (an interval reaching past the band on either side);
+- **depends on an assumption**: the comparison says better or worse, but a robustness run
+  (`sim robustness`) found that the conclusion on its leading indicator flips under a named
+  assumption in its plausible range; or, for a sweep, the verdict differs between design
+  points (the swept parameters);
+- **too few runs**: fewer paired replications than any claim needs.
+
+Each verdict carries its effect in plain units (the leading indicator: the largest difference
+relative to the smallest that matters), rounded to what its interval supports. The caveats
+say what the verdict rests on: replications, unfinished or failed runs, censoring, the
+multiplicity adjustment, and the assumptions the robustness run found driving the result.
+Everything here is a claim about the model under its assumptions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.analysis import stats
+from sim.errors import SpecError
+from sim.model.indicators import Indicator
+
+CRITERION_TEXT = {
+    "EV-LEAD": "Strong leadership and a clear vision",
+    "EV-ACCOUNT": "Accountability for every decision and action",
+    "EV-OPEN": "Openness in dealings and relationships",
+    "EV-DELIVER": "Delivery against targets",
+    "EV-COMMIT": "Commitment of members",
+    "EV-SCRUTINY": "Challenge and scrutiny",
+    "EV-SILOS": "Breaking out of silos: joint work, pooled resources",
+    "EV-RIPPLE": "Targets with the biggest ripple effect; quick wins",
+    "OUTCOME": "The scenario's own outcomes",
+    "CYCLE": "The cost and pace of the cycle (meetings, member-hours, hand-offs)",
+}
+ORDER = list(CRITERION_TEXT)
+
+JUDGED_BETTER = "better"
+JUDGED_WORSE = "worse"
+NO_PRACTICAL = "no practical difference"
+NOT_CLEAR = "not clear"
+MIXED = "mixed"
+DEPENDS = "depends on an assumption"
+TOO_FEW = "too few runs"
+_NEGLIGIBLE = {"no practical difference", "no difference", "small"}
+
+
+@dataclass
+class Robustness:
+    """A robustness run's conclusions for one pair of options (``meta.json`` and
+    ``conclusions.csv`` of a `sim robustness` folder)."""
+
+    scenario: str
+    base: str
+    option: str
+    conclusions: pd.DataFrame
+    explained: dict[str, str] = field(default_factory=dict)  # assumption -> what it means
+
+    def on(self, indicator: str) -> dict | None:
+        """The conclusion about ``indicator``, if the run checked one: claim and verdict."""
+        rows = self.conclusions[self.conclusions["indicator"] == indicator]
+        if rows.empty:
+            return None
+        row = rows.iloc[0]
+        plausible = row.get("plausible_verdict")
+        verdict = plausible if isinstance(plausible, str) and plausible else row["verdict"]
+        share = row.get("plausible_share")
+        if share is None or (isinstance(share, float) and math.isnan(share)):
+            share = row.get("holds_share")
+        return {"claim": str(row["claim"]), "verdict": str(verdict),
+                "share": float(share) if share is not None else math.nan}  # fmt: skip
+
+
+def load_robustness(folder: Path, scenario: str, names: list[str]) -> Robustness:
+    """Read a `sim robustness` folder for the comparison of ``names`` on ``scenario``; a
+    folder that is not one, or is about another scenario or other options, is refused with
+    one line naming it."""
+    folder = Path(folder)
+    meta_path, table_path = folder / "meta.json", folder / "conclusions.csv"
+    if not meta_path.is_file() or not table_path.is_file():
+        raise SpecError(str(folder), "", "not a sim robustness folder (no meta.json and "
+                        "conclusions.csv)")  # fmt: skip
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        table = pd.read_csv(table_path)
+        structures = list(meta["structures"])
+        about = str(meta["scenario"])
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise SpecError(str(meta_path), "", f"damaged: {exc}") from None
+    missing = {"indicator", "claim", "verdict"} - set(table.columns)
+    if missing:
+        raise SpecError(str(table_path), "", f"damaged: no column {sorted(missing)[0]}")
+    if about != scenario:
+        raise SpecError(str(meta_path), "scenario",
+                        f"the robustness run is about '{about}', not '{scenario}'")  # fmt: skip
+    if len(structures) != 2 or structures[0] not in names or structures[1] not in names:
+        raise SpecError(str(meta_path), "structures", f"the robustness run compares "
+                        f"{' and '.join(structures)}, not these options")  # fmt: skip
+    return Robustness(about, structures[0], structures[1], table, _assumptions_explained())
+
+
+def _assumptions_explained() -> dict[str, str]:
+    """Each assumption a robustness verdict may name, in words: the structural alternatives'
+    questions and the parameters' descriptions."""
+    from sim.spec.alternatives import load_alternatives
+    from sim.spec.parameters import Parameters
+
+    out = {name: f.description or "" for name, f in Parameters.model_fields.items()}
+    with contextlib.suppress(SpecError):  # the shipped file is checked by its own tests
+        out |= {a.id: a.question for a in load_alternatives().alternatives}
+    return out
+
+
+@dataclass
+class Verdict:
+    """One criterion, one option against the baseline."""
+
+    criterion: str
+    text: str
+    option: str
+    verdict: str
+    effect: str = ""
+    others: list[str] = field(default_factory=list)
+    robustness: str = ""
+    assumptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    """The first screen: the question, the options, verdicts and caveats."""
+
+    scenario: str
+    description: str
+    base: str
+    options: list[str]
+    titles: dict[str, str]
+    colours: dict[str, str]
+    replications: int
+    rows: list[dict]  # per criterion: {criterion, text, verdicts: [Verdict per option]}
+    caveats: list[str]
+    explained: dict[str, str] = field(default_factory=dict)
+
+
+def rounded(value: float, low: float = math.nan, high: float = math.nan) -> str:
+    """``value`` with as many decimals as its interval supports (one significant figure of
+    the half-width, at most three decimals), thousands separated, never ``-0``."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    half = (high - low) / 2 if not (math.isnan(low) or math.isnan(high)) else math.nan
+    if math.isnan(half) or half <= 0:
+        decimals = 0 if abs(value) >= 100 else 1 if abs(value) >= 1 else 2
+    else:  # the interval's half-width, halved, sets the last decimal shown
+        decimals = min(3, max(0, -math.floor(math.log10(half / 2))))
+    text = f"{value:,.{decimals}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")
+    return text
+
+
+def effect_text(row, indicator: Indicator) -> str:
+    """A paired difference in plain units, e.g. "weeks to decision: 6.2 weeks fewer (95%
+    interval 4.1 to 8.3)"; shares as percentage points."""
+    scale, unit = (
+        (100.0, "percentage points") if indicator.unit == "share" else (1.0, indicator.unit)
+    )
+    diff, low, high = row.diff * scale, row.diff_low * scale, row.diff_high * scale
+    if indicator.unit == "share":
+        words = "higher" if diff > 0 else "lower"
+    else:
+        words = "more" if diff > 0 else "fewer"
+    size = rounded(abs(diff), low, high)
+    unit = f" {unit}" if unit else ""
+    if row.diff_method == "exact":
+        how = "in every replication"
+    elif math.isnan(low):
+        how = ""
+    elif low * high > 0:  # one side of 0: the interval in the effect's own direction
+        near, far = sorted((abs(low), abs(high)))
+        how = f"95% interval {rounded(near, low, high)} to {rounded(far, low, high)}"
+    else:
+        how = f"95% interval {rounded(low, low, high)} to {rounded(high, low, high)}"
+    label = indicator.label
+    return f"{label}: {size}{unit} {words}" + (f" ({how})" if how else "")
+
+
+def _lead(rows: list, catalogue: dict[str, Indicator]):
+    """The row with the largest difference relative to its indicator's smallest."""
+
+    def weight(row) -> float:
+        smallest = catalogue[row.indicator].smallest or 1.0
+        return abs(row.diff) / smallest
+
+    return max(rows, key=weight)
+
+
+def criterion_verdict(rows: list, catalogue: dict[str, Indicator],
+                      robustness: Robustness | None = None) -> Verdict:  # fmt: skip
+    """The verdict on one criterion for one option from its indicators' rows of a paired
+    comparison (:func:`sim.analysis.compare.paired_comparison`)."""
+    judged = [r for r in rows if catalogue[r.indicator].better]
+    verdict = Verdict(criterion="", text="", option=rows[0].structure if rows else "",
+                      verdict=NOT_CLEAR)  # fmt: skip
+    if not judged:
+        verdict.verdict = "no judged indicator"
+        return verdict
+    if all(r.verdict in (TOO_FEW, "n/a") for r in judged):
+        verdict.verdict = TOO_FEW
+        return verdict
+    better = [r for r in judged if r.verdict == JUDGED_BETTER]
+    worse = [r for r in judged if r.verdict == JUDGED_WORSE]
+    if better and worse:
+        verdict.verdict = MIXED
+        lead_b, lead_w = _lead(better, catalogue), _lead(worse, catalogue)
+        verdict.effect = (
+            f"better on {effect_text(lead_b, catalogue[lead_b.indicator])}; "
+            f"worse on {effect_text(lead_w, catalogue[lead_w.indicator])}"
+        )
+        decisive = better + worse
+    elif better or worse:
+        verdict.verdict = JUDGED_BETTER if better else JUDGED_WORSE
+        decisive = better or worse
+        lead = _lead(decisive, catalogue)
+        verdict.effect = effect_text(lead, catalogue[lead.indicator])
+    else:
+        negligible = all(r.verdict in _NEGLIGIBLE for r in judged)
+        verdict.verdict = NO_PRACTICAL if negligible else NOT_CLEAR
+        if negligible:
+            verdict.effect = (f"no indicator differs by more than the smallest difference "
+                              f"that matters ({len(judged)} judged)")  # fmt: skip
+        else:
+            unclear = [catalogue[r.indicator].label for r in judged
+                       if r.verdict not in _NEGLIGIBLE]  # fmt: skip
+            verdict.effect = "the runs cannot tell on " + ", ".join(unclear[:3])
+        decisive = []
+    lead_ids = {r.indicator for r in decisive}
+    if decisive and verdict.verdict != MIXED:
+        lead = _lead(decisive, catalogue)
+        others = [catalogue[r.indicator].label for r in decisive if r is not lead]
+        if others:
+            verdict.others = [f"also {verdict.verdict} on " + ", ".join(others)]
+    if robustness is not None and verdict.option == robustness.option:
+        said = [(r, robustness.on(r.indicator)) for r in judged]
+        said = [(r, c) for r, c in said if c is not None]
+        if said:
+            said.sort(key=lambda rc: rc[0].indicator not in lead_ids)
+            parts = []
+            for row, conclusion in said:
+                share = conclusion["share"]
+                at = f", holds at {share:.0%} of plausible points" if not math.isnan(share) else ""
+                parts.append(f"\u201c{conclusion['claim']}\u201d: {conclusion['verdict']}{at}")
+                if row.indicator in lead_ids and conclusion["verdict"].startswith("depends"):
+                    names = conclusion["verdict"].removeprefix("depends on ").split(", ")
+                    verdict.assumptions += [n for n in names if not n.startswith("depends")]
+                if row.indicator in lead_ids and conclusion["verdict"] == "not supported":
+                    verdict.assumptions.append("(not supported across the plausible set)")
+            verdict.robustness = "; ".join(parts)
+            if verdict.assumptions and verdict.verdict in (JUDGED_BETTER, JUDGED_WORSE):
+                verdict.effect = f"{verdict.verdict} in this comparison: {verdict.effect}"
+                verdict.verdict = DEPENDS
+    return verdict
+
+
+def summarise(
+    table: pd.DataFrame,
+    names: list[str],
+    titles: dict[str, str],
+    catalogue: dict[str, Indicator],
+    scenario: tuple[str, str],
+    *,
+    robustness: Robustness | None = None,
+    failed: int = 0,
+    unfinished: tuple[int, int] | None = None,
+    censored: dict[str, float] | None = None,
+) -> Summary:
+    """The first screen from a paired comparison at one point. ``scenario`` is (display
+    name, description); ``censored`` the share of named issues undecided at the end per
+    option, when known."""
+    from sim.analysis.palette import structure_colours
+
+    base = names[0]
+    rows = []
+    diffs = table[table["structure"] != base]
+    for criterion in ORDER:
+        ids = [k for k, i in catalogue.items() if i.criterion == criterion]
+        if not ids:
+            continue
+        verdicts = []
+        for option in names[1:]:
+            mine = [r for r in diffs.itertuples() if r.structure == option and r.indicator in ids]
+            if not mine:
+                continue
+            v = criterion_verdict(mine, catalogue, robustness)
+            v.criterion, v.text, v.option = criterion, CRITERION_TEXT[criterion], option
+            verdicts.append(v)
+        if verdicts and any(v.verdict != "no judged indicator" for v in verdicts):
+            rows.append({"criterion": criterion, "text": CRITERION_TEXT[criterion],
+                         "verdicts": verdicts})  # fmt: skip
+    n = int(table["diff_n"].min()) if "diff_n" in table and table["diff_n"].notna().any() else 0
+    caveats = _caveats(n, failed, unfinished, censored, titles, table, robustness, rows)
+    explained = robustness.explained if robustness else {}
+    used = {a for row in rows for v in row["verdicts"] for a in v.assumptions}
+    return Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names), n,
+                   rows, caveats, {a: explained.get(a, "") for a in sorted(used)})  # fmt: skip
+
+
+def _caveats(n, failed, unfinished, censored, titles, table, robustness, rows) -> list[str]:
+    out = []
+    if unfinished:
+        out.append(f"Unfinished: {unfinished[0]:,} of {unfinished[1]:,} runs stored; the "
+                   "verdicts describe only those.")  # fmt: skip
+    if n < stats.MIN_PAIRS:
+        out.append(f"Too small a comparison: {n} paired replications; nothing is called "
+                   f"better or worse below {stats.MIN_PAIRS}. Run 30 or more.")  # fmt: skip
+    elif n < 30:
+        out.append(f"{n} paired replications: enough for large differences only; 30 or more "
+                   "would narrow the intervals.")  # fmt: skip
+    else:
+        out.append(f"{n} paired replications per option (common random numbers: each "
+                   "replication runs every option from the same seed).")  # fmt: skip
+    if failed:
+        out.append(f"{failed} runs failed and are left out.")
+    adjusted = int((table["structure"] != table["structure"].iloc[0]).sum()) if len(table) else 0
+    out.append(
+        f"Better or worse means beyond the smallest difference that matters and "
+        f"significant after the Holm adjustment across all {adjusted} differences."
+    )
+    for name, share in (censored or {}).items():
+        if share and share > 0:
+            out.append(f"Under {titles.get(name, name)}, {share:.0%} of named-issue runs end "
+                       "undecided: their weeks count up to the run's end (censored).")  # fmt: skip
+    if robustness is None:
+        out.append("No robustness run was given (sim report --robustness DIR): the verdicts "
+                   "hold at the default assumptions only.")  # fmt: skip
+    else:
+        flips = sorted({a for row in rows for v in row["verdicts"] for a in v.assumptions
+                        if not a.startswith("(")})  # fmt: skip
+        if flips:
+            out.append("The result depends on: " + ", ".join(flips) + " (see below).")
+    out.append("Every verdict is a claim about the model under its documented assumptions, "
+               "not about the real partnerships.")  # fmt: skip
+    return out
+
+
+def summarise_points(
+    points: pd.DataFrame,
+    names: list[str],
+    titles: dict[str, str],
+    catalogue: dict[str, Indicator],
+    scenario: tuple[str, str],
+    *,
+    failed: int = 0,
+    unfinished: tuple[int, int] | None = None,
+) -> Summary:
+    """The first screen from a sweep: each design point's verdicts
+    (:func:`sim.analysis.compare.across_points`), combined. A criterion whose verdict is the
+    same at every point keeps it; otherwise it depends on the swept assumptions, and the
+    effect says at how many points each verdict holds."""
+    from sim.analysis.palette import structure_colours
+
+    base = names[0]
+    per_point: dict[tuple[str, str], list[Verdict]] = {}
+    for _, rows in points.groupby("point", sort=True):
+        s = summarise(rows, names, titles, catalogue, scenario)
+        for row in s.rows:
+            for v in row["verdicts"]:
+                per_point.setdefault((row["criterion"], v.option), []).append(v)
+    rows = []
+    for criterion in ORDER:
+        verdicts = []
+        for option in names[1:]:
+            vs = per_point.get((criterion, option))
+            if not vs:
+                continue
+            counts = pd.Series([v.verdict for v in vs]).value_counts()
+            said = ", ".join(f"{v} at {c} of {len(vs)} points" for v, c in counts.items())
+            if len(counts) == 1:
+                v = Verdict(criterion, CRITERION_TEXT[criterion], option, counts.index[0],
+                            effect=f"at every one of the {len(vs)} points")  # fmt: skip
+            else:
+                v = Verdict(criterion, CRITERION_TEXT[criterion], option, DEPENDS,
+                            effect=said, assumptions=["the swept parameters"])  # fmt: skip
+            verdicts.append(v)
+        if verdicts:
+            rows.append({"criterion": criterion, "text": CRITERION_TEXT[criterion],
+                         "verdicts": verdicts})  # fmt: skip
+    reps = int(points["diff_n"].min()) if "diff_n" in points else 0
+    n_points = points["point"].nunique()
+    caveats = []
+    if unfinished:
+        caveats.append(f"Unfinished: {unfinished[0]:,} of {unfinished[1]:,} runs stored; the "
+                       "verdicts describe only those.")  # fmt: skip
+    caveats.append(
+        f"A sweep of {n_points} design points with {reps} paired replications at "
+        "each: options are compared within each point, never by pooling points."
+    )
+    if reps < stats.MIN_PAIRS:
+        caveats.append(f"Too few replications per point ({reps}): nothing is called better "
+                       f"or worse below {stats.MIN_PAIRS}.")  # fmt: skip
+    if failed:
+        caveats.append(f"{failed} runs failed and are left out.")
+    caveats.append("Every verdict is a claim about the model under its documented assumptions, "
+                   "not about the real partnerships.")  # fmt: skip
+    return Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names), reps,
+                   rows, caveats)  # fmt: skip

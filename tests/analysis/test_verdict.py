@@ -1,0 +1,142 @@
+"""The first screen's verdicts (sim.analysis.verdict): per criterion and option, from the
+paired comparison's rows, qualified by a robustness run; effects in plain units, rounded to
+what their intervals support."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from sim.analysis.verdict import (
+    DEPENDS,
+    MIXED,
+    NO_PRACTICAL,
+    NOT_CLEAR,
+    TOO_FEW,
+    Robustness,
+    criterion_verdict,
+    load_robustness,
+    rounded,
+    summarise,
+)
+from sim.errors import SpecError
+from sim.model.indicators import Indicator
+
+CATALOGUE = {
+    "weeks": Indicator("weeks", "EV-LEAD", "weeks to decision", "", "lower", "weeks", 1.0),
+    "share": Indicator("share", "EV-LEAD", "share on priorities", "", "higher", "share", 0.02),
+    "count": Indicator("count", "EV-LEAD", "issues dropped", "", "", "issues", 1.0),
+}
+
+
+def rows(*specs) -> list:
+    """Rows as paired_comparison gives them: (indicator, verdict, diff, low, high)."""
+    table = pd.DataFrame([
+        {"indicator": i, "structure": "pilot", "verdict": v, "diff": d, "diff_low": lo,
+         "diff_high": hi, "diff_method": "BCa", "diff_n": 30}
+        for i, v, d, lo, hi in specs
+    ])  # fmt: skip
+    return list(table.itertuples())
+
+
+def test_better_when_an_indicator_is_better_and_none_worse():
+    v = criterion_verdict(rows(("weeks", "better", -6.2, -8.3, -4.1),
+                               ("share", "no practical difference", 0.001, -0.01, 0.01)),
+                          CATALOGUE)  # fmt: skip
+    assert v.verdict == "better"
+    assert v.effect == "weeks to decision: 6 weeks fewer (95% interval 4 to 8)"
+
+
+def test_worse_mixed_no_practical_difference_not_clear_too_few():
+    worse = rows(("share", "worse", -0.053, -0.066, -0.036))
+    v = criterion_verdict(worse, CATALOGUE)
+    assert v.verdict == "worse"
+    assert "5.3 percentage points lower (95% interval 3.6 to 6.6)" in v.effect  # shares as points
+    mixed = rows(("weeks", "better", -6.0, -8.0, -4.0), ("share", "worse", -0.05, -0.07, -0.03))
+    v = criterion_verdict(mixed, CATALOGUE)
+    assert v.verdict == MIXED and "better on weeks" in v.effect and "worse on share" in v.effect
+    none = rows(("weeks", "no practical difference", 0.1, -0.5, 0.6), ("share", "small", 0.01,
+                0.005, 0.015))  # fmt: skip
+    assert criterion_verdict(none, CATALOGUE).verdict == NO_PRACTICAL
+    unclear = rows(("weeks", "unclear", -2.0, -5.0, 1.0), ("share", "no difference", 0, 0, 0))
+    v = criterion_verdict(unclear, CATALOGUE)
+    assert v.verdict == NOT_CLEAR and "weeks to decision" in v.effect
+    few = rows(("weeks", "too few runs", -2.0, -5.0, 1.0))
+    assert criterion_verdict(few, CATALOGUE).verdict == TOO_FEW
+
+
+def test_an_indicator_with_no_better_direction_is_described_not_judged():
+    v = criterion_verdict(rows(("count", "higher", 7.0, 6.0, 8.0),
+                               ("weeks", "no practical difference", 0.1, -0.5, 0.6)),
+                          CATALOGUE)  # fmt: skip
+    assert v.verdict == NO_PRACTICAL  # "more issues dropped" is neither better nor worse
+
+
+def robustness(verdict: str, share: float = 0.73) -> Robustness:
+    table = pd.DataFrame([{"indicator": "weeks", "claim": "the pilot decides sooner",
+                           "verdict": verdict, "plausible_verdict": verdict,
+                           "plausible_share": share}])  # fmt: skip
+    return Robustness("s", "five_element", "pilot", table, {"alt": "Is the rule read so?"})
+
+
+def test_a_robustness_run_that_finds_the_conclusion_flipping_makes_it_depend():
+    better = rows(("weeks", "better", -6.2, -8.3, -4.1))
+    v = criterion_verdict(better, CATALOGUE, robustness("depends on alt, attendance_base"))
+    assert v.verdict == DEPENDS and v.assumptions == ["alt", "attendance_base"]
+    assert v.effect.startswith("better in this comparison: weeks to decision")
+    assert "holds at 73% of plausible points" in v.robustness
+    v = criterion_verdict(better, CATALOGUE, robustness("robust", 1.0))
+    assert v.verdict == "better" and "robust" in v.robustness and not v.assumptions
+    # a robustness run about another option says nothing of this one
+    other = robustness("depends on alt")
+    other.option = "county_scs_chapters"
+    assert criterion_verdict(better, CATALOGUE, other).verdict == "better"
+
+
+def test_summary_orders_criteria_and_names_options_by_their_titles():
+    table = pd.DataFrame([
+        {"indicator": "weeks", "structure": "five_element", "verdict": "", "diff": math.nan,
+         "diff_low": math.nan, "diff_high": math.nan, "diff_method": "", "diff_n": math.nan},
+        {"indicator": "weeks", "structure": "pilot", "verdict": "better", "diff": -6.0,
+         "diff_low": -8.0, "diff_high": -4.0, "diff_method": "BCa", "diff_n": 3},
+    ])  # fmt: skip
+    titles = {"five_element": "Five elements", "pilot": "The pilot"}
+    s = summarise(table, ["five_element", "pilot"], titles, CATALOGUE, ("Closure", ""))
+    assert [r["criterion"] for r in s.rows] == ["EV-LEAD"]
+    assert s.colours == {"five_element": "#0072B2", "pilot": "#D55E00"}
+    assert any("Too small a comparison: 3 paired" in c for c in s.caveats)
+    assert any("No robustness run" in c for c in s.caveats)
+
+
+@pytest.mark.parametrize(("value", "low", "high", "text"), [
+    (-1.2e-16, -0.01, 0.01, "0.000"),  # never -0, never 1e-16
+    (-0.0004, -0.3, 0.3, "0.0"),
+    (6.234, 4.1, 8.3, "6"),
+    (0.3351, 0.261, 0.409, "0.34"),
+    (80.8, 77.8, 83.2, "81"),
+    (3611.4, 3579.0, 3640.0, "3,611"),
+    (7.0, math.nan, math.nan, "7.0"),
+])  # fmt: skip
+def test_numbers_are_rounded_to_what_their_interval_supports(value, low, high, text):
+    assert rounded(value, low, high) == text
+
+
+def test_a_robustness_folder_for_another_comparison_is_refused_in_one_line(tmp_path):
+    with pytest.raises(SpecError, match="not a sim robustness folder"):
+        load_robustness(tmp_path, "employer_closure", ["five_element", "pilot"])
+    (tmp_path / "meta.json").write_text(
+        json.dumps({"scenario": "truancy", "structures": ["five_element", "pilot"]})
+    )
+    pd.DataFrame([{"indicator": "x", "claim": "c", "verdict": "robust"}]).to_csv(
+        tmp_path / "conclusions.csv", index=False
+    )
+    with pytest.raises(SpecError, match="about 'truancy', not 'employer_closure'"):
+        load_robustness(tmp_path, "employer_closure", ["five_element", "pilot"])
+    with pytest.raises(SpecError, match="compares five_element and pilot"):
+        load_robustness(tmp_path, "truancy", ["five_element", "county_scs_chapters"])
+    (tmp_path / "meta.json").write_text("{not json")
+    with pytest.raises(SpecError, match="damaged"):
+        load_robustness(tmp_path, "truancy", ["five_element", "pilot"])
