@@ -372,9 +372,30 @@ def paired_spec_tasks(scenario: ScenarioSpec, options: Sequence[Option], replica
     ]
 
 
+def catalogue(runs: pd.DataFrame, scenario: ScenarioSpec) -> dict:
+    """The indicators a comparison judges, as the report's first screen judges them
+    (``sim.analysis.report._catalogue``): the headline ones and the scenario's outcomes first,
+    then the evaluation ones, without an evaluation indicator that repeats a headline one.
+    One that no run measured (all missing: a scenario outcome no run reached, say) is left out
+    too: nothing can be said about it, and the first screen would count its 0 pairs as the
+    comparison's size."""
+    from sim.analysis.compare import evaluation_indicators, headline_indicators
+
+    out, seen = {}, set()
+    for i in headline_indicators(runs, scenario) + evaluation_indicators(runs):
+        if i.name in runs and runs[i.name].isna().all():
+            continue
+        if (i.criterion, i.label) not in seen:
+            seen.add((i.criterion, i.label))
+            out[i.name] = i
+    return out
+
+
 @dataclass
 class Outcome:
-    """A finished comparison: the runs, the verdict table and its structures."""
+    """A finished comparison: the runs, the paired comparison of every judged indicator
+    (``table``), the report's first screen (``summary``: :func:`sim.analysis.verdict.summarise`)
+    and the key (headline) indicators' ids."""
 
     scenario: ScenarioSpec
     options: list[Option]
@@ -384,6 +405,8 @@ class Outcome:
     runs: pd.DataFrame
     issues: pd.DataFrame
     table: pd.DataFrame
+    summary: Any = None
+    key: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -506,14 +529,25 @@ class PairedJob:
         self._notify()
 
     def _compare(self, outputs: list) -> Outcome:
+        """The paired comparison and the report's first screen, made as `sim report` makes
+        them for a comparison at one point (without a robustness run)."""
         from sim.analysis.compare import headline_indicators, paired_comparison
+        from sim.analysis.verdict import summarise
 
         runs = pd.DataFrame([o.row for o in outputs])
         issues = pd.concat([o.tables["issues"] for o in outputs], ignore_index=True)
         names = [o.name for o in self.options]
-        table = paired_comparison(runs, names, headline_indicators(runs, self.scenario))
+        judged = catalogue(runs, self.scenario)
+        table = paired_comparison(runs, names, list(judged.values()))
+        censored = None
+        if "named_decision_censored_share" in runs:
+            censored = runs.groupby("structure")["named_decision_censored_share"].mean().to_dict()
+        where = (self.scenario.display_name, self.scenario.description)
+        summary = summarise(table, names, labels(self.options), judged, where, censored=censored)
+        summary.colours = colours(self.options)  # a changed option keeps its option's colour
+        key = [i.name for i in headline_indicators(runs, self.scenario)]
         return Outcome(self.scenario, self.options, self.replications, self.root_seed,
-                       self.parameters, runs, issues, table)  # fmt: skip
+                       self.parameters, runs, issues, table, summary, key)  # fmt: skip
 
 
 # -- what the page shows ---------------------------------------------------------------------
@@ -532,18 +566,24 @@ def _interval(mean: float, low: float, high: float, method: str) -> str:
 
 
 def verdict_table(
-    table: pd.DataFrame, names: list[str], shown: dict[str, str] | None = None
+    table: pd.DataFrame,
+    names: list[str],
+    shown: dict[str, str] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The comparison as the page shows it: one row per indicator, each option's mean with its
     95% interval, then every later option's paired difference from the first (``*`` when
     significant after Holm adjustment) and its verdict. Columns are headed by the options'
-    display names (``shown``: name to display name; the names themselves without it)."""
+    display names (``shown``: name to display name; the names themselves without it); ``keys``
+    keeps those indicators only."""
     from sim.analysis.palette import VERDICT_STYLE
 
     shown = shown or {}
     label = {s: shown.get(s, s) for s in names}
     base = names[0]
     rows = []
+    if keys is not None:
+        table = table[table["indicator"].isin(keys)]
     for _, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
         row = {"indicator": g["label"].iloc[0]}
@@ -675,3 +715,50 @@ def issue_places(model) -> list[str]:
         moving = ", in transit" if issue.in_transit else ""
         rows.append(f"{issue.id}: {holder} ({issue.stage.value}{moving})")
     return rows
+
+
+# -- the report's first screen in the page ---------------------------------------------------
+SCOPE = "first-screen"
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def scoped_css(css: str, scope: str = SCOPE) -> str:
+    """The report's stylesheet made to touch only what is inside ``.scope``: every selector
+    prefixed (``body`` and ``:root`` become the scope itself), print rules dropped (the page
+    is not printed; the report is)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    out = []
+    while "@media" in css:  # drop each @media block, braces balanced
+        start = css.index("@media")
+        depth, end = 0, css.index("{", start)
+        while True:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            if depth == 0:
+                break
+            end += 1
+        css = css[:start] + css[end + 1 :]
+    for selectors, body in _RULE.findall(css):
+        scoped = []
+        for sel in selectors.split(","):
+            sel = sel.strip()
+            if not sel:
+                continue
+            if sel in (":root", "body", "html"):
+                scoped.append(f".{scope}")
+            else:
+                scoped.append(f".{scope} {sel}")
+        out.append(f"{', '.join(scoped)} {{{' '.join(body.split())}}}")
+    return "\n".join(out)
+
+
+def first_screen_html(summary) -> str:
+    """The report's first screen (:func:`sim.analysis.report.summary_html`) for the page: the
+    same fragment, its stylesheet scoped to it so that it leaves the page's own styles alone."""
+    from sim.analysis.report import summary_html
+
+    text = summary_html(summary)
+    found = re.fullmatch(r"\s*<style>(.*?)</style>(.*)", text, flags=re.S)
+    if found is None:
+        raise ValueError("summary_html: expected <style>...</style> and then the fragment")
+    css, fragment = found.groups()
+    return f'<style>{scoped_css(css)}</style><div class="{SCOPE}">{fragment}</div>'

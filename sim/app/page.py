@@ -34,7 +34,7 @@ uploads: solara.Reactive[list[logic.Option]] = solara.reactive([])
 upload_error = solara.reactive("")
 assumptions = solara.reactive({name: s.default for name, s in logic.SLIDERS.items()})
 knobs: solara.Reactive[dict[str, dict[str, Any]]] = solara.reactive({})  # origin -> changes
-replications = solara.reactive(10)
+replications = solara.reactive(30)  # the first screen asks for 30 or more
 root_seed = solara.reactive(1)
 job: solara.Reactive[logic.PairedJob | None] = solara.reactive(None)
 done = solara.reactive(0)
@@ -385,7 +385,7 @@ def Run():
 
 
 def _key_figure(outcome: logic.Outcome) -> bytes:
-    rows = logic.key_indicators(outcome.table, outcome.names)
+    rows = logic.key_indicators(outcome.table, outcome.names, outcome.key[:6])
     colours = logic.colours(outcome.options)
     shown_names = logic.labels(outcome.options)
     labels = list(dict.fromkeys(r["indicator"] for r in rows))
@@ -419,28 +419,38 @@ def Results():
     names = outcome.names
     shown_names = logic.labels(outcome.options)
     colours = {shown_names[n]: c for n, c in logic.colours(outcome.options).items()}
-    scenario = outcome.scenario
-    with solara.Card(f"Verdict: {scenario.display_name}", classes=["verdict"]):
+    first = solara.use_memo(lambda: logic.first_screen_html(outcome.summary),
+                            dependencies=[id(outcome)])  # fmt: skip
+    with solara.Card(classes=["verdict"]):
         if status.value == "cancelled":
             solara.Warning("The last run was cancelled; this is the run before it.")
-        with solara.Row(style={"flex-wrap": "wrap"}):
-            for label, colour in colours.items():
-                swatch(label, colour)
+        # the report's first screen (sim report's), the same words and styles
+        solara.HTML(tag="div", unsafe_innerHTML=first, classes=["first-screen-box"])
         solara.Markdown(
             f"{outcome.replications} paired replications per option, root seed "
-            f"{outcome.root_seed}; mean [95% interval]; differences from "
-            f"{shown_names[names[0]]}, `*` significant after Holm adjustment."
-            + (f" Assumptions changed: {outcome.parameters}." if outcome.parameters else "")
+            f"{outcome.root_seed}, at the assumptions of the sliders"
+            + (f" (changed: {outcome.parameters})." if outcome.parameters else " (defaults).")
         )
         for option in outcome.options:
             if option.changed:
                 with solara.Div(classes=["knob-changes"]):
                     solara.Markdown(f"**{option.label}**: " + "; ".join(option.changed) + ".")
-        table = logic.verdict_table(outcome.table, names, shown_names)
+    with solara.Card("Key indicators with their 95% intervals", classes=["key-indicators"]):
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            for label, colour in colours.items():
+                swatch(label, colour)
+        solara.Markdown(
+            f"Mean [95% interval]; differences from {shown_names[names[0]]}, paired by "
+            "replication; `*` significant after Holm adjustment across all the indicators."
+        )
+        table = logic.verdict_table(outcome.table, names, shown_names, outcome.key)
         solara.HTML(tag="div", unsafe_innerHTML=html_table(table, colours, "sim-table"),
                     classes=["verdict-table"])  # fmt: skip
-    with solara.Card("Key indicators with their 95% intervals", classes=["key-indicators"]):
         KeyFigure(outcome)
+        with solara.Details("Every indicator the verdict judges"):
+            every = logic.verdict_table(outcome.table, names, shown_names)
+            solara.HTML(tag="div", unsafe_innerHTML=html_table(every, colours, "sim-table"),
+                        classes=["all-indicators"])  # fmt: skip
     if paths.value:
         with solara.Card("The named issues' pathways (replication 0), side by side"):
             for iid, by_option in paths.value.items():

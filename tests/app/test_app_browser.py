@@ -173,12 +173,23 @@ def test_a_board_members_walk_through(page):
     chosen = page.locator(".choose-options").inner_text()
     assert five.display_name in chosen and pilot.display_name in chosen
 
+    # a first run at the defaults: the progress indicator, then the report's first screen
+    page.locator(".run-button").click()
+    page.locator(".progress-bar").first.wait_for()
+    wait_for_state(page, "finished")
+    first = page.locator(".first-screen").inner_text()
+    assert f"{smoke.display_name}: which option?" in first
+    assert five.display_name in first and pilot.display_name in first
+    assert re.search(r"better|worse|mixed|no practical difference|not clear", first)
+    before = page.locator(".verdict-table table").inner_text()
+
     # an assumption to the bottom of its plausible range
     name = logic.MAIN_ASSUMPTIONS[0]
     slider = logic.SLIDERS[name]
     label = slide(page, f"assumption-{name}", "Home", then=f": {slider.low:g} (")
 
-    # a structural knob: the five-element Executive meets every 8 weeks, not 13
+    # structural knobs: the five-element Executive meets every 8 weeks, not 13, and takes
+    # substitutes
     knobs = page.locator(".knob-card", has_text=five.display_name).first
     slide(page, "knob-cadence", "ArrowLeft", 5, "meetings): 8 (", within=knobs)
     substitutes = knobs.locator(".v-input--checkbox", has_text="substitutes allowed")
@@ -186,16 +197,18 @@ def test_a_board_members_walk_through(page):
     substitutes.locator("input").click(force=True)
     sync_api.expect(substitutes).to_have_class(re.compile("v-input--is-label-active"))
 
-    # run: the progress indicator, then the verdict, the key indicators, the pathways
+    # run again: a new verdict, key indicators with intervals, pathways side by side
     page.locator(".run-button").click()
-    page.locator(".progress-bar").first.wait_for()
+    wait_for_state(page, "running", 120)
     wait_for_state(page, "finished")
-    verdict = page.locator(".verdict-table table").inner_text()
     changed = f"{five.display_name} (changed)"
+    sync_api.expect(page.locator(".first-screen")).to_contain_text(changed)
+    verdict = page.locator(".verdict-table table").inner_text()
+    assert verdict != before
     assert changed in verdict and pilot.display_name in verdict
     assert f"verdict ({pilot.display_name})" in verdict
     assert "meetings held" in verdict
-    assert re.search(r"\[[-0-9.]+, [-0-9.]+\]", verdict), "no 95% intervals in the table"
+    assert re.search(r"\[[-0-9.,]+, [-0-9.,]+\]", verdict), "no 95% intervals in the table"
     assert f"'{name}': {slider.low}" in page.locator(".verdict").inner_text()
     knobs_said = page.locator(".knob-changes").inner_text()
     assert "executive.cadence_weeks: 13.0 -> 8.0" in knobs_said

@@ -281,3 +281,44 @@ def test_a_paired_job_on_dask_gives_the_table_of_the_process_pool(pilot, smoke):
         assert job.start().wait(300) and job.state == "finished", job.error
         tables.append(logic.verdict_table(job.outcome.table, job.outcome.names))
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_the_page_shows_the_reports_first_screen(pilot, smoke):
+    """The verdict is the report's (sim.analysis.verdict, report.summary_html): the same
+    indicators judged, the same fragment, its stylesheet scoped so that the page keeps its own."""
+    from types import SimpleNamespace
+
+    from sim.analysis import report
+    from sim.analysis.verdict import CRITERION_TEXT, Summary
+
+    five = load_structure("five_element")
+    changed = logic.renamed(logic.resize(pilot, 6), "pilot_changed", "Pilot, six seats")
+    options = [logic.Option(five, "five_element"), logic.Option(changed, "pilot", base="pilot")]
+    job = logic.PairedJob(smoke, options, 3, executor="serial").start()
+    assert job.wait(120) and job.state == "finished", job.error
+    out = job.outcome
+    measured = {k: v for k, v in report._catalogue(SimpleNamespace(runs=out.runs), smoke).items()
+                if out.runs[k].notna().any()}  # fmt: skip
+    assert list(logic.catalogue(out.runs, smoke)) == list(measured)
+    assert isinstance(out.summary, Summary) and out.summary.options == out.names
+    assert out.summary.colours == logic.colours(options)  # the changed pilot stays vermillion
+    assert out.summary.replications == 3 and set(out.key) <= set(out.table["indicator"])
+    page = logic.first_screen_html(out.summary)
+    fragment = report.summary_html(out.summary).split("</style>", 1)[1]
+    assert page.endswith(f'<div class="first-screen">{fragment}</div>')
+    assert "Pilot, six seats" in page and any(t in page for t in CRITERION_TEXT.values())
+    css = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    for rule in css.splitlines():
+        selectors = rule.split("{", 1)[0]
+        assert all(s.strip().startswith(".first-screen") for s in selectors.split(",")), rule
+
+
+def test_scoped_css_prefixes_every_selector_and_drops_print_rules():
+    css = """/* c */ :root { --a: 1; } body { color: red; } h1, .x td { margin: 0; }
+    @media print { body { font-size: 9pt; } .y { display: none; } } .z { top: 0; }"""
+    assert logic.scoped_css(css, "s").splitlines() == [
+        ".s {--a: 1;}",
+        ".s {color: red;}",
+        ".s h1, .s .x td {margin: 0;}",
+        ".s .z {top: 0;}",
+    ]
