@@ -123,6 +123,8 @@ CSS = """
 .labelled-slider .slider-range { color: #777; font-size: 0.75rem; }
 .labelled-slider .v-input { margin-top: 0; padding-top: 0; }
 .knob-card { min-width: 330px; max-width: 420px; }
+.diagram { width: 100%; }
+.diagram-svg svg { max-width: 100%; height: auto; }
 table.sim-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4em 0 1em 0; }
 table.sim-table th, table.sim-table td { padding: 0.25em 0.6em; text-align: left;
   border-bottom: 1px solid #ddd; vertical-align: top; }
@@ -336,20 +338,21 @@ def OptionKnobs(option: logic.Option, colour: str):
                 {k: v for k, v in knobs.value.items() if k != option.origin}))  # fmt: skip
 
 
-def diagram_image(spec) -> tuple[str, str | bytes]:
-    """The option's structure diagram: Graphviz SVG where :mod:`sim.analysis.diagram` has it
-    (``diagram_svg``), else the networkx drawing as PNG."""
+def diagram_image(spec, colour: str | None = None) -> tuple[str, str | bytes]:
+    """The option's structure diagram: Graphviz SVG in the option's colour where
+    :mod:`sim.analysis.diagram` has it (``diagram_svg``), else the networkx drawing as PNG."""
     from sim.analysis import diagram
 
     if hasattr(diagram, "diagram_svg"):
-        return "svg", diagram.diagram_svg(spec)
+        return "svg", diagram.diagram_svg(spec, colour=colour)
     return "png", _png(diagram.draw_structure(spec))
 
 
 @solara.component
 def Diagram(option: logic.Option, colour: str):
     key = option.spec.model_dump_json()
-    kind, image = solara.use_memo(lambda: diagram_image(option.spec), dependencies=[key])
+    kind, image = solara.use_memo(lambda: diagram_image(option.spec, colour),
+                                  dependencies=[key, colour])  # fmt: skip
     with solara.Card(option.label, classes=["diagram"],
                      style={"border-top": f"5px solid {colour}"}):  # fmt: skip
         if kind == "svg":
