@@ -391,6 +391,26 @@ def catalogue(runs: pd.DataFrame, scenario: ScenarioSpec) -> dict:
     return out
 
 
+ROBUSTNESS_DIR = Path(__file__).resolve().parents[2] / "docs" / "robustness"
+
+
+def robustness_for(scenario: ScenarioSpec, names: list[str], folder: Path | None = None):
+    """The worked example's robustness run (``docs/robustness/SCENARIO``, made by `sim
+    robustness --size full`) when it compares two of these options, unchanged: the first
+    screen then says, as the report given ``--robustness`` does, whether a verdict holds over
+    the plausible assumptions or depends on one. None otherwise (an option changed by knobs
+    has another name, so the run is not about it)."""
+    from sim.analysis.verdict import load_robustness
+
+    where = (folder or ROBUSTNESS_DIR) / scenario.name
+    if not (where / "meta.json").is_file():
+        return None
+    try:
+        return load_robustness(where, scenario.name, names)
+    except SpecError:
+        return None
+
+
 @dataclass
 class Outcome:
     """A finished comparison: the runs, the paired comparison of every judged indicator
@@ -530,7 +550,8 @@ class PairedJob:
 
     def _compare(self, outputs: list) -> Outcome:
         """The paired comparison and the report's first screen, made as `sim report` makes
-        them for a comparison at one point (without a robustness run)."""
+        them for a comparison at one point (with the worked example's robustness run where
+        there is one for these options: :func:`robustness_for`)."""
         from sim.analysis.compare import headline_indicators, paired_comparison
         from sim.analysis.verdict import summarise
 
@@ -543,7 +564,9 @@ class PairedJob:
         if "named_decision_censored_share" in runs:
             censored = runs.groupby("structure")["named_decision_censored_share"].mean().to_dict()
         where = (self.scenario.display_name, self.scenario.description)
-        summary = summarise(table, names, labels(self.options), judged, where, censored=censored)
+        robustness = robustness_for(self.scenario, names)
+        summary = summarise(table, names, labels(self.options), judged, where,
+                            robustness=robustness, censored=censored)  # fmt: skip
         summary.colours = colours(self.options)  # a changed option keeps its option's colour
         key = [i.name for i in headline_indicators(runs, self.scenario)]
         return Outcome(self.scenario, self.options, self.replications, self.root_seed,

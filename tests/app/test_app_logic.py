@@ -322,3 +322,21 @@ def test_scoped_css_prefixes_every_selector_and_drops_print_rules():
         ".s h1, .s .x td {margin: 0;}",
         ".s .z {top: 0;}",
     ]
+
+
+def test_the_worked_examples_robustness_run_informs_the_first_screen(pilot):
+    """Unchanged shipped options on a worked example: the verdicts say whether they hold over
+    the plausible assumptions, as `sim report --robustness` does; a changed option is not
+    what the robustness run was about."""
+    closure = logic.load_shipped_scenario("employer_closure")
+    assert logic.robustness_for(closure, ["five_element", "pilot"]) is not None
+    assert logic.robustness_for(closure, ["five_element", "pilot_changed"]) is None
+    smoke = logic.load_shipped_scenario("smoke")
+    assert logic.robustness_for(smoke, ["five_element", "pilot"]) is None
+    options = [logic.Option(load_structure("five_element"), "five_element"),
+               logic.Option(pilot, "pilot")]  # fmt: skip
+    job = logic.PairedJob(closure, options, 6, executor="serial")  # enough pairs to judge
+    assert job.start().wait(300) and job.state == "finished", job.error
+    said = [v.robustness for row in job.outcome.summary.rows for v in row["verdicts"]]
+    assert any(said)
+    assert not any("No robustness run" in c for c in job.outcome.summary.caveats)
