@@ -11,7 +11,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { PY=$$(bin/find-python) && echo "Using $$PY" && $$PY -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,app]"
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -28,14 +28,14 @@ ci-sweep: $(STAMP)
 	$(BIN)/sim sweep scenarios/experiments/ci_smoke.yaml --quiet --out out/ci_smoke \
 		--check scenarios/experiments/ci_checks.yaml
 
+# The set-up installs the app's extra too (Solara, Playwright), so that `make test`, and CI,
+# run the app's browser test.
 app: $(STAMP)
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,app]"
 	$(BIN)/sim app --open
 
 # The app's tests, the browser test included: it drives an installed Chromium (Debian's
 # chromium package; $$SIM_CHROMIUM for another) and skips, saying why, without one.
 test-app: $(STAMP)
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,app]"
 	$(BIN)/python -m pytest tests/app -rs
 
 # CI's robustness regression check: the small analysis of the employer closure, whose
