@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench ci-sweep wheel-test notebooks clean setup
+.PHONY: demo test lint format bench ci-sweep ci-robustness robustness-docs wheel-test notebooks clean setup
 
 setup: $(STAMP)
 
@@ -27,6 +27,28 @@ ci-sweep: $(STAMP)
 	rm -rf out/ci_smoke
 	$(BIN)/sim sweep scenarios/experiments/ci_smoke.yaml --quiet --out out/ci_smoke \
 		--check scenarios/experiments/ci_checks.yaml
+
+# CI's robustness regression check: the small analysis of the employer closure, whose
+# verdicts must stay as scenarios/robustness/ci_checks.yaml declares (about 2 minutes).
+ci-robustness: $(STAMP)
+	rm -rf out/ci_robustness
+	$(BIN)/sim robustness employer_closure --size small --quiet --out out/ci_robustness \
+		--check ci_checks
+
+# The four worked examples' conclusions tables of docs/robustness.md, at the full size (about
+# 10 minutes each on 2 cores; each resumes if interrupted). The tables, meta.json and figures
+# are kept in docs/robustness/SCENARIO/.
+EXAMPLES := employer_closure truancy environment_strategy community_cohesion
+robustness-docs: $(STAMP)
+	for s in $(EXAMPLES); do \
+		$(BIN)/sim robustness $$s --size full --quiet --out out/robustness_$$s > /dev/null \
+			|| exit 1; \
+		mkdir -p docs/robustness/$$s/figures; \
+		cp out/robustness_$$s/*.csv out/robustness_$$s/meta.json docs/robustness/$$s/; \
+		cp out/robustness_$$s/figures/*.png docs/robustness/$$s/figures/; \
+		$(BIN)/python -c "from sim.analysis.robustness import update_page; \
+			update_page('docs/robustness.md', 'docs/robustness/$$s')" || exit 1; \
+	done
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks]"

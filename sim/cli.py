@@ -1,32 +1,35 @@
-"""The ``sim`` command: run, validate, trace, demo.
+"""The ``sim`` command: parses the command line and prints; the work is done below it.
 
 Every user error (a missing file, YAML that does not parse, an unknown body,
 a bad parameter) is printed as one line ``error: FILE: FIELD: MESSAGE`` and
 exits with code 2; never a traceback.
+
+Start-up is kept short: this module imports nothing heavy, and each command imports what it
+needs (mesa, pandas, numpy, matplotlib, scipy) when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import math
+import re
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim import __version__
 from sim.errors import SpecError
-from sim.experiment.store import ResultStore
-from sim.model import RunResult, run_once
-from sim.spec import PARAMETER_NAMES, load_scenario, load_structure
-from sim.spec.loading import SCENARIO_DIR, read_yaml
-from sim.spec.parameters import check_parameters, parameters_markdown
-from sim.spec.scenario import check_scenario_against
+from sim.paths import folder_lock, inside
 
-SHIPPED_STRUCTURES = ("five_element", "pilot")
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.model import RunResult
+    from sim.spec import ScenarioSpec
+    from sim.spec.experiment import ExperimentSpec
+
 
 SUMMARY_LINES = [
     ("issues raised", "issues_raised", "{:.0f}"),
@@ -48,8 +51,45 @@ SUMMARY_LINES = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line: ``error: OPTION: MESSAGE`` (exit code 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        message = " ".join(message.split())
+        match = re.match(r"argument ([^:]+): (.*)", message)
+        where, text = (match[1].split("/")[-1], match[2]) if match else (self.prog, message)
+        self.exit(2, f"error: {where}: {text} (see {self.prog} --help)\n")
+
+
+def whole(low: int, high: int):
+    """An argparse ``type``: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low:,}, got {value:,}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
+        return value
+
+    return parse
+
+
+MAX_RUNS = 5_000_000  # as sim.spec.limits (not imported here: start-up stays short)
+SEED = whole(0, 2**63 - 1)
+WORKERS = whole(1, 1024)
+REPLICATIONS = whole(1, 1_000_000)
+LIMIT = whole(0, MAX_RUNS)
+
+
 def parse_sets(values: Sequence[str]) -> dict[str, float]:
-    """``--set name=value`` pairs as validated parameter overrides."""
+    """``--set name=value`` pairs as validated parameter overrides (each name once, each
+    value a finite number in the parameter's valid range)."""
+    from sim.spec.parameters import PARAMETER_NAMES, check_parameters
+
     out: dict[str, float] = {}
     for item in values:
         name, sep, raw = item.partition("=")
@@ -58,10 +98,14 @@ def parse_sets(values: Sequence[str]) -> dict[str, float]:
             raise SpecError("--set", item, "expected NAME=VALUE")
         if name not in PARAMETER_NAMES:
             raise SpecError("--set", name, "unknown parameter (see docs/parameters.md)")
+        if name in out:
+            raise SpecError("--set", name, "given twice")
         try:
             out[name] = float(raw)
         except ValueError:
             raise SpecError("--set", name, f"'{raw}' is not a number") from None
+        if not math.isfinite(out[name]):
+            raise SpecError("--set", name, f"'{raw.strip()}' is not a finite number")
     try:
         check_parameters(out)
     except ValueError as exc:
@@ -70,18 +114,22 @@ def parse_sets(values: Sequence[str]) -> dict[str, float]:
 
 
 def format_summary(summary: pd.Series) -> str:
+    """A run's summary as aligned lines: label, value."""
     lines = []
     for label, key, fmt in SUMMARY_LINES:
         if key is None:
             value = f"{summary['special_meetings']:.0f} / {summary['on_demand_meetings']:.0f}"
         else:
             v = summary[key]
-            value = "n/a" if isinstance(v, float) and np.isnan(v) else fmt.format(v)
+            value = "n/a" if isinstance(v, float) and math.isnan(v) else fmt.format(v)
         lines.append(f"  {label:<28} {value:>10}")
     return "\n".join(lines)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.model import run_once
+    from sim.spec import load_scenario, load_structure
+
     scenario = load_scenario(args.scenario)
     structure = load_structure(_structure_for(args.structure, scenario))
     params = parse_sets(args.set)
@@ -98,46 +146,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _structure_for(given: str | None, scenario) -> str:
+def _structure_for(given: str | None, scenario: ScenarioSpec) -> str:
     """The structure asked for, else the one the scenario is written for, else five_element."""
     return given or (scenario.structures[0] if scenario.structures else "five_element")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check every file given (structure, scenario, experiment or checks); report each."""
-    from sim.analysis.checks import load_checks
-    from sim.experiment.design import expected_runs
-    from sim.spec.experiment import load_experiment
+    """Check every file given (structure, scenario, experiment, checks or garbage-can design);
+    report each on one line."""
+    from sim.spec.files import validate_file
 
     failed = 0
     for file in args.files:
-        path = Path(file)
         try:
-            data = read_yaml(path)
-            if "checks" in data:
-                checks = load_checks(path)
-                print(f"ok  {file}: {len(checks.checks)} checks")
-            elif "access" in data and "decision" in data:
-                from sim.spec.gcm import load_gcm_design, variants
-
-                compiled = variants(load_gcm_design(path))
-                name = data.get("name")
-                print(f"ok  {file}: garbage-can design '{name}', {len(compiled)} variants")
-            elif "structures" in data and "scenarios" in data:
-                spec = load_experiment(path)
-                print(f"ok  {file}: experiment '{spec.name}', {expected_runs(spec)} runs")
-            elif "duration_weeks" not in data:
-                spec = load_structure(path)
-                print(f"ok  {file}: structure '{spec.name}', {len(spec.bodies)} bodies, "
-                      f"{len(spec.partners)} partners")  # fmt: skip
-            else:
-                scenario = load_scenario(path)
-                names = scenario.structures or SHIPPED_STRUCTURES
-                for name in names:
-                    check_scenario_against(scenario, load_structure(name))
-                print(f"ok  {file}: scenario '{scenario.name}', {len(scenario.issues)} named "
-                      f"issues, {len(scenario.streams)} streams; runs under "
-                      f"{', '.join(names)}")  # fmt: skip
+            print(f"ok  {file}: {validate_file(file)}")
         except SpecError as exc:
             failed += 1
             print(f"error: {exc.one_line()}", file=sys.stderr)
@@ -145,6 +167,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
+    from sim.model import run_once
+    from sim.spec import load_scenario, load_structure
+
     scenario = load_scenario(args.scenario)
     structure = load_structure(_structure_for(args.structure, scenario))
     result = run_once(structure, scenario, seed=args.seed, parameters=parse_sets(args.set))
@@ -185,133 +210,6 @@ def _trace_lines(result: RunResult, iid: str, indent: str, lines: list[str]) -> 
         _trace_lines(result, strand, indent + "    ", lines)
 
 
-def compare(
-    scenario_path: str,
-    structures: list[str],
-    replications: int,
-    seeds: list[int],
-    out: Path | None,
-    workers: int | None,
-    parameters: dict[str, float],
-) -> str:
-    """Paired replications of one scenario under several structures, from one or more root
-    seeds; returns the text of the comparison (the first root seed's table, the named issues'
-    censoring, and whether the conclusions agree across root seeds)."""
-    from sim.analysis.compare import (
-        censoring_table,
-        format_censoring,
-        format_comparison,
-        headline_indicators,
-        paired_comparison,
-        plot_indicator,
-        plot_outcome_series,
-    )
-    from sim.experiment import run_paired
-
-    scenario = load_scenario(scenario_path)
-    if replications < 1:
-        raise SpecError("--replications", str(replications), "must be at least 1")
-    specs = [load_structure(name) for name in structures]
-    for spec in specs:  # fail here, with a clear message, not in a worker
-        check_scenario_against(scenario, spec)
-    taken: dict[str, str] = {}
-    for name, spec in zip(structures, specs, strict=True):
-        if spec.name in taken:
-            raise SpecError(name, "name", f"'{spec.name}' is also the name of {taken[spec.name]};"
-                            " give each structure option its own name")  # fmt: skip
-        taken[spec.name] = name
-    names = [spec.name for spec in specs]
-    kinds = ("summary", "issues", "indicators") if scenario.indicators else ("summary", "issues")
-    parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in kinds}
-    for seed in seeds:
-        tables = run_paired(scenario_path, structures, replications, seed, parameters, kinds,
-                            workers=workers)  # fmt: skip
-        for kind in kinds:
-            parts[kind].append(tables[kind].assign(root_seed=seed))
-    results = {kind: pd.concat(frames, ignore_index=True) for kind, frames in parts.items()}
-    runs = results["summary"]
-    indicators = headline_indicators(runs, scenario)
-    by_seed = {seed: paired_comparison(runs[runs["root_seed"] == seed], names, indicators)
-               for seed in seeds}  # fmt: skip
-    first = seeds[0]
-    issues = results["issues"]
-    named = issues[(issues["parent"] == "") & (issues["root_seed"] == first)]
-    text = [f"{scenario.name}: {scenario.description}",
-            f"{replications} paired replications per structure, root seed {first}; "
-            "mean [95% interval]",
-            format_comparison(by_seed[first], names)]  # fmt: skip
-    censoring = None
-    if (named["source"] == "named").any():
-        censoring = censoring_table(named, names, scenario.duration_weeks)
-        text += ["", format_censoring(censoring, names)]
-    agreement = None
-    if len(seeds) > 1:
-        agreement = seed_agreement(by_seed, names)
-        text += ["", format_agreement(agreement, seeds, names)]
-    if out is not None:
-        figures = out / "figures"
-        figures.mkdir(parents=True, exist_ok=True)
-        runs.to_csv(out / "runs.csv", index=False)
-        issues[issues["parent"] == ""].to_csv(out / "issues.csv", index=False)
-        table = pd.concat([t.assign(root_seed=s) for s, t in by_seed.items()], ignore_index=True)
-        table.to_csv(out / "comparison.csv", index=False)
-        if censoring is not None:
-            censoring.to_csv(out / "censoring.csv", index=False)
-        if agreement is not None:
-            agreement.to_csv(out / "agreement.csv", index=False)
-        manifest = {
-            "kind": "compare",
-            "scenario": str(Path(scenario.source).resolve()),
-            "structures": {n: s for n, s in zip(names, structures, strict=True)},
-            "replications": replications,
-            "seed": first,
-            "seeds": seeds,
-            "parameters": parameters,
-        }
-        (out / "compare.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        (out / "comparison.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
-        first_runs = runs[runs["root_seed"] == first]
-        for indicator in indicators:
-            plot_indicator(first_runs, names, indicator.name, indicator.label,
-                           figures / f"{indicator.name}.png")  # fmt: skip
-        if "indicators" in results:
-            series = results["indicators"]
-            series.to_csv(out / "indicators.csv", index=False)
-            for spec in scenario.indicators:
-                path = figures / f"outcome_{spec.name}_over_time.png"
-                plot_outcome_series(series[series["root_seed"] == first], spec.name,
-                                    spec.aggregate, path)  # fmt: skip
-    return "\n".join(text)
-
-
-def seed_agreement(by_seed: dict[int, pd.DataFrame], structures: list[str]) -> pd.DataFrame:
-    """Per indicator and structure, the verdict under each root seed and whether they agree
-    (every verdict the same)."""
-    frames = []
-    for seed, table in by_seed.items():
-        rows = table[table["structure"] != structures[0]]
-        frames.append(rows[["indicator", "label", "structure", "verdict"]].assign(root_seed=seed))
-    long = pd.concat(frames, ignore_index=True)
-    wide = long.pivot_table(index=["indicator", "label", "structure"], columns="root_seed",
-                            values="verdict", aggfunc="first", sort=False)  # fmt: skip
-    wide.columns = [f"seed_{c}" for c in wide.columns]
-    wide["agree"] = wide.nunique(axis=1) == 1
-    return wide.reset_index()
-
-
-def format_agreement(agreement: pd.DataFrame, seeds: list[int], structures: list[str]) -> str:
-    columns = [f"seed_{s}" for s in seeds]
-    lines = [f"Across root seeds {', '.join(map(str, seeds))} (verdict under each):"]
-    for row in agreement.itertuples(index=False):
-        verdicts = " | ".join(str(getattr(row, c)) for c in columns)
-        mark = "agree" if row.agree else "DISAGREE"
-        lines.append(f"  {row.label:<40} {row.structure:>22}: {verdicts}  -> {mark}")
-    agree = int(agreement["agree"].sum())
-    lines.append(f"{agree} of {len(agreement)} conclusions agree across the {len(seeds)} root "
-                 "seeds; a conclusion that does not is not yet one.")  # fmt: skip
-    return "\n".join(lines)
-
-
 def parse_seeds(args: argparse.Namespace) -> list[int]:
     """``--seeds 1,2,3`` or ``--seed 1``: the root seeds of a comparison."""
     if not args.seeds:
@@ -320,24 +218,36 @@ def parse_seeds(args: argparse.Namespace) -> list[int]:
     for item in args.seeds.split(","):
         item = item.strip()
         try:
-            seeds.append(int(item))
-        except ValueError:
-            raise SpecError("--seeds", item, "not a whole number") from None
+            seeds.append(SEED(item))
+        except argparse.ArgumentTypeError as exc:
+            raise SpecError("--seeds", item, str(exc)) from None
     if len(set(seeds)) != len(seeds):
         raise SpecError("--seeds", args.seeds, "a root seed is given twice")
     return seeds
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.analysis.compare import compare_structures, draw_figures
+
     structures = [s.strip() for s in args.structures.split(",") if s.strip()]
     if len(structures) < 2:
         raise SpecError("--structures", "", "name at least two structures, comma-separated")
+    twice = next((s for i, s in enumerate(structures) if s in structures[:i]), None)
+    if twice is not None:
+        raise SpecError("--structures", twice, "named twice")
     out = Path(args.out) if args.out else None
-    text = compare(
-        args.scenario, structures, args.replications, parse_seeds(args), out, args.workers,
-        parse_sets(args.set),
-    )  # fmt: skip
-    print(text)
+    seeds, parameters = parse_seeds(args), parse_sets(args.set)
+    runs = args.replications * len(structures) * len(seeds)
+    if runs > MAX_RUNS:
+        raise SpecError("--replications", str(args.replications), f"{runs:,} runs (replications "
+                        f"x structures x seeds); the most is {MAX_RUNS:,}")  # fmt: skip
+    with folder_lock(out, "compare") if out is not None else nullcontext():
+        comparison = compare_structures(
+            args.scenario, structures, args.replications, seeds, parameters, args.workers
+        )
+        if out is not None:  # compare.json last: a folder without it is unfinished
+            comparison.write(out, lambda figures: draw_figures(comparison, figures))
+    print(comparison.text)
     if out is not None:
         print(f"wrote runs.csv, issues.csv, comparison.csv, comparison.txt, compare.json"
               f"{', indicators.csv' if (out / 'indicators.csv').exists() else ''} and figures/ "
@@ -347,21 +257,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The headline comparison: employer closure and truancy, five-element against pilot."""
-    for name in ("employer_closure", "truancy"):
-        out = Path(args.out) / name
-        print(compare(str(SCENARIO_DIR / f"{name}.yaml"), list(SHIPPED_STRUCTURES),
-                      args.replications, [args.seed], out, args.workers, {}))  # fmt: skip
-        print(f"(tables and figures in {out}/)\n")
+    from sim.analysis.compare import compare_structures, draw_figures
+    from sim.experiment.executors import make_executor
+    from sim.spec.files import SHIPPED_STRUCTURES
+    from sim.spec.loading import SCENARIO_DIR
+
+    names = ("employer_closure", "truancy")
+    runs = len(names) * args.replications * len(SHIPPED_STRUCTURES)
+    with make_executor("processes", args.workers, runs=runs) as executor:
+        for name in names:
+            out = inside(args.out, name)
+            with folder_lock(out, "demo"):
+                comparison = compare_structures(str(SCENARIO_DIR / f"{name}.yaml"),
+                                                list(SHIPPED_STRUCTURES), args.replications,
+                                                [args.seed], {}, executor=executor)  # fmt: skip
+                comparison.write(out, lambda figures, c=comparison: draw_figures(c, figures))
+            print(comparison.text)
+            print(f"(tables and figures in {out}/)\n")
     return 0
 
 
-def _run_sweep(args: argparse.Namespace, spec) -> tuple[Path, int]:
+def _run_sweep(args: argparse.Namespace, spec: ExperimentSpec) -> tuple[Path, int]:
     """Run (or finish) a sweep; returns the folder and an exit code (0 done, 130 interrupted)."""
     from concurrent.futures.process import BrokenProcessPool
 
+    from sim.experiment.store import ResultStore
     from sim.experiment.sweep import sweep
 
-    out = Path(args.out) if args.out else Path("out") / spec.name
+    out = Path(args.out) if args.out else inside("out", spec.name)
     executor = "dask" if args.scheduler else args.executor
     try:
         report = sweep(
@@ -388,21 +311,28 @@ def _run_sweep(args: argparse.Namespace, spec) -> tuple[Path, int]:
           f"({report.ran} new in {report.seconds:.1f} s, {rate:.1f} runs/s; "
           f"{report.already} already there; {report.failed} failed)")  # fmt: skip
     if report.failed:
-        errors = ResultStore(out).read().query("error != ''")["error"].unique()[:3]
-        for error in errors:
+        for error in ResultStore(out).first_errors(3):
             print(f"  failed run: {error}")
     return out, 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.analysis.checks import evaluate, load_checks
+    from sim.spec.checks import load_checks
     from sim.spec.experiment import load_experiment
 
     spec = load_experiment(args.experiment)
     checks = load_checks(args.check) if args.check else None
+    if checks is not None:  # a check that cannot be judged fails now, not after the runs
+        from sim.spec.checks import check_against
+        from sim.spec.loading import resolve
+
+        check_against(checks, spec, str(resolve("checks", args.check)))
     out, code = _run_sweep(args, spec)
     if code or checks is None:
         return code
+    from sim.analysis.checks import evaluate
+    from sim.experiment.store import ResultStore
+
     results = evaluate(checks, ResultStore(out).read())
     for _, line in results:
         print(line)
@@ -415,6 +345,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    from sim.experiment.store import ResultStore
+
     store = ResultStore(Path(args.folder))
     manifest = store.manifest()
     stored = len(store.done_keys())
@@ -436,33 +368,90 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from sim.analysis.sensitivity import plot_sensitivity, sensitivity
-    from sim.spec.experiment import load_experiment
+    from sim.spec.experiment import check_outputs, load_experiment
 
     spec = load_experiment(args.experiment)
+    if spec.design.kind not in ("morris", "sobol"):  # found before the runs, not after
+        raise SpecError(spec.source, "design.kind",
+                        f"sensitivity needs morris or sobol, not {spec.design.kind}")  # fmt: skip
+    indicators = [args.indicator] if args.indicator else (spec.outputs or ["issues_delivered"])
+    check_outputs(spec, indicators, "--indicator", args.indicator or "")
     out, code = _run_sweep(args, spec)
     if code:
         return code
-    runs = ResultStore(out).read()
-    indicators = [args.indicator] if args.indicator else (spec.outputs or ["issues_delivered"])
-    for indicator in indicators:
-        for (scenario, structure), rows in runs.groupby(["scenario_file", "structure_file"]):
-            table = sensitivity(spec, rows, indicator)
-            title = f"{indicator}: {scenario} under {structure} ({spec.design.kind})"
-            print(f"\n{title}; 95% confidence intervals")
-            print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-            stem = f"sensitivity_{indicator}_{Path(scenario).stem}_{Path(structure).stem}"
-            table.to_csv(out / f"{stem}.csv", index=False)
-            plot_sensitivity(table, title, out / f"{stem}.png")
+    from sim.analysis.sensitivity import write_sensitivity
+    from sim.experiment.store import ResultStore
+
+    for line in write_sensitivity(spec, ResultStore(out).read(), indicators, out):
+        print(line)
     print(f"\ntables and plots in {out}/")
+    return 0
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    """A robustness analysis: where each declared conclusion holds across the assumptions."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.analysis.robustness import (
+        SIZES,
+        run_robustness,
+        update_page,
+        write_robustness,
+    )
+    from sim.experiment.robustness import Plan
+
+    structures = [s.strip() for s in args.structures.split(",") if s.strip()]
+    if len(structures) < 2:
+        raise SpecError("--structures", args.structures, "give two or more, comma-separated")
+    for name in structures:
+        if structures.count(name) > 1:
+            raise SpecError("--structures", name, "named twice")
+    sizes = dict(SIZES[args.size])
+    if args.replications is not None:
+        sizes["replications"] = args.replications
+    plan = Plan(args.scenario, structures, seed=args.seed, **sizes)
+    checks = None
+    if args.check:  # read before any run, so a bad file costs nothing
+        from sim.spec.robustness import load_robustness_checks
+
+        checks = load_robustness_checks(args.check)
+    out = Path(args.out) if args.out else Path("out") / f"robustness_{plan.scenario_name}"
+    executor = "dask" if args.scheduler else args.executor
+    try:
+        result = run_robustness(plan, out, executor, args.workers, args.scheduler,
+                                progress=not args.quiet)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are stored in {out}/; run the same command again "
+              "to finish the rest", file=sys.stderr)  # fmt: skip
+        return 130
+    except BrokenProcessPool:
+        print(f"error: a worker process died; finished runs are stored in {out}/; run the same "
+              "command again to finish the rest", file=sys.stderr)  # fmt: skip
+        return 1
+    write_robustness(result, out, plan)
+    print((out / "conclusions.md").read_text())
+    if args.docs:
+        update_page(args.docs, out)
+        print(f"updated {args.docs}")
+    print(f"tables, figures and conclusions.md in {out}/")
+    if checks is not None:
+        from sim.analysis.robustness import check_verdicts
+
+        results = check_verdicts(result.table, checks, args.check)
+        for _, line in results:
+            print(line)
+        if not all(ok for ok, _ in results):
+            print("error: a robustness check failed", file=sys.stderr)
+            return 1
     return 0
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:
     from sim.analysis.diagram import draw_structure
+    from sim.spec import load_structure
 
     spec = load_structure(args.structure)
-    out = Path(args.out) if args.out else Path(f"{spec.name}.png")
+    out = Path(args.out) if args.out else inside(".", f"{spec.name}.png")
     if out.suffix not in (".png", ".svg"):
         raise SpecError("--out", str(out), "give a .png or .svg file")
     draw_structure(spec, out)
@@ -475,13 +464,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder)
     out = Path(args.out) if args.out else folder / "report.html"
-    write_report(folder, out)
+    write_report(folder, out, progress=True)
     print(f"wrote {out}")
     return 0
 
 
 def cmd_gcm(args: argparse.Namespace) -> int:
     """The Garbage Can Model's variants, run by the engine: one row per variant."""
+    import pandas as pd
+
     from sim.analysis.gcm import validation_markdown
     from sim.experiment.gcm import DEFAULT_DESIGN, run_gcm
 
@@ -490,7 +481,22 @@ def cmd_gcm(args: argparse.Namespace) -> int:
         raise SpecError("--replications", "", f"must be at least 1, got {args.replications}")
     random_entry = args.random_entry or bool(args.validation)
     reps = args.replications or (100 if random_entry else 1)
-    result = run_gcm(design, reps, random_entry, seed=args.seed, workers=args.workers)
+    if args.validation:  # the page is written after the runs: its folder must be there now
+        folder = Path(args.validation).parent
+        if not folder.is_dir() or Path(args.validation).is_dir():
+            raise SpecError("--validation", args.validation, "no folder to write this file in")
+    from sim.spec.gcm import load_gcm_design, variant_count
+
+    count = variant_count(load_gcm_design(design))
+    if count * reps > MAX_RUNS:
+        raise SpecError(
+            "--replications",
+            str(reps),
+            f"{count} variants x {reps:,} "
+            f"replications is {count * reps:,} runs; the most is {MAX_RUNS:,}",
+        )
+    result = run_gcm(design, reps, random_entry, seed=args.seed, workers=args.workers,
+                     progress=True)  # fmt: skip
     runs = len(result.runs)
     entry = "random entry" if random_entry else "fixed entry"
     print(
@@ -512,14 +518,9 @@ def cmd_gcm(args: argparse.Namespace) -> int:
         print(shown.to_string(index=False))
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out / "variants.csv", index=False)
-        result.runs.to_parquet(out / "runs.parquet", index=False)
-        result.choices.to_parquet(out / "choices.parquet", index=False)
-        result.problems.to_parquet(out / "problems.parquet", index=False)
-        print(f"wrote variants.csv, runs.parquet, choices.parquet, problems.parquet to {out}/")
+        print(f"wrote {', '.join(result.write(out))} to {out}/")
     if args.validation:
-        fixed = run_gcm(design, 1, False, seed=args.seed, workers=args.workers)
+        fixed = run_gcm(design, 1, False, seed=args.seed, workers=args.workers, progress=True)
         command = f"sim gcm --validation {args.validation} --replications {reps}"
         page = validation_markdown(fixed, result, command)
         Path(args.validation).write_text(page, encoding="utf-8")
@@ -528,19 +529,21 @@ def cmd_gcm(args: argparse.Namespace) -> int:
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-    from sim.analysis.indicators import indicators_markdown
+    from sim.model.indicators import indicators_markdown
 
     print(indicators_markdown(), end="")
     return 0
 
 
 def cmd_parameters(args: argparse.Namespace) -> int:
+    from sim.spec.parameters import parameters_markdown
+
     print(parameters_markdown(), end="")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sim", description="Simulate local partnership structures (Gloucester, 2007-2010)."
     )
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
@@ -553,7 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="five_element, pilot, or a YAML path (default: the scenario's first "
             "'structures' entry, else five_element)",
         )
-        p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+        p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
         p.add_argument(
             "--set",
             action="append",
@@ -581,10 +584,10 @@ def build_parser() -> argparse.ArgumentParser:
     def add_sweep_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("experiment", help="experiment YAML file (scenarios/experiments/)")
         p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
-        p.add_argument("--workers", type=int, default=None, help="default: all cores")
+        p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
         p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
         p.add_argument("--out", help="results folder (default out/EXPERIMENT)")
-        p.add_argument("--limit", type=int, help="run at most this many of the missing runs")
+        p.add_argument("--limit", type=LIMIT, help="run at most this many of the missing runs")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("sweep", help="run a declared experiment into a resumable Parquet store")
@@ -601,6 +604,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--indicator", help="default: the experiment's outputs")
     p.set_defaults(func=cmd_sensitivity)
 
+    p = sub.add_parser("robustness", help="where each conclusion holds across the assumptions")
+    p.add_argument("scenario", help="a scenario with declared conclusions (employer_closure, ...)")
+    p.add_argument("--structures", default="five_element,pilot",
+                   help="two or more, comma-separated; the first is the baseline")  # fmt: skip
+    p.add_argument("--size", choices=["small", "full"], default="full",
+                   help="small: a quick look (every phase, too few points to trust)")  # fmt: skip
+    p.add_argument("--replications", type=whole(1, 1000), help="per point and structure")
+    p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
+    p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    p.add_argument("--out", help="folder (default out/robustness_SCENARIO)")
+    p.add_argument("--docs", help="a Markdown page whose section for the scenario to update")
+    p.add_argument("--check", help="verdicts that must hold (YAML): exit 1 when one does not")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_robustness)
+
     p = sub.add_parser("diagram", help="draw a structure: bodies by function, reporting lines")
     p.add_argument("structure", help="five_element, pilot, county_scs_chapters, or a YAML path")
     p.add_argument("--out", help="FILE.png or FILE.svg (default STRUCTURE.png)")
@@ -614,15 +634,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gcm", help="the Garbage Can Model's 81 variants, run by the engine")
     p.add_argument("design", nargs="?", help="design YAML (default scenarios/gcm/design.yaml)")
     p.add_argument(
-        "--replications", type=int, help="runs per variant (default 1; 100 with --random-entry)"
+        "--replications",
+        type=REPLICATIONS,
+        help="runs per variant (default 1; 100 with --random-entry)",
     )
     p.add_argument(
         "--random-entry",
         action="store_true",
         help="deal entry periods out afresh in each replication",
     )
-    p.add_argument("--seed", type=int, default=0, help="root seed of the replications")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--seed", type=SEED, default=0, help="root seed of the replications")
+    p.add_argument("--workers", type=WORKERS, default=None, help="processes (default: all cores)")
     p.add_argument("--out", help="folder for variants.csv and the runs, choices and problems")
     p.add_argument(
         "--validation",
@@ -640,19 +662,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="paired replications under several structures")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--structures", default="five_element,pilot", help="comma-separated")
-    p.add_argument("--replications", type=int, default=30)
-    p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
+    p.add_argument("--replications", type=REPLICATIONS, default=30)
+    p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--seeds", help="several root seeds, comma-separated: do the conclusions agree?")
     p.add_argument("--out", help="folder for runs.csv, comparison.csv and figures/")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--workers", type=WORKERS, default=None, help="processes (default: all cores)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("demo", help="the headline comparison: employer closure and truancy")
-    p.add_argument("--replications", type=int, default=40)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--replications", type=REPLICATIONS, default=40)
+    p.add_argument("--seed", type=SEED, default=1)
     p.add_argument("--out", default="out/demo")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=WORKERS, default=None)
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -668,12 +690,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into head, say
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        from sim.entry import quiet_stdout
+
+        quiet_stdout()  # silence the final flush
         return 0
     except OSError as exc:
-        where = exc.filename or ""
-        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return _os_error(exc)
+    except Exception as exc:
+        return _worker_error(exc)
+
+
+def _os_error(exc: OSError) -> int:
+    """One line naming what failed: the file, the address, or standard output."""
+    from sim.entry import STDOUT, quiet_stdout
+
+    where = exc.filename if exc.filename is not None else None
+    text = exc.strerror or str(exc) or type(exc).__name__
+    if where == STDOUT:
+        quiet_stdout()
+        print(f"error: {STDOUT}: {text}", file=sys.stderr)
+        return 1
+    if where is None:
+        print(f"error: {text}", file=sys.stderr)
         return 2
+    also = f" -> {exc.filename2}" if exc.filename2 else ""
+    print(f"error: {where}{also}: {text}", file=sys.stderr)
+    return 2
+
+
+def _worker_error(exc: Exception) -> int:
+    """A worker that died (kill -9, out of memory) or a run that raised where every run is
+    needed: one line and exit 1; anything else is a bug and keeps its traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.experiment.executors import RunFailed
+
+    if isinstance(exc, BrokenProcessPool):
+        print("error: a worker process died (killed, or out of memory?); nothing of this "
+              "command was written; run the same command again", file=sys.stderr)  # fmt: skip
+        return 1
+    if isinstance(exc, RunFailed):
+        print(f"error: a run failed: {exc}", file=sys.stderr)
+        return 1
+    raise exc
 
 
 if __name__ == "__main__":

@@ -115,6 +115,23 @@ def test_help_runs():
     assert out.returncode == 0 and "validate" in out.stdout
 
 
+def test_the_command_starts_without_the_heavy_libraries():
+    """Issue 11, item 9: `sim --help` answers at once because the command line imports none of
+    mesa, pandas, numpy, matplotlib, scipy or pyarrow until a command needs them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sim.cli import build_parser\n"
+        "build_parser()\n"
+        "heavy = ('mesa', 'pandas', 'numpy', 'matplotlib', 'scipy', 'pyarrow', 'tqdm')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_parameters_page_is_current(capsys):
     """docs/parameters.md is exactly what `sim parameters` prints (regenerate if this fails)."""
     main(["parameters"])

@@ -153,8 +153,8 @@ def test_every_dotted_path_resolves():
 
 
 def test_the_resolver_rejects_what_does_not_exist():
-    assert resolves("sim.model.model.PartnershipModel.decide")
-    assert not resolves("sim.model.model.PartnershipModel.no_such_method")
+    assert resolves("sim.model.meeting.Meeting.decide")
+    assert not resolves("sim.model.meeting.Meeting.no_such_method")
     assert not resolves("sim.model.no_such_module.Thing")
 
 

@@ -24,52 +24,12 @@ A check passes when it holds at every point, or at the share of points given as 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
 from sim.analysis import stats
-from sim.errors import SpecError
-from sim.spec.loading import read_yaml, resolve, validate_as
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class Difference(_Strict):
-    of: str
-    minus: str
-    sign: Literal["positive", "negative"]
-    significant: bool = False
-
-
-class Check(_Strict):
-    name: str
-    scenario: str
-    indicator: str
-    structure: str | None = None
-    difference: Difference | None = None
-    between: tuple[float, float] | None = None
-    points: float = Field(1.0, gt=0, le=1, description="Share of design points that must hold.")
-
-
-class Checks(_Strict):
-    checks: list[Check]
-
-
-def load_checks(path: str | Path) -> Checks:
-    """Load and validate a checks file, by path or shipped name (``ci_checks``)."""
-    path = resolve("checks", path)
-    checks = validate_as(Checks, read_yaml(path), str(path))
-    for i, check in enumerate(checks.checks):
-        if (check.difference is None) == (check.between is None):
-            raise SpecError(str(path), f"checks[{i}]", "give exactly one of difference, between")
-        if check.between is not None and check.structure is None:
-            raise SpecError(str(path), f"checks[{i}].structure", "a band check names a structure")
-    return checks
+from sim.spec.checks import Check, Checks
 
 
 def evaluate(checks: Checks, runs: pd.DataFrame) -> list[tuple[bool, str]]:

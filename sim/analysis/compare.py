@@ -1,9 +1,10 @@
-"""Paired comparison of structures: means, paired differences, verdicts, figures.
+"""Paired comparison of structures: means, paired differences, verdicts, figures, and the
+`sim compare` workflow that runs, compares and writes them (:func:`compare_structures`).
 
 Replication i of every structure shares its seed (common random numbers), so the difference
 between two structures is estimated from the per-replication differences. How the intervals,
 tests, multiplicity adjustment and verdicts are made is in :mod:`sim.analysis.stats`; which
-difference matters for each indicator is declared in :mod:`sim.analysis.indicators` (and, for
+difference matters for each indicator is declared in :mod:`sim.model.indicators` (and, for
 a scenario's outcome indicators, in the scenario file).
 """
 
@@ -17,8 +18,16 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import stats
-from sim.analysis.indicators import BY_NAME, HEADLINE_INDICATORS, Indicator
-from sim.spec.scenario import ScenarioSpec
+from sim.errors import SpecError
+from sim.experiment.executors import Executor, run_tasks
+from sim.experiment.results import Comparison
+from sim.experiment.runner import paired_tasks, stack
+from sim.experiment.tasks import cached_structure
+from sim.model.indicators import BY_NAME, HEADLINE_INDICATORS, Indicator
+from sim.paths import inside, naming
+from sim.progress import bar
+from sim.spec import load_scenario
+from sim.spec.scenario import ScenarioSpec, check_scenario_against
 
 HEADLINE: dict[str, str] = {i.name: i.label for i in HEADLINE_INDICATORS}
 
@@ -52,7 +61,7 @@ def headline_indicators(runs: pd.DataFrame, scenario: ScenarioSpec | None = None
 
 
 def evaluation_indicators(runs: pd.DataFrame) -> list[Indicator]:
-    from sim.analysis.indicators import INDICATORS
+    from sim.model.indicators import INDICATORS
 
     return [i for i in INDICATORS if i.name in runs.columns]
 
@@ -323,6 +332,131 @@ def format_censoring(table: pd.DataFrame, structures: list[str]) -> str:
     return "\n".join(lines)
 
 
+# -- the sim compare workflow ------------------------------------------------------------
+def compare_structures(
+    scenario_path: str,
+    structures: list[str],
+    replications: int,
+    seeds: list[int],
+    parameters: dict[str, float],
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: bool = True,
+) -> Comparison:
+    """Paired replications of one scenario under several structures, from one or more root
+    seeds, and their comparison: the first root seed's table, the named issues' censoring,
+    and whether the conclusions agree across root seeds. The runs of every root seed go to
+    one executor (``executor``, or processes on ``workers`` cores)."""
+    scenario = load_scenario(scenario_path)
+    if replications < 1:
+        raise SpecError("--replications", str(replications), "must be at least 1")
+    specs = [cached_structure(name) for name in structures]
+    for spec in specs:  # fail here, with a clear message, not in a worker
+        check_scenario_against(scenario, spec)
+    taken: dict[str, str] = {}
+    for name, spec in zip(structures, specs, strict=True):
+        if spec.name in taken:
+            raise SpecError(name, "name", f"'{spec.name}' is also the name of {taken[spec.name]};"
+                            " give each structure option its own name")  # fmt: skip
+        taken[spec.name] = name
+    names = [spec.name for spec in specs]
+    kinds = ("summary", "issues", "indicators") if scenario.indicators else ("summary", "issues")
+    per_seed = [paired_tasks(scenario_path, structures, replications, seed, parameters, kinds)
+                for seed in seeds]  # fmt: skip
+    outputs = run_tasks([t for tasks in per_seed for t in tasks], executor, workers, progress)
+    parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in kinds}
+    start = 0
+    for seed, tasks in zip(seeds, per_seed, strict=True):
+        tables = stack(outputs[start : start + len(tasks)], kinds)
+        start += len(tasks)
+        for kind in kinds:
+            parts[kind].append(tables[kind].assign(root_seed=seed))
+    results = {kind: pd.concat(frames, ignore_index=True) for kind, frames in parts.items()}
+    runs = results["summary"]
+    indicators = headline_indicators(runs, scenario)
+    by_seed = {seed: paired_comparison(runs[runs["root_seed"] == seed], names, indicators)
+               for seed in seeds}  # fmt: skip
+    first = seeds[0]
+    issues = results["issues"]
+    named = issues[(issues["parent"] == "") & (issues["root_seed"] == first)]
+    text = [f"{scenario.name}: {scenario.description}",
+            f"{replications} paired replications per structure, root seed {first}; "
+            "mean [95% interval]",
+            format_comparison(by_seed[first], names)]  # fmt: skip
+    censoring = None
+    if (named["source"] == "named").any():
+        censoring = censoring_table(named, names, scenario.duration_weeks)
+        text += ["", format_censoring(censoring, names)]
+    agreement = None
+    if len(seeds) > 1:
+        agreement = seed_agreement(by_seed, names)
+        text += ["", format_agreement(agreement, seeds, names)]
+    return Comparison(
+        scenario=str(Path(scenario.source).resolve()),
+        structures=dict(zip(names, structures, strict=True)),
+        replications=replications,
+        seeds=seeds,
+        parameters=parameters,
+        runs=runs,
+        issues=issues,
+        table=pd.concat([t.assign(root_seed=s) for s, t in by_seed.items()], ignore_index=True),
+        censoring=censoring,
+        agreement=agreement,
+        indicators=results.get("indicators"),
+        text="\n".join(text),
+    )
+
+
+def draw_figures(comparison: Comparison, figures: Path, progress: bool = True) -> None:
+    """One figure per headline indicator, and one per outcome indicator over time, of the
+    first root seed's runs, into ``figures``."""
+    scenario = load_scenario(comparison.scenario)
+    names = list(comparison.structures)
+    first = comparison.seeds[0]
+    runs = comparison.runs[comparison.runs["root_seed"] == first]
+    indicators = headline_indicators(comparison.runs, scenario)
+    outcomes = scenario.indicators if comparison.indicators is not None else []
+    with bar(len(indicators) + len(outcomes), "figures", progress) as done:
+        for indicator in indicators:
+            plot_indicator(runs, names, indicator.name, indicator.label,
+                           inside(figures, f"{indicator.name}.png"))  # fmt: skip
+            done.update()
+        for spec in outcomes:
+            series = comparison.indicators[comparison.indicators["root_seed"] == first]
+            path = inside(figures, f"outcome_{spec.name}_over_time.png")
+            plot_outcome_series(series, spec.name, spec.aggregate, path)
+            done.update()
+
+
+def seed_agreement(by_seed: dict[int, pd.DataFrame], structures: list[str]) -> pd.DataFrame:
+    """Per indicator and structure, the verdict under each root seed and whether they agree
+    (every verdict the same)."""
+    frames = []
+    for seed, table in by_seed.items():
+        rows = table[table["structure"] != structures[0]]
+        frames.append(rows[["indicator", "label", "structure", "verdict"]].assign(root_seed=seed))
+    long = pd.concat(frames, ignore_index=True)
+    wide = long.pivot_table(index=["indicator", "label", "structure"], columns="root_seed",
+                            values="verdict", aggfunc="first", sort=False)  # fmt: skip
+    wide.columns = [f"seed_{c}" for c in wide.columns]
+    wide["agree"] = wide.nunique(axis=1) == 1
+    return wide.reset_index()
+
+
+def format_agreement(agreement: pd.DataFrame, seeds: list[int], structures: list[str]) -> str:
+    """Each conclusion's verdict under every root seed, and whether they agree."""
+    columns = [f"seed_{s}" for s in seeds]
+    lines = [f"Across root seeds {', '.join(map(str, seeds))} (verdict under each):"]
+    for row in agreement.itertuples(index=False):
+        verdicts = " | ".join(str(getattr(row, c)) for c in columns)
+        mark = "agree" if row.agree else "DISAGREE"
+        lines.append(f"  {row.label:<40} {row.structure:>22}: {verdicts}  -> {mark}")
+    agree = int(agreement["agree"].sum())
+    lines.append(f"{agree} of {len(agreement)} conclusions agree across the {len(seeds)} root "
+                 "seeds; a conclusion that does not is not yet one.")  # fmt: skip
+    return "\n".join(lines)
+
+
 # -- figures -----------------------------------------------------------------------------------
 def plot_indicator(runs: pd.DataFrame, structures: list[str], key: str, label: str, path: Path):
     """Left: each run per structure, mean and 95% interval; right: paired differences."""
@@ -345,8 +479,16 @@ def plot_indicator(runs: pd.DataFrame, structures: list[str], key: str, label: s
     right.set_yticks(range(len(structures) - 1), [f"{s} - {base}" for s in structures[1:]])
     right.set_title("paired difference, 95% interval")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
+
+
+def _save(fig, path: Path) -> None:
+    """Save a figure; an error names its file."""
+    try:
+        with naming(path):
+            fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)
 
 
 def _errorbar(ax, position: float, est: stats.Estimate, vertical: bool) -> None:
@@ -377,8 +519,7 @@ def plot_outcome_series(series: pd.DataFrame, indicator: str, aggregate: str, pa
     ax.set_title(f"{indicator.replace('_', ' ')} ({aggregate} over districts; band: 95% of runs)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 __all__ = [
@@ -387,9 +528,12 @@ __all__ = [
     "VERDICTS",
     "across_points",
     "censoring_table",
+    "compare_structures",
+    "draw_figures",
     "evaluation_indicators",
     "fmt",
     "format_across_points",
+    "format_agreement",
     "format_censoring",
     "format_comparison",
     "headline_indicators",
@@ -397,6 +541,7 @@ __all__ = [
     "paired_comparison",
     "plot_indicator",
     "plot_outcome_series",
+    "seed_agreement",
     "too_small",
     "verdict_column",
 ]

@@ -9,11 +9,8 @@ runs are reproducible); and findings in plain English generated from the numbers
 from __future__ import annotations
 
 import base64
-import html
 import io
-import json
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,78 +31,20 @@ from sim.analysis.compare import (
     verdict_column,
 )
 from sim.analysis.diagram import draw_structure
-from sim.analysis.indicators import BY_NAME, CRITERIA, INDICATORS
-from sim.errors import SpecError
-from sim.experiment.store import ResultStore
+from sim.experiment.results import Results, load_results
 from sim.model import run_once
+from sim.model.indicators import BY_NAME, CRITERIA, INDICATORS
+from sim.paths import replace_text
+from sim.progress import Bar, bar
 from sim.spec import load_scenario, load_structure
 
 
-@dataclass
-class Results:
-    """What a results folder holds, whichever command wrote it."""
-
-    kind: str
-    scenario: str  # path
-    structures: dict[str, str]  # name -> name or path to load it by
-    runs: pd.DataFrame  # one row per run: structure (name), replication, seed, indicators
-    issues: pd.DataFrame | None  # one row per issue and run, where stored
-    parameters: dict[str, float]
-    expected: int = 0  # runs the command set out to make (0: all there by construction)
-    failed: int = 0
-
-
-def load_results(folder: Path) -> list[Results]:
-    """Read a `sim compare` folder, or a `sim sweep` store (one Results per scenario)."""
-    folder = Path(folder)
-    if (folder / "compare.json").exists():
-        manifest = json.loads((folder / "compare.json").read_text())
-        issues = folder / "issues.csv"
-        runs = _one_replication_key(pd.read_csv(folder / "runs.csv"))
-        return [
-            Results("compare", manifest["scenario"], manifest["structures"], runs,
-                    pd.read_csv(issues) if issues.exists() else None,
-                    manifest.get("parameters") or {})
-        ]  # fmt: skip
-    if (folder / "experiment.json").exists():
-        store = ResultStore(folder)
-        manifest = store.manifest()
-        spec = manifest.get("spec") or {}
-        everything = store.read()
-        rows = everything[everything["error"] == ""]
-        out = []
-        paths = dict(zip(spec.get("scenarios", []), spec.get("scenario_paths", []), strict=False))
-        per_scenario = manifest.get("runs", 0) // max(1, len(spec.get("scenarios", [])) or 1)
-        for declared, group in rows.groupby("scenario_file", sort=False):
-            group = group.copy()
-            structures = {load_structure(s).name: s for s in group["structure_file"].unique()}
-            group["structure"] = group["structure_file"].map({s: n for n, s in structures.items()})
-            failed = int((everything[everything["scenario_file"] == declared]["error"] != "").sum())
-            out.append(Results("sweep", paths.get(declared, declared), structures, group, None,
-                               spec.get("fixed") or {}, per_scenario, failed))  # fmt: skip
-        if not out:
-            raise SpecError(str(folder), "", "no successful runs stored yet")
-        return out
-    raise SpecError(str(folder), "", "not a results folder (no compare.json or experiment.json)")
-
-
-def _one_replication_key(runs: pd.DataFrame) -> pd.DataFrame:
-    """Replications of several root seeds are independent replications: number them apart."""
-    if "root_seed" not in runs or runs["root_seed"].nunique() <= 1:
-        return runs
-    runs = runs.copy()
-    order = {seed: k for k, seed in enumerate(dict.fromkeys(runs["root_seed"]))}
-    per = int(runs["replication"].max()) + 1
-    runs["replication"] = runs["root_seed"].map(order) * per + runs["replication"]
-    return runs
-
-
-def _figure_html(fig) -> str:
+def _figure_uri(fig) -> str:
+    """A figure as a PNG data URI (the page is one self-contained file)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="figure">'
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 CRITERION_TEXT = {
@@ -235,125 +174,137 @@ def _pathway(results: Results, name: str):
     return fig, caption
 
 
-def render(results_list: list[Results], title: str) -> str:
-    parts = [f"<h1>{html.escape(title)}</h1>",
-             f"<p class='meta'>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by sim "
-             f"{__version__}. Every number is a claim about the model under its documented "
-             "assumptions (docs/parameters.md), not about the real partnerships. "
-             f"{html.escape(stats.METHOD_NOTE)}</p>"]  # fmt: skip
-    for results in results_list:
-        parts += _render_one(results)
-    return _PAGE.format(title=html.escape(title), body="\n".join(parts))
+def render(results_list: list[Results], title: str, progress: bool = False) -> str:
+    """The page, with a progress bar of its steps (comparisons, figures, pathways). Rendered
+    from the template ``templates/report.html`` with autoescaping on: every name, title and
+    description from a user's file is escaped."""
+    with bar(sum(_steps(r) for r in results_list), "steps", progress) as done:
+        sections = [_render_one(results, done) for results in results_list]
+    return _template().render(
+        title=title,
+        generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
+        version=__version__,
+        method_note=stats.METHOD_NOTE,
+        sections=sections,
+    )
 
 
-def _render_one(results: Results) -> list[str]:
+def _template():
+    """The page's template, shipped as package data, with autoescaping on."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("sim.analysis", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
+    return env.get_template("report.html")
+
+
+def _criteria(runs: pd.DataFrame) -> list[str]:
+    """The criteria with at least one indicator in these runs."""
+    return [c for c in CRITERIA if any(i.criterion == c and i.name in runs for i in INDICATORS)]
+
+
+def _steps(results: Results) -> int:
+    """The steps of one results' section: the comparison, a diagram and a pathway per
+    structure, the distributions, and (for a comparison at one point) a figure per criterion."""
+    runs = results.runs
+    one_point = "point" not in runs or runs["point"].nunique() <= 1
+    return 2 + 2 * len(results.structures) + (len(_criteria(runs)) if one_point else 0)
+
+
+def _render_one(results: Results, done: Bar) -> dict:
+    """One scenario's section, as plain values for the template (which escapes them)."""
     names = list(results.structures)
     base = names[0]
     runs = results.runs
     scenario = load_scenario(results.scenario)
     indicators = headline_indicators(runs, scenario) + evaluation_indicators(runs)
     catalogue = {i.name: i for i in indicators}
-    parts = [f"<h2>{html.escape(scenario.name)}: {html.escape(scenario.description)}</h2>"]
+    section: dict = {"scenario": scenario.name, "description": scenario.description,
+                     "names": names, "base": base, "unfinished": None, "failed": results.failed,
+                     "sweep": None, "compare": None, "table": None}  # fmt: skip
     stored = len(runs) + results.failed
     if results.expected and stored < results.expected:
-        parts.append(f"<p class='warn'><b>Unfinished: {stored} of {results.expected} runs "
-                     "stored.</b> Everything below describes only the runs stored so far; run "
-                     "the same sweep command again to finish.</p>")  # fmt: skip
-    if results.failed:
-        parts.append(f"<p class='warn'>{results.failed} runs failed and are left out.</p>")
+        section["unfinished"] = (stored, results.expected)
     points = runs["point"].nunique() if "point" in runs else 1
     table = None
     if points > 1:
         _, spread = across_points(runs, names, indicators)
-        reps = int(runs.groupby(["structure", "point"]).size().min())
-        parts.append(f"<p>A sweep of {points} parameter points, {reps} paired replications at "
-                     f"each; structures: {', '.join(names)}; differences are against {base}. "
-                     "Points with different parameters are never pooled as if they were "
-                     "replications: each is compared on its own (500 bootstrap resamples and "
-                     "999 permutations a point), and the table shows how the differences "
-                     "spread across the points.</p>")  # fmt: skip
-        parts.append(_spread_html(spread))
+        section["sweep"] = {
+            "points": points,
+            "reps": int(runs.groupby(["structure", "point"]).size().min()),
+            "rows": _spread_rows(spread),
+        }
+        done.update()
     else:
         table = paired_comparison(runs, names, indicators)
-        n = int(runs.groupby("structure").size().min())
-        parts.append(f"<p>{n} paired runs per structure ({results.kind}); structures: "
-                     f"{', '.join(names)}; differences are against {base}.</p>")  # fmt: skip
-        small = too_small(table)
-        if small is not None:
-            parts.append(f"<p class='warn'><b>Too small a comparison:</b> {small} paired "
-                         f"replications. Nothing is called significant below "
-                         f"{stats.MIN_PAIRS}; run 30 or more for a conclusion.</p>")  # fmt: skip
-        parts.append("<h3>Findings</h3><ul>")
-        parts += [f"<li><b>{html.escape(s)}</b></li>" for s in _summary_lines(table, base)]
-        parts.append("</ul>")
-        for criterion, (clear, unclear) in findings(table, base, catalogue).items():
-            parts.append(f"<h4>{criterion}: {html.escape(CRITERION_TEXT[criterion])}</h4><ul>")
-            parts += [f"<li>{html.escape(s)}</li>" for s in clear]
-            if unclear:
-                parts.append(f"<li class='meta'>No practical or no clear difference: "
-                             f"{html.escape('; '.join(unclear))}.</li>")  # fmt: skip
-            parts.append("</ul>")
-    parts.append("<h3>The structures</h3>")
+        done.update()
+        section["compare"] = {
+            "n": int(runs.groupby("structure").size().min()),
+            "kind": results.kind,
+            "small": too_small(table),
+            "min_pairs": stats.MIN_PAIRS,
+            "summary": _summary_lines(table, base),
+            "findings": [
+                {"criterion": criterion, "text": CRITERION_TEXT[criterion], "clear": clear,
+                 "unclear": unclear}
+                for criterion, (clear, unclear) in findings(table, base, catalogue).items()
+            ],
+        }  # fmt: skip
+    section["diagrams"] = []
     for name in names:
         fig = draw_structure(load_structure(results.structures[name]))
-        parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(name)}"
-                     "</figcaption></figure>")  # fmt: skip
+        section["diagrams"].append({"image": _figure_uri(fig), "caption": name})
+        done.update()
+    section["criteria"] = []
     if table is not None:
-        parts.append("<h3>Every indicator</h3>")
-        parts.append(_table_html(table, names, base))
-        parts.append("<h3>By criterion</h3>")
-        for criterion in CRITERIA:
-            if any(i.criterion == criterion and i.name in runs for i in INDICATORS):
-                fig = _criterion_figure(runs, table, criterion, names)
-                parts.append(f"<figure>{_figure_html(fig)}</figure>")
-    parts.append("<h3>Time to decision and to delivery</h3>")
-    parts.append(f"<figure>{_figure_html(_distributions(results, names))}</figure>")
-    parts.append("<h3>A representative pathway per structure</h3>")
+        section["table"] = {"rows": _table_rows(table, names)}
+        for criterion in _criteria(runs):
+            section["criteria"].append(_figure_uri(_criterion_figure(runs, table, criterion,
+                                                                     names)))  # fmt: skip
+            done.update()
+    section["distributions"] = _figure_uri(_distributions(results, names))
+    done.update()
+    section["pathways"] = []
     for name in names:
         fig, caption = _pathway(results, name)
         if fig is not None:
-            parts.append(f"<figure>{_figure_html(fig)}<figcaption>{html.escape(caption)}"
-                         "</figcaption></figure>")  # fmt: skip
-    return parts
+            section["pathways"].append({"image": _figure_uri(fig), "caption": caption})
+        done.update()
+    return section
 
 
-def _spread_html(spread: pd.DataFrame) -> str:
+def _spread_rows(spread: pd.DataFrame) -> list[dict]:
     rows = []
     for row in spread.itertuples(index=False):
         tally = {v: getattr(row, verdict_column(v)) for v in VERDICTS}
-        counts = ", ".join(f"{n} {v}" for v, n in tally.items() if n)
-        rows.append(f"<tr><td>{html.escape(row.label)}</td><td>{html.escape(row.structure)}</td>"
-                    f"<td>{fmt(row.diff_min)}</td><td>{fmt(row.diff_median)}</td>"
-                    f"<td>{fmt(row.diff_max)}</td><td>{html.escape(counts)}</td></tr>")  # fmt: skip
-    head = ("<tr><th>indicator</th><th>structure</th><th>smallest point difference</th>"
-            "<th>median</th><th>largest</th><th>verdicts at the points</th></tr>")  # fmt: skip
-    return f"<table>{head}{''.join(rows)}</table>"
+        rows.append({"label": row.label, "structure": row.structure,
+                     "min": fmt(row.diff_min), "median": fmt(row.diff_median),
+                     "max": fmt(row.diff_max),
+                     "counts": ", ".join(f"{n} {v}" for v, n in tally.items() if n)})  # fmt: skip
+    return rows
 
 
-def _table_html(table: pd.DataFrame, names: list[str], base: str) -> str:
-    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-    head += "".join(f"<th>{html.escape(n)} &minus; {html.escape(base)}</th><th>verdict</th>"
-                    for n in names[1:])  # fmt: skip
+def _table_rows(table: pd.DataFrame, names: list[str]) -> list[dict]:
     rows = []
     for key, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
         indicator = BY_NAME.get(key)
-        criterion = indicator.criterion if indicator else "OUTCOME"
         first = g.iloc[0]
-        better = f" ({first['better']} is better)" if first["better"] else ""
-        cells = [f"<td>{criterion}</td><td>{html.escape(first['label'])}{better}</td>"]
-        for s in names:
-            r = g.loc[s]
-            cells.append(f"<td>{_cell(r['mean'], r['ci_low'], r['ci_high'], r['ci_method'])}</td>")
+        cells = [_cell(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"],
+                       g.loc[s]["ci_method"]) for s in names]  # fmt: skip
+        diffs = []
         for s in names[1:]:
             r = g.loc[s]
-            mark = " class='sig'" if r["significant"] else ""
-            diff = _cell(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"])
-            cells.append(f"<td{mark}>{diff}</td><td>{html.escape(r['verdict'])}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    note = f"<p class='meta'>Mean [95% interval]. {html.escape(stats.METHOD_NOTE)}</p>"
-    header = f"<tr><th>criterion</th><th>indicator</th>{head}</tr>"
-    return f"<table>{header}{''.join(rows)}</table>{note}"
+            diffs.append({"significant": bool(r["significant"]), "verdict": r["verdict"],
+                          "text": _cell(r["diff"], r["diff_low"], r["diff_high"],
+                                        r["diff_method"])})  # fmt: skip
+        rows.append({"criterion": indicator.criterion if indicator else "OUTCOME",
+                     "label": first["label"], "better": first["better"] or "",
+                     "cells": cells, "diffs": diffs})  # fmt: skip
+    return rows
 
 
 def _cell(mean: float, low: float, high: float, method: str) -> str:
@@ -364,28 +315,9 @@ def _cell(mean: float, low: float, high: float, method: str) -> str:
     return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
 
 
-def write_report(folder: Path, out: Path) -> Path:
+def write_report(folder: Path, out: Path, progress: bool = False) -> Path:
+    """The appraisal of the results in ``folder``, as one HTML page at ``out``."""
     results = load_results(folder)
     title = f"Option appraisal: {', '.join(load_scenario(r.scenario).name for r in results)}"
-    out.write_text(render(results, title), encoding="utf-8")
+    replace_text(out, render(results, title, progress))
     return out
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: Georgia, serif; max-width: 1100px; margin: 2em auto; color: #222;
-       line-height: 1.45; padding: 0 1em; }}
-h1, h2, h3 {{ font-family: Helvetica, Arial, sans-serif; }}
-h2 {{ border-bottom: 2px solid #1d4e89; padding-bottom: .2em; margin-top: 2em; }}
-table {{ border-collapse: collapse; font-size: 0.82em; width: 100%; }}
-th, td {{ border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }}
-th {{ background: #eef3f8; }}
-td.sig {{ background: #ffe9b3; }}
-.warn {{ border-left: 4px solid #b35806; padding: .3em .8em; background: #fdf3e7; }}
-figure {{ margin: 1em 0; }} figure img {{ max-width: 100%; }}
-figcaption, .meta {{ color: #666; font-size: 0.85em; }}
-</style></head><body>
-{body}
-</body></html>
-"""

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.errors import SpecError
 from sim.experiment.design import design_points, salib_problem
+from sim.paths import inside, naming
 from sim.spec.experiment import ExperimentSpec
 
 
@@ -81,6 +82,28 @@ def plot_sensitivity(table: pd.DataFrame, title: str, path: Path | None = None):
     fig.tight_layout()
     if path is None:
         return fig
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        with naming(path):
+            fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)
     return None
+
+
+def write_sensitivity(
+    spec: ExperimentSpec, runs: pd.DataFrame, indicators: list[str], out: Path
+) -> list[str]:
+    """For each indicator and each scenario x structure of a sweep's ``runs``: the indices, as
+    a table and a plot in ``out``; returns the text to print (a title and the table each)."""
+    lines = []
+    for indicator in indicators:
+        for (scenario, structure), rows in runs.groupby(["scenario_file", "structure_file"]):
+            table = sensitivity(spec, rows, indicator)
+            title = f"{indicator}: {scenario} under {structure} ({spec.design.kind})"
+            lines.append(f"\n{title}; 95% confidence intervals")
+            lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            stem = f"sensitivity_{indicator}_{Path(scenario).stem}_{Path(structure).stem}"
+            with naming(inside(out, f"{stem}.csv")):
+                table.to_csv(inside(out, f"{stem}.csv"), index=False)
+            plot_sensitivity(table, title, inside(out, f"{stem}.png"))
+    return lines

@@ -1,5 +1,8 @@
-"""Running many models: seeds, tasks, executors. Knows nothing about plots."""
+"""Running many models: tasks, seeds, executors, sweeps, the results store. Knows nothing
+about plots.
 
-from sim.experiment.runner import RunTask, replication_seeds, run_paired, run_task, run_tasks
-
-__all__ = ["RunTask", "replication_seeds", "run_paired", "run_task", "run_tasks"]
+``tasks`` (one run as a worker sees it), ``seeds`` (the one seed derivation), ``executors``
+(serial, processes, Dask), ``runner`` (paired replications), ``sweep`` and ``store``
+(declared experiments into a resumable Parquet store), ``gcm`` (a Garbage Can design),
+``results`` (the `sim compare` folder and every results folder's reader).
+"""

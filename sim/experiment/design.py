@@ -6,7 +6,6 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.spec.experiment import ExperimentSpec
 
@@ -33,6 +32,8 @@ def design_points(spec: ExperimentSpec) -> pd.DataFrame:
         rows = list(itertools.product(*axes))
         values = np.array(rows, dtype=float)
     elif design.kind == "lhs":
+        from scipy.stats import qmc
+
         unit = qmc.LatinHypercube(d=len(names), seed=spec.seed).random(design.samples)
         problem = salib_problem(spec)
         lows, highs = np.array(problem["bounds"]).T
@@ -50,23 +51,3 @@ def design_points(spec: ExperimentSpec) -> pd.DataFrame:
     table = pd.DataFrame(values, columns=names)
     table.insert(0, "point", range(len(table)))
     return table
-
-
-def expected_size(spec: ExperimentSpec) -> int:
-    """The documented number of points of a design."""
-    k, d = len(spec.parameters), spec.design
-    if d.kind == "none" or k == 0:
-        return 1
-    if d.kind == "grid":
-        return int(np.prod([len(f.values) if f.values is not None else d.levels
-                            for f in spec.parameters.values()]))  # fmt: skip
-    if d.kind == "lhs":
-        return d.samples
-    if d.kind == "sobol":
-        return d.samples * (2 * k + 2 if d.second_order else k + 2)
-    return d.samples * (k + 1)
-
-
-def expected_runs(spec: ExperimentSpec) -> int:
-    """Points x replications x structures x scenarios."""
-    return expected_size(spec) * spec.replications * len(spec.structures) * len(spec.scenarios)

@@ -7,32 +7,28 @@ files give, a run draws no random number, so one replication is the whole story;
 ``random_entry`` each replication deals choices' and problems' entry weeks out afresh from
 its seed. Replication ``r`` has the same seed under every variant (common random numbers).
 
-Workers receive (design file, variant index, seeds), build the models there and return
-plain tuples; the main process assembles three tables: runs, choices and problems.
+Each run is a :class:`~sim.experiment.tasks.RunTask` naming (design file, variant index) and
+its seed; workers build the models there and return plain tuples, and this process
+assembles three tables: runs, choices and problems.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import threading
 import time
-import warnings
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache, cached_property
-from multiprocessing import get_context
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from sim.experiment.executors import make_executor, run_tasks
 from sim.experiment.seeds import replication_seeds
-from sim.model import PartnershipModel
+from sim.experiment.tasks import GcmVariant, RunOutput, RunTask, gcm_specs, gcm_variants
 from sim.model.garbage_can import COUNTS
-from sim.spec.gcm import FACTORS, Variant, load_gcm_design, variants
+from sim.paths import ensure_folder, inside, naming, replace_text
+from sim.spec.gcm import FACTORS, Variant
 from sim.spec.loading import SCENARIO_DIR, resolve
-from sim.spec.scenario import check_scenario_against
 
 DEFAULT_DESIGN = SCENARIO_DIR / "gcm" / "design.yaml"  # shipped: scenarios/gcm/design.yaml
 SERIAL_BELOW = 1000  # runs
@@ -49,16 +45,6 @@ STATS = (
     "energy_wasted",
     "energy_reserve",
 )
-
-
-@dataclass(frozen=True)
-class GcmTask:
-    """All replications of one variant: what a worker needs, nothing more."""
-
-    design: str
-    variant: int
-    seeds: tuple[int, ...]
-    random_entry: bool
 
 
 @dataclass
@@ -80,30 +66,22 @@ class GcmResult:
         table.insert(len(keys), "replications", self.runs.groupby("variant").size().values)
         return table
 
-
-@cache
-def _variants(design: str) -> list[Variant]:
-    return variants(load_gcm_design(design))
-
-
-def run_variant(task: GcmTask) -> list[tuple]:
-    """Run every replication of one variant here; returns one plain tuple per run."""
-    variant = _variants(task.design)[task.variant]
-    scenario = variant.scenario
-    if task.random_entry:
-        scenario = scenario.model_copy(update={"shuffle_entry": True})
-    weeks = scenario.duration_weeks
-    check_scenario_against(scenario, variant.structure)
-    out = []
-    for replication, seed in enumerate(task.seeds):
-        model = PartnershipModel(variant.structure, scenario, rng=seed, check=False)
-        model.run_until(weeks)
-        policy = model.attachment
-        summary = policy.summary()
-        choices = [(c["opened_at"], c["style"], c["made_at"]) for c in policy.choices()]
-        problems = [(p["arrived_at"], p["solved_at"]) for p in policy.problems()]
-        out.append((replication, seed, tuple(summary[s] for s in STATS), choices, problems))
-    return out
+    def write(self, out: Path) -> list[str]:
+        """Write ``variants.csv`` and the runs, choices and problems as Parquet to ``out``;
+        returns the file names."""
+        ensure_folder(out)
+        replace_text(inside(out, "variants.csv"), self.variants.to_csv(index=False))
+        for name, table in (("runs", self.runs), ("choices", self.choices),
+                            ("problems", self.problems)):  # fmt: skip
+            path = inside(out, f"{name}.parquet")
+            tmp = inside(out, f".tmp-{name}.parquet")
+            try:
+                with naming(path):
+                    table.to_parquet(tmp, index=False)
+                    os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        return ["variants.csv", "runs.parquet", "choices.parquet", "problems.parquet"]
 
 
 def run_gcm(
@@ -112,50 +90,37 @@ def run_gcm(
     random_entry: bool = False,
     seed: int = 0,
     workers: int | None = None,
-    on_variant: Callable[[], None] | None = None,
+    progress: bool = False,
 ) -> GcmResult:
-    """Run every variant of ``design`` ``replications`` times; serial when ``workers`` is 1."""
+    """Run every variant of ``design`` ``replications`` times; serial when ``workers`` is 1
+    (by default, serial for a design too small to gain from workers)."""
     design = str(resolve("gcm design", design).resolve())
-    compiled = _variants(design)  # bad files fail here, in this process, with one line
-    seeds = tuple(replication_seeds(seed, replications))
-    tasks = [GcmTask(design, v.index, seeds, random_entry) for v in compiled]
+    compiled = gcm_variants(design)  # bad files fail here, in this process, with one line
+    seeds = replication_seeds(seed, replications)
+    models = [GcmVariant(design, v.index, random_entry) for v in compiled]
+    for model in models:  # checked once here; forked workers inherit the checked specs
+        gcm_specs(model)
+    tasks = [
+        RunTask(model, run_seed, replication, tables=("choices", "problems"))
+        for model in models
+        for replication, run_seed in enumerate(seeds)
+    ]
     if workers is None:  # starting workers costs more than a small design takes
-        workers = 1 if len(tasks) * replications < SERIAL_BELOW else os.cpu_count() or 1
-    workers = max(1, min(workers, len(tasks)))
+        workers = 1 if len(tasks) < SERIAL_BELOW else os.cpu_count() or 1
     start = time.perf_counter()
-    if workers == 1:
-        results: list[list[tuple]] = []
-        for task in tasks:
-            results.append(run_variant(task))
-            if on_variant:
-                on_variant()
-    else:
-        with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-            with warnings.catch_warnings():  # fork with BLAS threads: see _context
-                warnings.filterwarnings("ignore", "This process .* is multi-threaded")
-                futures = [pool.submit(run_variant, task) for task in tasks]
-            results = []
-            for future in futures:
-                results.append(future.result())
-                if on_variant:
-                    on_variant()
+    with make_executor("processes", workers, runs=len(tasks)) as executor:
+        outputs = run_tasks(tasks, executor, progress=progress)
     seconds = time.perf_counter() - start
-    return _tables(compiled, results, seconds, workers)
+    return _tables(compiled, tasks, outputs, seconds, executor.workers)
 
 
-def _context():
-    """Fork where it is safe and cheap: on Linux, with no Python thread but this one (the
-    only other threads are numpy's idle BLAS pool, which re-initialises after a fork),
-    workers start in milliseconds with the model already imported. Otherwise the sweep's
-    fork server (or spawn), which costs a second or two of imports first."""
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return get_context("fork")
-    from sim.experiment.sweep import worker_context
-
-    return worker_context()
-
-
-def _tables(compiled: list[Variant], results: list[list[tuple]], seconds: float, workers: int):
+def _tables(
+    compiled: list[Variant],
+    tasks: list[RunTask],
+    outputs: list[RunOutput],
+    seconds: float,
+    workers: int,
+) -> GcmResult:
     """Assemble the three tables column by column (a row at a time is slow at this size)."""
     key = ["variant", *FACTORS, "replication"]
     runs: list[list] = []
@@ -165,24 +130,26 @@ def _tables(compiled: list[Variant], results: list[list[tuple]], seconds: float,
         ("problems", ["problem", "importance", "arrived_at", "solved_at"]),
     ):
         columns[table] = {name: [] for name in [*key, *names]}
-    for variant, rows in zip(compiled, results, strict=True):
-        labels = [variant.levels[f] for f in FACTORS]
-        entities = {
+    entities = {
+        variant.index: {
             "choices": [b.id for b in variant.structure.bodies],
             "problems": [i.id for i in variant.scenario.issues],
         }
-        for replication, seed, stats, choice_rows, problem_rows in rows:
-            keys = [variant.index, *labels, replication]
-            runs.append([*keys, seed, *stats])
-            for table, cells in (("choices", choice_rows), ("problems", problem_rows)):
-                cols, ids = columns[table], entities[table]
-                for name, value in zip(key, keys, strict=True):
-                    cols[name].extend([value] * len(ids))
-                names = list(cols)[len(key) :]
-                cols[names[0]].extend(ids)
-                cols[names[1]].extend(range(1, len(ids) + 1))
-                for name, values in zip(names[2:], zip(*cells, strict=True), strict=True):
-                    cols[name].extend(values)
+        for variant in compiled
+    }
+    for task, output in zip(tasks, outputs, strict=True):
+        variant = compiled[task.model.index]
+        keys = [variant.index, *(variant.levels[f] for f in FACTORS), task.replication]
+        runs.append([*keys, task.seed, *(output.row[s] for s in STATS)])
+        for table, cells in output.tables.items():
+            cols, ids = columns[table], entities[variant.index][table]
+            for name, value in zip(key, keys, strict=True):
+                cols[name].extend([value] * len(ids))
+            names = list(cols)[len(key) :]
+            cols[names[0]].extend(ids)
+            cols[names[1]].extend(range(1, len(ids) + 1))
+            for name, values in zip(names[2:], zip(*cells, strict=True), strict=True):
+                cols[name].extend(values)
     choices = pd.DataFrame(columns["choices"])
     choices.insert(len(key) + 3, "made", choices["style"] != "")
     problems = pd.DataFrame(columns["problems"])

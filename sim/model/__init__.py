@@ -1,4 +1,5 @@
-"""The Mesa model: agents, meetings as events, the flow of issues, one run's tables."""
+"""The Mesa model: agents, meetings as events, the decision rules as plain functions
+(:mod:`sim.model.rules`), the flow of issues, one run's tables."""
 
 from sim.model.agents import Body, Partner
 from sim.model.issue import Action, Issue, Stage

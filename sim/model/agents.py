@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
-from mesa.time import Schedule
+import numpy as np
+from mesa.time import Event, EventGenerator, Schedule
 
-from sim.model.issue import Action, Issue, Stage, Step
+from sim.model import rules
+from sim.model.issue import Issue, Step
+from sim.model.meeting import Meeting
 from sim.spec.structure import BodySpec, PartnerSpec
 
 if TYPE_CHECKING:
@@ -35,18 +38,19 @@ class Partner(mesa.Agent):
         self.commitment = spec.commitment
         self.mandate = spec.mandate
         self.energy = spec.energy
-        self.attending: Body | None = None  # garbage-can attachment: where it works this week
         self._recent: deque[float] = deque()
 
     def load_factor(self, now: float) -> float:
-        """How much meeting load lowers attendance: 1 when unstrained, floor 0.2."""
+        """How much its meetings of the last weeks lower its attendance (EV-COMMIT)."""
         while self._recent and self._recent[0] <= now - LOAD_WINDOW_WEEKS:
             self._recent.popleft()
         params = self.model.params
-        excess = len(self._recent) - params.load_capacity_meetings * self.capacity
-        return max(0.2, 1.0 - params.load_penalty * max(0.0, excess))
+        return rules.load_factor(
+            len(self._recent), self.capacity, params.load_capacity_meetings, params.load_penalty
+        )
 
     def attended(self, now: float) -> None:
+        """One of its representatives (or a substitute) sat in a meeting at ``now``."""
         self._recent.append(now)
 
     def renew_budget(self) -> None:
@@ -65,7 +69,6 @@ class Seat:
     """A place on a body and the representative who currently holds it."""
 
     partner: Partner
-    role: str
     voting: bool
     chair: bool
     mandate: float
@@ -74,65 +77,39 @@ class Seat:
     representative: int = 1
 
 
-@dataclass(slots=True)
-class Attendance:
-    """Who came to one meeting for a seat, and whether they could commit their organisation."""
-
-    seat: Seat
-    in_person: bool
-    substitute: bool
-    has_mandate: bool
-
-    @property
-    def present(self) -> bool:
-        return self.in_person or self.substitute
-
-
 class Body(mesa.Agent):
     """A forum: functions, members, cadence, quorum, decision rule, agenda capacity."""
 
     model: PartnershipModel
 
-    def __init__(self, model: PartnershipModel, spec: BodySpec, partners: dict[str, Partner]):
+    def __init__(
+        self, model: PartnershipModel, spec: BodySpec, partners: dict[str, Partner]
+    ) -> None:
         super().__init__(model)
         self.id = spec.id
         self.spec = spec
         self.scope = spec.scope
-        self._stream = None
+        self._stream: np.random.Generator | None = None
         self.functions = set(spec.functions)
-        self.seats = [
-            Seat(
-                partner=partners[s.partner],
-                role=s.role,
-                voting=s.voting,
-                chair=s.chair,
-                mandate=partners[s.partner].mandate if s.mandate is None else s.mandate,
-                commitment=partners[s.partner].commitment,
-            )
-            for s in spec.members
-        ]
+        self.seats: list[Seat] = []
+        for seat in spec.members:
+            partner = partners[seat.partner]
+            mandate = partner.mandate if seat.mandate is None else seat.mandate
+            self.seats.append(Seat(partner, seat.voting, seat.chair, mandate, partner.commitment))
         self.queue: list[Issue] = []
         self.starts_week = spec.starts_week  # scenarios may deal start weeks out at random
         self.active = spec.starts_week <= 0
-        self.stood_down = False
         self.last_work_at = spec.starts_week
-        # garbage-can attachment: effective energy spent so far, energy the attached issues
-        # need, whether issues were ever attached, and how the choice was made
-        self.energy_spent = 0.0
-        self.energy_needed = 0.0
-        self.had_issues = False
-        self.decided_by: str | None = None
-        self.decided_at: float | None = None
-        self._rotation = 0
-        self._generator = None
-        self._pending_meeting = None
+        self.rotation = 0  # where the rotation of reports stands (FE-PAG-REPORT)
+        self._generator: EventGenerator | None = None  # its regular meetings
+        self._pending_meeting: Event | None = None  # an extra meeting called
         capacity = max(1, round(spec.agenda_capacity * model.params.agenda_capacity_scale))
         if spec.admin_support == "support_team":  # FE-PAG-LIFE: only limited help
             capacity = min(capacity, int(model.params.limited_support_agenda_capacity))
         self.agenda_capacity = capacity
 
     @property
-    def stream(self):
+    def stream(self) -> np.random.Generator:
         """Its own luck, whatever else meets (keyed by its id; made on first use)."""
         if self._stream is None:
             self._stream = self.model.keyed_rng("body", self.id)
@@ -165,12 +142,12 @@ class Body(mesa.Agent):
     def stand_down(self) -> None:
         """The reviewing body judges this group no longer necessary (FE-PAG-LIFE)."""
         self.active = False
-        self.stood_down = True
         if self._generator is not None:
             self._generator.stop()
         self.model.note_body_event(self, "stood down")
 
     def next_regular_meeting(self) -> float | None:
+        """When its next regular meeting falls (None: it holds none)."""
         if self._generator is None or not self._generator.is_active:
             return None
         return self._generator.next_scheduled_time
@@ -236,94 +213,6 @@ class Body(mesa.Agent):
         self.hold_meeting(kind="joint", guests=guests)
 
     def hold_meeting(self, kind: str = "regular", guests: list[Seat] | None = None) -> None:
-        """One meeting: attendance, quorum, reports, then the agenda in order."""
-        if not self.active:
-            return
-        model = self.model
-        attendance = self.take_attendance(self.seats + (guests or []))
-        present = [a for a in attendance if a.present]
-        voting_present = sum(a.seat.voting for a in present)
-        quorate = bool(present) and voting_present >= self.spec.quorum
-        record = model.open_meeting_record(self, kind, attendance, voting_present, quorate)
-        record["replacements"] = self.replace_absentees()
-        if not quorate:
-            for issue in self.queue:  # FE-EXEC-QUORUM: an inquorate meeting decides nothing
-                issue.deferrals += 1
-                issue.record(model.time, self.id, Action.DEFERRED, "meeting inquorate")
-            record["items_deferred"] = len(self.queue)
-            # a lost meeting is rearranged where the rules allow; else the next regular one
-            self.arrange_meeting(urgent=any(i.urgent or i.step.special for i in self.queue))
-            return
-        if self.spec.hears_reports is not None:
-            model.hear_reports(self, record, present)
-        waiting = [
-            i for i in self.queue if i.step.joint_with and not i.in_transit and kind != "joint"
-        ]
-        agenda = model.order_agenda(self, [i for i in self.queue if i not in waiting])
-        taken, deferred = agenda[: self.agenda_capacity], agenda[self.agenda_capacity :]
-        self.queue = waiting + deferred  # joint business waits for its joint meeting
-        for issue in deferred:  # agenda capacity defers items to the next meeting
-            issue.deferrals += 1
-            issue.record(model.time, self.id, Action.DEFERRED, "agenda full")
-        record["items_deferred"] = len(deferred)
-        for issue in taken:
-            record["items_heard"] += 1
-            model.handle(self, issue, present, record)
-            if (
-                self.spec.same_meeting_decision  # PI-AGENDA: discussion, then decision section
-                and issue.holder == self.id
-                and issue in self.queue
-                and issue.stage in (Stage.DECISION, Stage.EVALUATION)
-            ):
-                self.queue.remove(issue)
-                model.handle(self, issue, present, record)
-        if self.spec.reviews_groups:
-            model.review_groups(self)
-        self.arrange_meeting(urgent=False)  # joint or on-demand business still waiting
-
-    def take_attendance(self, seats: list[Seat]) -> list[Attendance]:
-        """Members attend or not (commitment, load); absent ones may send substitutes."""
-        params = self.model.params
-        now = self.model.time
-        draws = self.stream.random((len(seats), 3))  # attend, substitute, mandate
-        load: dict[str, float] = {}
-        out = []
-        for seat, (u_attend, u_sub, u_mandate) in zip(seats, draws.tolist(), strict=True):
-            partner = seat.partner
-            if partner.id not in load:
-                load[partner.id] = partner.load_factor(now)
-            in_person = u_attend < params.attendance_base * seat.commitment * load[partner.id]
-            substitute = (
-                not in_person
-                and self.spec.substitutes  # PI-SUBSTITUTE
-                and u_sub < params.substitute_probability
-            )
-            mandate_p = seat.mandate if in_person else params.substitute_mandate_probability
-            has_mandate = (in_person or substitute) and u_mandate < mandate_p
-            if in_person or substitute:
-                partner.attended(now)
-            if in_person:
-                seat.commitment += params.reengagement_rate * max(
-                    0.0, partner.commitment - seat.commitment
-                )
-                seat.absences = 0
-            else:
-                seat.commitment *= 1.0 - params.disengagement_rate
-                seat.absences = 0 if substitute else seat.absences + 1
-            out.append(Attendance(seat, in_person, substitute, has_mandate))
-        return out
-
-    def replace_absentees(self) -> int:
-        """PI-ATTEND: after N meetings with no one from an organisation, it is asked for a new
-        representative, who starts with the organisation's own commitment."""
-        limit = self.spec.replace_after_absences
-        if limit is None:
-            return 0
-        replaced = 0
-        for seat in self.seats:
-            if seat.absences >= limit:
-                seat.representative += 1
-                seat.absences = 0
-                seat.commitment = seat.partner.commitment
-                replaced += 1
-        return replaced
+        """A meeting (:class:`sim.model.meeting.Meeting`), if the body is operating."""
+        if self.active:
+            Meeting(self, kind, guests or []).hold()

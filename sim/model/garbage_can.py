@@ -18,7 +18,10 @@ openings):
 
 The deficit of a body is the energy its attached issues need minus the effective energy
 spent on it; it is compared rounded to nine decimals so that the order of floating-point
-sums cannot decide a tie. Everything else (arrivals, openings, closing issues, histories,
+sums cannot decide a tie. The Garbage Can's own state is the policy's, not the bodies' and
+partners': per body (in structure order) the energy spent on it and needed by its issues,
+whether issues were ever attached, how and when its choice was made; per member, the body
+it works on this week. Everything else (arrivals, openings, closing issues, histories,
 tables) is the partnership engine's own.
 """
 
@@ -32,11 +35,12 @@ from sim.model.issue import Action, Issue
 from sim.spec.structure import Function
 
 if TYPE_CHECKING:
-    from sim.model.agents import Body
+    from sim.model.agents import Body, Partner
     from sim.model.model import PartnershipModel
 
 EPS = 1e-9
-CLOSED = float("inf")
+NOWHERE = -1  # no open body to go to
+UNSET = -2  # not chosen yet this period
 STYLES = ("resolution", "oversight", "flight")
 COUNTS = (
     "problem_activity",
@@ -50,101 +54,129 @@ COUNTS = (
 
 
 class GarbageCan:
-    """The weekly attachment of issues and members to bodies, and energy decisions."""
+    """The weekly attachment of issues and members to bodies, energy decisions, and the
+    state they need (lists indexed like ``bodies`` and like ``members``)."""
 
     def __init__(self, model: PartnershipModel) -> None:
         self.model = model
         self.coefficient = model.params.solution_coefficient
         self.bodies: list[Body] = list(model.bodies.values())
-        index = {body.id: i for i, body in enumerate(self.bodies)}
+        self.ids = [body.id for body in self.bodies]
+        self.index = {body_id: i for i, body_id in enumerate(self.ids)}
+        n = len(self.bodies)
+        self.spent = [0.0] * n  # effective energy spent on each body so far
+        self.needed = [0.0] * n  # energy its attached issues need, as of the last period
+        self.had_issues = [False] * n  # whether issues were ever attached to it
+        self.decided_by: list[str | None] = [None] * n  # how its choice was made
+        self.decided_at: list[float | None] = [None] * n
+        # Who may go where: each distinct access (the bodies open to an issue, or on which a
+        # member sits) is numbered once, so that a period chooses once for each.
+        self._accesses: list[frozenset[int]] = []
+        self._numbers: dict[frozenset[int], int] = {}
         seats: dict[str, list[int]] = {}
         for i, body in enumerate(self.bodies):
             for seat in body.seats:
                 seats.setdefault(seat.partner.id, []).append(i)
-        self.members = [
-            (model.partners[pid], tuple(sorted(set(where)))) for pid, where in seats.items()
-        ]
-        self._index = index
-        self._access: dict[str, tuple[int, ...]] = {}
-        self.waiting: list[Issue] = []  # active, unsolved issues in arrival order
+        self.members: list[Partner] = [model.partners[pid] for pid in seats]
+        self._member_access = [self._number(where) for where in seats.values()]
+        self._member_energy = [member.energy for member in self.members]
+        self.attending: list[int | None] = [None] * len(self.members)  # body it works on
+        self._waiting: list[Issue] = []  # active unsolved issues, in arrival order
+        self._waiting_access: list[int] = []  # the access number of each
         self.counts = dict.fromkeys(COUNTS, 0)
         self.energy_spent = 0.0
         self.energy_solved = 0.0
         self.energy_reserve = 0.0
         model.schedule_recurring(self.period, Schedule(interval=1, start=1), Priority.LOW)
 
+    def _number(self, bodies: list[int]) -> int:
+        """The number of an access: the set of body indices it lets in."""
+        access = frozenset(bodies)
+        number = self._numbers.get(access)
+        if number is None:
+            number = self._numbers[access] = len(self._accesses)
+            self._accesses.append(access)
+        return number
+
     def wait(self, issue: Issue) -> None:
-        """An issue has arrived: it joins the issues looking for a body."""
+        """An issue has arrived: it joins the issues looking for a body, with its access."""
         bodies = self.model.router.matching(issue, Function.DECISION, issue.scope)
-        self._access[issue.id] = tuple(sorted({self._index[b.id] for b in bodies}))
         issue.holder = None
-        self.waiting.append(issue)
+        self._waiting.append(issue)
+        self._waiting_access.append(self._number([self.index[b.id] for b in bodies]))
 
     def period(self) -> None:
         """One week of the Garbage Can: attach issues, attach members, spend, decide."""
         now = self.model.time
-        bodies, counts = self.bodies, self.counts
-        deficit = [
-            round(b.energy_needed - b.energy_spent, 9) if b.active else CLOSED for b in bodies
-        ]
-        key = deficit.__getitem__
-        best_of: dict[tuple[int, ...], int | None] = {}  # the same access, the same choice
-
-        def nearest(access: tuple[int, ...]) -> int | None:
-            best = min(access, key=key) if access else None
-            best_of[access] = best = None if best is None or deficit[best] == CLOSED else best
-            return best
-
-        attached: list[list[Issue]] = [[] for _ in bodies]
-        needed = [0.0] * len(bodies)
-        activity = latency = moves = 0
-        for issue in self.waiting:
-            access = self._access[issue.id]
-            best = best_of[access] if access in best_of else nearest(access)
-            if best is None:
+        bodies, ids, spent, coefficient = self.bodies, self.ids, self.spent, self.coefficient
+        n = len(bodies)
+        opened = [i for i in range(n) if bodies[i].active]
+        deficit = [0.0] * n  # of the open bodies
+        needed_before = self.needed
+        for i in opened:
+            deficit[i] = round(needed_before[i] - spent[i], 9)
+        # the open bodies from the smallest deficit, the first listed first among equals
+        order = sorted(opened, key=deficit.__getitem__)
+        accesses = self._accesses
+        best_of = [UNSET] * len(accesses)  # the same access, the same choice
+        attached: list[list[Issue]] = [[] for _ in range(n)]
+        self.needed = needed = [0.0] * n
+        latency = moves = 0
+        for issue, number in zip(self._waiting, self._waiting_access, strict=True):
+            best = best_of[number]
+            if best == UNSET:
+                best = best_of[number] = _nearest(order, accesses[number])
+            if best == NOWHERE:
                 latency += 1
                 continue
-            activity += 1
-            body = bodies[best]
-            if issue.holder != body.id:
+            body_id = ids[best]
+            if issue.holder != body_id:
                 moves += issue.holder is not None
-                issue.holder = body.id
-                issue.record(now, body.id, Action.ATTACHED, f"deficit {deficit[best]:.2f}")
+                issue.holder = body_id
+                issue.record(now, body_id, Action.ATTACHED, f"deficit {deficit[best]:.2f}")
             attached[best].append(issue)
             needed[best] += issue.energy
-        given = [0.0] * len(bodies)
+        activity = len(self._waiting) - latency
+        given = [0.0] * n
+        attending, energy = self.attending, self._member_energy
         shifts = present = 0
-        for member, access in self.members:
-            best = best_of[access] if access in best_of else nearest(access)
-            if best is None:
-                member.attending = None
-                self.energy_reserve += self.coefficient * member.energy
+        reserve = self.energy_reserve
+        for k, number in enumerate(self._member_access):
+            best = best_of[number]
+            if best == UNSET:
+                best = best_of[number] = _nearest(order, accesses[number])
+            if best == NOWHERE:
+                attending[k] = None
+                reserve += coefficient * energy[k]
                 continue
-            body = bodies[best]
-            shifts += member.attending is not None and member.attending is not body
+            before = attending[k]
+            shifts += before is not None and before != best
             present += 1
-            member.attending = body
-            given[best] += member.energy
+            attending[k] = best
+            given[best] += energy[k]
+        self.energy_reserve = reserve
         undecided = tracked = 0
         solved = False
-        for i, body in enumerate(bodies):
-            if not body.active:
-                continue
+        had_issues, total = self.had_issues, self.energy_spent
+        for i in opened:
+            issues = attached[i]
             if given[i] > 0:  # issues and members in the same place (they track each other)
-                tracked += len(attached[i])
-            spent = self.coefficient * given[i]
-            body.energy_spent += spent
-            self.energy_spent += spent
-            body.queue = attached[i]
-            body.energy_needed = needed[i]
-            if body.energy_spent >= needed[i] - EPS:
-                self.decide(body, attached[i], now)
-                solved = solved or bool(attached[i])
+                tracked += len(issues)
+            effective = coefficient * given[i]
+            spent[i] += effective
+            total += effective
+            if spent[i] >= needed[i] - EPS:
+                self.decide(i, issues, now)
+                solved = solved or bool(issues)
             else:
                 undecided += 1
-                body.had_issues = body.had_issues or bool(attached[i])
+                had_issues[i] = had_issues[i] or bool(issues)
+        self.energy_spent = total
         if solved:
-            self.waiting = [issue for issue in self.waiting if issue.is_open]
+            still = [k for k, issue in enumerate(self._waiting) if issue.is_open]
+            self._waiting = [self._waiting[k] for k in still]
+            self._waiting_access = [self._waiting_access[k] for k in still]
+        counts = self.counts
         counts["problem_activity"] += activity
         counts["problem_latency"] += latency
         counts["problem_moves"] += moves
@@ -153,15 +185,14 @@ class GarbageCan:
         counts["decision_difficulty"] += undecided
         counts["problems_tracked"] += tracked
 
-    def decide(self, body: Body, issues: list[Issue], now: float) -> None:
-        """The choice is made: attached issues are solved; the body closes."""
-        style = "resolution" if issues else ("flight" if body.had_issues else "oversight")
-        body.decided_by, body.decided_at, body.active = style, now, False
-        body.queue = []
-        model = self.model
+    def decide(self, i: int, issues: list[Issue], now: float) -> None:
+        """The choice of body ``i`` is made: its attached issues are solved; the body closes."""
+        style = "resolution" if issues else ("flight" if self.had_issues[i] else "oversight")
+        self.decided_by[i], self.decided_at[i] = style, now
+        body, model = self.bodies[i], self.model
+        body.active = False
         for issue in issues:
-            issue.decided_at = now
-            model.decided_count += 1
+            model.note_decided(issue)
             self.energy_solved += issue.energy
             model.advance(issue, body, Action.DECIDED, f"by {style}")
         model.note_body_event(body, f"decided by {style}")
@@ -172,16 +203,16 @@ class GarbageCan:
         return {
             "week": week,
             "raised": len(self.model.issues),
-            "waiting": len(self.waiting),
-            "open_bodies": sum(b.active for b in self.bodies),
-            "decided_bodies": sum(b.decided_by is not None for b in self.bodies),
+            "waiting": len(self._waiting),
+            "open_bodies": [body.active for body in self.bodies].count(True),
+            "decided_bodies": len(self.decided_by) - self.decided_by.count(None),
             "decided": self.model.decided_count,
             "energy_spent": self.energy_spent,
         }
 
     def summary(self) -> dict[str, Any]:
         """The Garbage Can's statistics of the run so far (one row of ``sim gcm``)."""
-        decided = [b.decided_by for b in self.bodies]
+        decided = self.decided_by
         issues = [i for i in self.model.issues if i.parent is None]
         solved = sum(i.decided_at is not None for i in issues)
         return {
@@ -206,9 +237,9 @@ class GarbageCan:
                 "choice": body.id,
                 "order": i + 1,
                 "opened_at": body.starts_week,
-                "made": body.decided_by is not None,
-                "style": body.decided_by or "",
-                "made_at": body.decided_at,
+                "made": self.decided_by[i] is not None,
+                "style": self.decided_by[i] or "",
+                "made_at": self.decided_at[i],
             }
             for i, body in enumerate(self.bodies)
         ]
@@ -229,3 +260,12 @@ class GarbageCan:
                 }
             )
         return rows
+
+
+def _nearest(order: list[int], access: frozenset[int]) -> int:
+    """The first body in ``order`` (the open bodies, nearest a decision first) that
+    ``access`` lets in, or none."""
+    for i in order:
+        if i in access:
+            return i
+    return NOWHERE

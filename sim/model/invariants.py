@@ -37,7 +37,9 @@ def declared_effects(scenario: ScenarioSpec) -> dict[tuple[str, str], tuple[floa
     return {key: (low[key], high[key]) for key in set(low) | set(high)}
 
 
-def _shock_sums(scenario: ScenarioSpec, name: str, district: str, week: float):
+def _shock_sums(
+    scenario: ScenarioSpec, name: str, district: str, week: float
+) -> tuple[float, float]:
     """Shock changes applied before ``week`` and up to and including it."""
     before = upto = 0.0
     for shock in scenario.shocks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sim.spec.scenario import EffectSpec, FollowUpSpec
 from sim.spec.structure import Function
 
 
@@ -19,11 +20,13 @@ class Stage(StrEnum):
     CLOSED = "closed"
     DROPPED = "dropped"
 
-    @classmethod
-    def of(cls, function: Function) -> Stage:
-        return cls(function.value)
+    @staticmethod
+    def of(function: Function) -> Stage:
+        """The stage of an issue whose current step performs ``function``."""
+        return _STAGE_OF[function]
 
 
+_STAGE_OF = {function: Stage(function.value) for function in Function}
 OPEN_STAGES = (Stage.DELIBERATION, Stage.SUPPORT, Stage.DECISION, Stage.DELIVERY, Stage.EVALUATION)
 
 
@@ -91,29 +94,6 @@ class EffectShare:
         return self.change * self.realised * (0.5 + 0.5 * self.achieved)
 
 
-@dataclass(eq=False, slots=True)
-class Fund:
-    """A partnership fund for one scope, held by an accountable partner (FE-ACCOUNTABLE).
-
-    ``left`` is what remains of this year's amount; several funds on one scope form a
-    pooled budget, each drawn in turn."""
-
-    scope: str
-    partner: str
-    per_year: float
-    left: float
-
-    @property
-    def key(self) -> str:
-        """How its pledges are recorded on an issue."""
-        return f"fund:{self.scope}:{self.partner}"
-
-    def draw(self, amount: float) -> float:
-        given = max(0.0, min(amount, self.left))
-        self.left -= given
-        return given
-
-
 @dataclass(slots=True)
 class HandOff:
     """One entry of an issue's history."""
@@ -126,9 +106,15 @@ class HandOff:
     note: str = ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Issue:
-    """An issue (a plant closure, rising truancy, a routine target) and its whole history."""
+    """An issue (a plant closure, rising truancy, a routine target) and its whole history.
+
+    What it is (its pathway, the partners it requires, its declared effects and follow-ups)
+    is fixed when it is raised; where it is and what has happened to it changes. What most
+    issues never gain (pending partners, stalls caught, strands, ...) is held in frozensets
+    and tuples that are replaced when they grow, so that an issue that needs none costs
+    none."""
 
     id: str
     title: str
@@ -139,8 +125,8 @@ class Issue:
     resources: float
     effort_weeks: float
     target_weeks: float
-    pathway: list[Step]
-    requires: list[str] = field(default_factory=list)
+    pathway: tuple[Step, ...]
+    requires: tuple[str, ...] = ()
     source: str = "named"
     raised_at: float = 0.0
     step_index: int = 0
@@ -160,14 +146,28 @@ class Issue:
     challenges: int = 0
     escalations: int = 0
     pledges: dict[str, float] = field(default_factory=dict)
-    pending: set[str] = field(default_factory=set)
-    requested: set[str] = field(default_factory=set)
+    pending: frozenset[str] = frozenset()  # required partners asked, not yet answered
+    requested: frozenset[str] = frozenset()  # partners ever asked away from the table
     rescoped: bool = False
     progress: float = 0.0
     stalled_since: float | None = None
-    catch_weeks: list[float] = field(default_factory=list)
+    catch_weeks: tuple[float, ...] = ()  # weeks each caught stall had lasted
     outcome_achieved: bool | None = None
     reported_met: bool | None = None
+    original_resources: float = -1.0
+    parent: Issue | None = None
+    furthest: int = 0
+    fan_outs: int = 0
+    pledging_sectors: frozenset[str] = frozenset()
+    waiting: frozenset[str] = frozenset()  # its strands not yet back
+    effects: tuple[EffectSpec, ...] = ()
+    effect_shares: tuple[EffectShare, ...] = ()
+    follow_ups: tuple[FollowUpSpec, ...] = ()
+    energy: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.original_resources < 0:
+            self.original_resources = self.resources
 
     @property
     def step(self) -> Step:
@@ -176,21 +176,6 @@ class Issue:
     @property
     def pledged(self) -> float:
         return sum(self.pledges.values())
-
-    original_resources: float = -1.0
-    parent: Issue | None = None
-    furthest: int = 0
-    fan_outs: int = 0
-    pledging_sectors: set[str] = field(default_factory=set)
-    waiting: set[str] = field(default_factory=set)
-    effects: list = field(default_factory=list)
-    effect_shares: list[EffectShare] = field(default_factory=list)
-    follow_ups: list = field(default_factory=list)
-    energy: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.original_resources < 0:
-            self.original_resources = self.resources
 
     @property
     def funded_share(self) -> float:
@@ -207,6 +192,12 @@ class Issue:
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
+
+    def add_pledge(self, by: str, amount: float, sector: str) -> None:
+        """``amount`` more pledged by a partner (or a fund, by its key) of ``sector``."""
+        self.pledges[by] = self.pledges.get(by, 0.0) + amount
+        if amount > 0:
+            self.pledging_sectors |= {sector}
 
     def record(self, time: float, body: str, action: Action, note: str = "") -> None:
         self.history.append(HandOff(time, body, action, self.stage, self.holder, note))

@@ -4,6 +4,11 @@ Nothing steps every agent every week. Meetings are recurring Mesa events;
 special and on-demand meetings, issue arrivals, delivery milestones and budget
 renewals are one-off or recurring events; the weekly ``step`` only records one
 row of the time series. A run's cost grows with the events that happen.
+
+What a body does at a meeting is :class:`sim.model.meeting.Meeting`'s, by the rules of
+:mod:`sim.model.rules`. The model sets the run up, moves issues between bodies (raise,
+hand on, fan out, advance, go back, drop), runs deliveries and pledge requests, and keeps
+the run's books.
 """
 
 from __future__ import annotations
@@ -16,13 +21,17 @@ import mesa
 import numpy as np
 from mesa.time import Schedule
 
-from sim.model.agents import Attendance, Body, Partner
+from sim.model import rules
+from sim.model.agents import Body, Partner
 from sim.model.garbage_can import GarbageCan
-from sim.model.issue import OPEN_STAGES, Action, EffectShare, Fund, Issue, Stage, Step
+from sim.model.issue import OPEN_STAGES, Action, EffectShare, Issue, Stage, Step
+from sim.model.records import Fund, MeetingRecord
 from sim.model.routing import Router
+from sim.model.rules import EPS
 from sim.spec.parameters import Parameters
 from sim.spec.scenario import (
     IssueSpec,
+    Range,
     ScenarioFundSpec,
     ScenarioSpec,
     ShockSpec,
@@ -30,9 +39,6 @@ from sim.spec.scenario import (
     check_scenario_against,
 )
 from sim.spec.structure import Function, StructureSpec
-
-EPS = 1e-9
-MAX_EVALUATION_SEND_BACKS = 2
 
 
 class Arrival:
@@ -107,7 +113,9 @@ class FundOpening:
 class PledgeRequest:
     """A required partner not at the table is asked to pledge; it answers after a delay."""
 
-    def __init__(self, model: PartnershipModel, issue: Issue, partner: Partner, amount: float):
+    def __init__(
+        self, model: PartnershipModel, issue: Issue, partner: Partner, amount: float
+    ) -> None:
         self.model = model
         self.issue = issue
         self.partner = partner
@@ -149,7 +157,7 @@ class PartnershipModel(mesa.Model):
         self._entropy = int(keyed_root.integers(2**62))
 
         self.attachment: GarbageCan | None = None
-        self._default_steps: dict[str, list[Step]] = {}
+        self._default_steps: dict[str, tuple[Step, ...]] = {}
         self.partners: dict[str, Partner] = {
             spec.id: Partner(self, spec) for spec in [*structure.partners, *scenario.partners]
         }
@@ -158,10 +166,10 @@ class PartnershipModel(mesa.Model):
             for spec in [*structure.bodies, *scenario.bodies]
         }
         self.router = Router(structure, self.bodies)
-        self.reporting_groups: dict[str, list[Body]] = {b: [] for b in self.bodies}
+        self.reporting_groups: dict[str, list[Body]] = {}  # by the body they report to
         for body in self.bodies.values():
             if body.spec.reports_to is not None:
-                self.reporting_groups[body.spec.reports_to].append(body)
+                self.reporting_groups.setdefault(body.spec.reports_to, []).append(body)
         # several funds on one scope are a pooled budget, drawn in the order declared
         self.funds: dict[str, list[Fund]] = {}
         for fund in structure.funds:
@@ -171,7 +179,7 @@ class PartnershipModel(mesa.Model):
             self.schedule_event(opening.open, at=opening.spec.from_week)
 
         self.issues: list[Issue] = []
-        self.meetings: list[dict[str, Any]] = []
+        self.meetings: list[MeetingRecord] = []
         self.series: list[dict[str, Any]] = []
         self.body_events: list[dict[str, Any]] = []
         self.stage_counts: Counter[Stage] = Counter()
@@ -179,7 +187,7 @@ class PartnershipModel(mesa.Model):
         self.delivered_count = 0
         self.member_hours = 0.0
         self.inquorate = 0
-        self._delivering: dict[str, dict[str, Issue]] = {b: {} for b in self.bodies}
+        self.delivering: dict[str, dict[str, Issue]] = {b: {} for b in self.bodies}
         self._deliveries: dict[str, Delivery] = {}
         self._requests: list[PledgeRequest] = []
         self.indicator_specs = {spec.name: spec for spec in scenario.indicators}
@@ -209,8 +217,9 @@ class PartnershipModel(mesa.Model):
                 self._arrivals.append(Arrival(self, [issue]))
         for arrival in self._arrivals:
             self.schedule_event(arrival.arrive, at=arrival.issues[0].raised_at)
-        weeks = self.params.budget_renewal_weeks
-        self.schedule_recurring(self.renew_budgets, Schedule(interval=weeks, start=weeks))
+        if self.attachment is None:  # nothing is pledged under garbage-can attachment
+            weeks = self.params.budget_renewal_weeks
+            self.schedule_recurring(self.renew_budgets, Schedule(interval=weeks, start=weeks))
         self._shocks = [Shock(self, spec) for spec in scenario.shocks]
         for shock in self._shocks:
             spec = shock.spec
@@ -232,13 +241,14 @@ class PartnershipModel(mesa.Model):
 
     def _issue_from_spec(self, spec: IssueSpec) -> Issue:
         if spec.pathway:
-            pathway = [Step(s.function, s.at, s.special, list(s.joint_with)) for s in spec.pathway]
-        else:  # steps are never changed once made: issues of a kind share the default ones
-            default = self._default_steps.get(spec.kind)
-            if default is None:
-                default = [Step(f) for f in self.structure_spec.pathway(spec.kind)]
-                self._default_steps[spec.kind] = default
-            pathway = list(default)
+            pathway = tuple(
+                Step(s.function, s.at, s.special, list(s.joint_with)) for s in spec.pathway
+            )
+        else:  # a pathway never changes once made: issues of a kind share the default one
+            pathway = self._default_steps.get(spec.kind)
+            if pathway is None:
+                pathway = tuple(Step(f) for f in self.structure_spec.pathway(spec.kind))
+                self._default_steps[spec.kind] = pathway
         return Issue(
             id=spec.id,
             title=spec.title or spec.id,
@@ -250,10 +260,10 @@ class PartnershipModel(mesa.Model):
             effort_weeks=spec.effort_weeks,
             target_weeks=spec.target_weeks,
             pathway=pathway,
-            requires=list(spec.requires),
+            requires=tuple(spec.requires),
             raised_at=spec.at_week,
-            effects=list(spec.effects),
-            follow_ups=list(spec.follow_ups),
+            effects=tuple(spec.effects),
+            follow_ups=tuple(spec.follow_ups),
             energy=spec.energy,
         )
 
@@ -366,7 +376,7 @@ class PartnershipModel(mesa.Model):
             "decided": self.decided_count,
             "delivered": self.delivered_count,
             "stalled": sum(
-                1 for held in self._delivering.values() for i in held.values() if i.stalled_since
+                1 for held in self.delivering.values() for i in held.values() if i.stalled_since
             ),
             "meetings": len(self.meetings),
             "inquorate_meetings": self.inquorate,
@@ -382,6 +392,7 @@ class PartnershipModel(mesa.Model):
 
     # -- issue flow -----------------------------------------------------------------------
     def set_stage(self, issue: Issue, stage: Stage) -> None:
+        """Move the issue to ``stage``, keeping the counts of issues by stage."""
         self.stage_counts[issue.stage] -= 1
         issue.stage = stage
         self.stage_counts[stage] += 1
@@ -395,7 +406,7 @@ class PartnershipModel(mesa.Model):
             for effect in issue.effects:
                 share = EffectShare(effect.indicator, effect.district, effect.change, issue)
                 self._effects[(effect.indicator, effect.district)].append(share)
-                issue.effect_shares.append(share)
+                issue.effect_shares += (share,)
         note = f"{issue.kind} issue, theme {issue.theme}"
         if issue.parent is not None:
             note = f"asked by {issue.parent.holder or 'the scenario'} ({issue.parent.id})"
@@ -422,6 +433,7 @@ class PartnershipModel(mesa.Model):
         body.receive(issue, special=step.special, joint=bool(step.joint_with) and not escalation)
 
     def fan_out(self, issue: Issue, step: Step, current: Body | None) -> None:
+        """One strand per scope or body the step asks; the issue waits for them all."""
         issue.holder = current.id if current is not None else None
         issue.in_transit = False
         issue.fan_outs += 1
@@ -439,7 +451,7 @@ class PartnershipModel(mesa.Model):
                 resources=issue.resources / len(step.at),
                 effort_weeks=issue.effort_weeks,
                 target_weeks=issue.target_weeks,
-                pathway=[Step(step.function, target, step.special)],
+                pathway=(Step(step.function, target, step.special),),
                 source="strand",
                 raised_at=self.time,
                 parent=issue,
@@ -448,8 +460,8 @@ class PartnershipModel(mesa.Model):
                 for share in issue.effect_shares:
                     if share.district == scope:
                         share.owner = strand
-                        strand.effect_shares.append(share)
-            issue.waiting.add(strand.id)
+                        strand.effect_shares += (share,)
+            issue.waiting |= {strand.id}
             strands.append(strand)
         issue.record(
             self.time, issue.holder or "", Action.ASKED, ", ".join(str(t) for t in step.at)
@@ -461,7 +473,7 @@ class PartnershipModel(mesa.Model):
         """A strand closed (or was dropped): when all are back, the issue moves on from the
         body that asked (or, if the scenario asked, from the body that answered last)."""
         parent = strand.parent
-        parent.waiting.discard(strand.id)
+        parent.waiting -= {strand.id}
         if parent.waiting or not parent.is_open:
             return
         asked_by = self.bodies[parent.holder] if parent.holder else None
@@ -504,7 +516,9 @@ class PartnershipModel(mesa.Model):
         if issue.parent is not None and not issue.is_open:
             self.strand_done(issue, body)
 
-    def go_back(self, issue: Issue, body: Body, function: Function, action: Action, note: str):
+    def go_back(
+        self, issue: Issue, body: Body, function: Function, action: Action, note: str
+    ) -> bool:
         """Return the issue to its latest earlier step of ``function`` (False if none)."""
         earlier = [i for i in range(issue.step_index) if issue.pathway[i].function == function]
         if not earlier:
@@ -516,6 +530,7 @@ class PartnershipModel(mesa.Model):
         return True
 
     def drop(self, issue: Issue, body: Body, action: Action, note: str) -> None:
+        """The issue ends here, dropped (rejected too often, or referred out)."""
         self.set_stage(issue, Stage.DROPPED)
         issue.dropped_at = self.time
         issue.holder = None
@@ -523,123 +538,11 @@ class PartnershipModel(mesa.Model):
         if issue.parent is not None:
             self.strand_done(issue, body)
 
-    def handle(self, body: Body, issue: Issue, present: list[Attendance], record: dict) -> None:
-        """A body takes one agenda item and does what its function and the issue's stage ask."""
-        if issue.in_transit:
-            target = self.router.target(issue, issue.step)
-            self.hand_to(issue, body)
-            issue.record(self.time, body.id, Action.REFERRED, f"on towards {target.id}")
-            return
-        stage = issue.stage
-        function = Function(stage.value)
-        lacks = function not in body.functions
-        if lacks and (stage is Stage.DELIBERATION or Function.SUPPORT not in body.functions):
-            # FE-SUPPORT: a support body develops a proposal between meetings; a body asked
-            # by name for work outside its functions prepares it for the next step
-            self.advance(issue, body, Action.PREPARED, f"prepared ({stage.value})")
-            return
-        if stage is Stage.DELIBERATION:
-            if self.off_focus(issue) and (
-                body.stream.random() < self.params.off_focus_referral_probability
-            ):  # PI-FOCUS
-                self.drop(issue, body, Action.REFERRED_OUT, "outside the partnership's focus")
-            else:
-                self.advance(issue, body, Action.DELIBERATED)
-        elif stage is Stage.SUPPORT:
-            self.advance(issue, body, Action.PREPARED, "proposal developed for decision")
-        elif stage is Stage.DECISION:
-            self.decide(body, issue, present, record)
-        elif stage is Stage.DELIVERY:
-            self.commission(body, issue, present)
-        elif stage is Stage.EVALUATION:
-            self.evaluate(body, issue)
-
-    def off_focus(self, issue: Issue) -> bool:
-        focus = self.structure_spec.focus.get(issue.scope)
-        return bool(focus) and issue.kind == "operational" and issue.theme not in focus
-
-    def order_agenda(self, body: Body, queue: list[Issue]) -> list[Issue]:
-        """Agenda order: first come first served, urgent first, or a programme team's focus."""
-        policy = body.spec.agenda_policy
-        if policy == "urgent_first":
-            return sorted(queue, key=lambda i: not i.urgent)
-        if policy == "focus_first":
-            return sorted(queue, key=lambda i: (not i.urgent, self.off_focus(i)))
-        return list(queue)
-
-    # -- decision -------------------------------------------------------------------------
-    def decide(self, body: Body, issue: Issue, present: list[Attendance], record: dict) -> None:
-        """Consensus, else a simple majority of eligible voting members present (FE-EXEC-DECIDE)."""
-        rng, params = body.stream, self.params
-        voters = [a for a in present if a.seat.voting]
-        if body.spec.decision_rule == "consensus_else_majority" and (
-            rng.random() < params.consensus_probability
-        ):
-            passed, how = True, "by consensus"
-        else:
-            yes = int(sum(rng.random() < params.support_probability for _ in voters))
-            passed, how = 2 * yes > len(voters), f"vote {yes} of {len(voters)}"
-        if not passed:
-            issue.rejections += 1
-            if issue.rejections > params.max_rejections or not self.go_back(
-                issue, body, Function.DELIBERATION, Action.REJECTED, how
-            ):
-                self.drop(issue, body, Action.REJECTED, f"{how}; dropped")
-            return
-        pledged = self.gather_pledges(body, issue, present)
-        if issue.decided_at is not None and pledged <= EPS and 0 < issue.funded_share < 1:
-            issue.resources = issue.pledged  # nothing more to be had: re-scope to what is pledged
-            issue.rescoped = True
-            how += "; re-scoped to the resources pledged"
-        record["decided"] += 1
-        record["pledged"] += pledged
-        if issue.decided_at is None:
-            issue.decided_at = self.time
-            self.decided_count += 1
-        self.advance(issue, body, Action.DECIDED, f"{how}; pledged {pledged:.1f}")
-
-    def gather_pledges(self, body: Body, issue: Issue, present: list[Attendance]) -> float:
-        """Members with a mandate commit their organisations' resources; others cannot."""
-        mandated: dict[str, Partner] = {}
-        for a in present:
-            if a.has_mandate:
-                mandated.setdefault(a.seat.partner.id, a.seat.partner)
-        needed = issue.resources - issue.pledged
-        given = 0.0
-        if needed > EPS:
-            if issue.requires:
-                outstanding = [p for p in issue.requires if p not in issue.pledges]
-                askers = outstanding or list(issue.requires)
-            else:
-                askers = list(mandated)
-            share = needed / len(askers) if askers else 0.0
-            for pid in askers:
-                if pid in mandated:
-                    amount = mandated[pid].pledge(share)
-                    issue.pledges[pid] = issue.pledges.get(pid, 0.0) + amount
-                    if amount > 0:
-                        issue.pledging_sectors.add(mandated[pid].sector)
-                    issue.pending.discard(pid)
-                    given += amount
-                else:
-                    issue.pending.add(pid)
-                    self.request_pledge(issue, pid, share)
-        for fund in self.funds.get(body.scope, ()):  # FE-ACCOUNTABLE, each fund in turn
-            shortfall = issue.resources - issue.pledged
-            if shortfall <= EPS or fund.partner not in mandated:
-                continue
-            amount = fund.draw(shortfall)
-            issue.pledges[fund.key] = issue.pledges.get(fund.key, 0.0) + amount
-            if amount > 0:
-                issue.pledging_sectors.add(self.partners[fund.partner].sector)
-            given += amount
-        return given
-
     def request_pledge(self, issue: Issue, partner_id: str, amount: float) -> None:
         """Ask a required partner that was not at the table (once per issue and partner)."""
         if partner_id in issue.requested:
             return
-        issue.requested.add(partner_id)
+        issue.requested |= {partner_id}
         request = PledgeRequest(self, issue, self.partners[partner_id], amount)
         self._requests.append(request)
         self.schedule_event(request.answer, after=self.params.pledge_response_weeks)
@@ -650,30 +553,23 @@ class PartnershipModel(mesa.Model):
         self._requests.remove(request)
         if not issue.is_open or partner.id not in issue.pending:
             return
-        issue.pending.discard(partner.id)
+        issue.pending -= {partner.id}
         draw = self.keyed_rng("pledge", issue.id, partner.id).random()
-        if draw < partner.commitment and partner.mandate > 0:
+        if rules.answers_request(draw, partner.commitment, partner.mandate):
             amount = partner.pledge(request.amount)
-            issue.pledges[partner.id] = issue.pledges.get(partner.id, 0.0) + amount
-            if amount > 0:
-                issue.pledging_sectors.add(partner.sector)
+            issue.add_pledge(partner.id, amount, partner.sector)
             issue.record(self.time, partner.id, Action.PLEDGED, f"{amount:.1f} by request")
         else:
             issue.record(self.time, partner.id, Action.DECLINED, "asked to pledge")
 
     # -- delivery -------------------------------------------------------------------------
-    def commission(self, body: Body, issue: Issue, present: list[Attendance]) -> None:
-        """The delivery body takes the work on; milestones follow as events.
-
-        Work that reached delivery without a decision step is resourced by the delivery
-        body's own members (operational groups pool resources, PI-TIERS)."""
-        if issue.decided_at is None and issue.funded_share < 1.0 - EPS:
-            self.gather_pledges(body, issue, present)
+    def start_delivery(self, issue: Issue, body: Body) -> None:
+        """The delivery body has taken the work on; milestones follow as events."""
         issue.delivering = True
         issue.stalled_since = None
         if issue.commissioned_at is None:
             issue.commissioned_at = self.time
-        self._delivering[body.id][issue.id] = issue
+        self.delivering[body.id][issue.id] = issue
         delivery = self._deliveries.get(issue.id)
         if delivery is None:
             delivery = Delivery(self, issue, self.keyed_rng("delivery", issue.id))
@@ -682,11 +578,12 @@ class PartnershipModel(mesa.Model):
         issue.record(self.time, body.id, Action.COMMISSIONED, f"funded {issue.funded_share:.0%}")
 
     def complete_delivery(self, issue: Issue, achieved: bool) -> None:
+        """Delivery is complete, its outcome achieved or not: on to the next step."""
         body = self.bodies[issue.holder]
         issue.delivering = False
         issue.stalled_since = None
         issue.outcome_achieved = achieved
-        self._delivering[body.id].pop(issue.id, None)
+        self.delivering[body.id].pop(issue.id, None)
         body.last_work_at = self.time
         if issue.delivered_at is None:
             issue.delivered_at = self.time
@@ -698,152 +595,27 @@ class PartnershipModel(mesa.Model):
         return np.random.default_rng([self._entropy, *(zlib.crc32(k.encode()) for k in key)])
 
     def stop_delivery(self, issue: Issue) -> None:
+        """Delivery stops where it is (the issue is sent back for resources)."""
         issue.delivering = False
-        self._delivering[issue.holder].pop(issue.id, None)
-
-    # -- evaluation and scrutiny ----------------------------------------------------------
-    def evaluate(self, body: Body, issue: Issue) -> None:
-        """Judge delivered work: on outcomes, or (traffic lights) on inputs (PI-PERF)."""
-        if body.spec.evaluation_basis == "inputs":
-            green = issue.funded_share >= 1.0 - EPS
-            issue.reported_met = green
-            if green or issue.send_backs >= MAX_EVALUATION_SEND_BACKS:
-                self.advance(issue, body, Action.EVALUATED, "green on inputs" if green else "")
-                return
-            issue.send_backs += 1
-            if not self.go_back(
-                issue, body, Function.DECISION, Action.SENT_BACK, "red: under-resourced"
-            ):
-                self.advance(issue, body, Action.EVALUATED, "red: under-resourced")
-            return
-        issue.reported_met = bool(issue.outcome_achieved)
-        if issue.outcome_achieved or issue.send_backs >= MAX_EVALUATION_SEND_BACKS:
-            self.advance(
-                issue,
-                body,
-                Action.EVALUATED,
-                "outcome achieved" if issue.outcome_achieved else "closed without outcome",
-            )
-            return
-        issue.send_backs += 1
-        issue.progress = 1.0 - self.params.rework_share
-        issue.outcome_achieved = None
-        if not self.go_back(
-            issue, body, Function.DELIVERY, Action.SENT_BACK, "outcome not achieved"
-        ):
-            self.advance(issue, body, Action.EVALUATED, "closed without outcome")
-
-    def hear_reports(self, body: Body, record: dict, present: list[Attendance]) -> None:
-        """Reporting bodies report (all, or N in rotation); stalled delivery is caught."""
-        spec = body.spec.hears_reports
-        sources = [self.bodies[b] for b in spec.from_bodies if self.bodies[b].active]
-        if spec.per_meeting is None or not sources:
-            formal, others = sources, []
-        else:
-            n = min(spec.per_meeting, len(sources))
-            start = body._rotation % len(sources)
-            formal = [sources[(start + k) % len(sources)] for k in range(n)]
-            others = [s for s in sources if s not in formal]
-            body._rotation = start + n
-        record["reports_heard"] = ";".join(s.id for s in formal)
-        heard = list(formal)
-        for source in others:  # FE-PAG-REPORT: verbal reports at any meeting
-            if body.stream.random() < self.params.verbal_report_probability:
-                heard.append(source)
-        for source in heard:
-            for issue in list(self._delivering[source.id].values()):
-                if issue.stalled_since is not None:
-                    self.catch_stall(body, issue, record)
-
-    def catch_stall(self, body: Body, issue: Issue, record: dict) -> None:
-        """Stalled delivery is caught: short of resources it goes back to the decision body."""
-        weeks = self.time - issue.stalled_since
-        issue.catch_weeks.append(weeks)
-        record["stalls_caught"] += 1
-        has_decision = any(
-            s.function is Function.DECISION for s in issue.pathway[: issue.step_index]
-        )
-        if issue.funded_share < 1.0 - EPS and has_decision:
-            self.stop_delivery(issue)
-            issue.send_backs += 1
-            note = f"stalled {weeks:.0f} weeks, {issue.funded_share:.0%} funded"
-            self.go_back(issue, body, Function.DECISION, Action.SENT_BACK, note)
-            return
-        issue.challenges += 1
-        issue.stalled_since = None
-        issue.record(self.time, body.id, Action.CHALLENGED, f"stalled {weeks:.0f} weeks")
-
-    def review_groups(self, body: Body) -> None:
-        """Stand down reporting groups idle for a year that no routing rule falls back on."""
-        for group in self.reporting_groups[body.id]:
-            if (
-                group.active
-                and Function.DELIVERY in group.functions
-                and group.id not in self.router.catch_all
-                and not group.queue
-                and not self._delivering[group.id]
-                and self.time - group.last_work_at >= self.params.idle_weeks_before_review
-            ):
-                group.stand_down()
+        self.delivering[issue.holder].pop(issue.id, None)
 
     # -- records --------------------------------------------------------------------------
-    def open_meeting_record(
-        self,
-        body: Body,
-        kind: str,
-        attendance: list[Attendance],
-        voting_present: int,
-        quorate: bool,
-    ) -> dict[str, Any]:
-        hours = body.spec.meeting_hours or self.params.meeting_hours
-        in_person = substitutes = with_mandate = voluntary = business = voting = county_wide = 0
-        local = body.scope != "county"
-        for a in attendance:
-            in_person += a.in_person
-            substitutes += a.substitute
-            with_mandate += a.has_mandate
-            voting += a.seat.voting
-            if a.in_person or a.substitute:
-                sector = a.seat.partner.sector
-                voluntary += sector == "voluntary"
-                business += sector == "business"
-                county_wide += local and a.seat.partner.district == "county"
-        present = in_person + substitutes
-        record = {
-            "meeting_id": len(self.meetings) + 1,
-            "body": body.id,
-            "scope": body.scope,
-            "time": self.time,
-            "kind": kind,
-            "seats": len(attendance),
-            "voting_seats": voting,
-            "in_person": in_person,
-            "substitutes": substitutes,
-            "voting_present": voting_present,
-            "with_mandate": with_mandate,
-            "quorum": body.spec.quorum,
-            "quorate": quorate,
-            "open_meeting": body.spec.open_meeting,
-            "voluntary_present": voluntary,
-            "business_present": business,
-            "county_wide_present": county_wide,
-            "items_heard": 0,
-            "items_deferred": 0,
-            "decided": 0,
-            "pledged": 0.0,
-            "reports_heard": "",
-            "stalls_caught": 0,
-            "replacements": 0,
-            "member_hours": hours * present,
-        }
+    def file_meeting(self, record: MeetingRecord) -> None:
+        """A meeting has opened: its record joins the run's, and the running totals."""
         self.meetings.append(record)
-        self.member_hours += record["member_hours"]
-        self.inquorate += not quorate
-        return record
+        self.member_hours += record.member_hours
+        self.inquorate += not record.quorate
+
+    def note_decided(self, issue: Issue) -> None:
+        """The issue has been decided: the first decision counts."""
+        if issue.decided_at is None:
+            issue.decided_at = self.time
+            self.decided_count += 1
 
     def note_body_event(self, body: Body, event: str) -> None:
+        """A body started, stood down or (garbage can) was decided: for the bodies table."""
         self.body_events.append({"time": self.time, "body": body.id, "event": event})
 
 
-def _bounds(r) -> tuple[float, float]:
+def _bounds(r: Range) -> tuple[float, float]:
     return (min(r.low, r.high), max(r.low, r.high))

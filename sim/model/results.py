@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.model.issue import Issue
 from sim.model.model import PartnershipModel
+from sim.model.records import MeetingRecord
 from sim.model.survival import km_median
 
 TABLES = ("issues", "meetings", "series", "summary", "history", "bodies", "indicators")
@@ -31,7 +32,7 @@ class RunResult:
     def __init__(self, model: PartnershipModel) -> None:
         self._issues = model.issues
         self._issue_rows = [_issue_row(issue) for issue in model.issues]
-        self._meeting_rows = model.meetings
+        self._meetings = model.meetings
         self._series_rows = model.series
         self._indicator_rows = model.indicator_rows
         self._body_rows = _body_rows(model)
@@ -57,7 +58,7 @@ class RunResult:
 
     @cached_property
     def meetings(self) -> pd.DataFrame:
-        return pd.DataFrame(self._meeting_rows)
+        return pd.DataFrame([record.row() for record in self._meetings])
 
     @cached_property
     def series(self) -> pd.DataFrame:
@@ -170,8 +171,8 @@ def _body_rows(model: PartnershipModel) -> list[dict]:
     held: dict[str, int] = defaultdict(int)
     inquorate: dict[str, int] = defaultdict(int)
     for m in model.meetings:
-        held[m["body"]] += 1
-        inquorate[m["body"]] += not m["quorate"]
+        held[m.body] += 1
+        inquorate[m.body] += not m.quorate
     events = {(e["body"], e["event"]): e["time"] for e in model.body_events}
     heard_by: dict[str, list[str]] = defaultdict(list)
     for body in model.bodies.values():
@@ -237,14 +238,16 @@ def _censored_mean(rows: list[dict], column: str, end: float) -> float:
     return sum(values) / len(values)
 
 
-def _summary(model: PartnershipModel, issue_rows: list[dict], meetings: list[dict]) -> dict:
+def _summary(
+    model: PartnershipModel, issue_rows: list[dict], meetings: list[MeetingRecord]
+) -> dict:
     """Headline indicators. Issue counts are of issues proper, not of their strands."""
     issues = [r for r in issue_rows if r["parent"] == ""]
     named = [r for r in issues if r["source"] == "named"]
     end = model.scenario_spec.duration_weeks
-    seats = sum(m["seats"] for m in meetings)
-    in_person = sum(m["in_person"] for m in meetings)
-    substitutes = sum(m["substitutes"] for m in meetings)
+    seats = sum(m.seats for m in meetings)
+    in_person = sum(m.in_person for m in meetings)
+    substitutes = sum(m.substitutes for m in meetings)
     return {
         "structure": model.structure_spec.name,
         "scenario": model.scenario_spec.name,
@@ -260,14 +263,14 @@ def _summary(model: PartnershipModel, issue_rows: list[dict], meetings: list[dic
         "delivery_censored_share": _open_without(issues, "weeks_to_delivery"),
         "targets_met": sum(r["target_met"] for r in issues),
         "meetings_held": len(meetings),
-        "special_meetings": sum(m["kind"] == "special" for m in meetings),
-        "on_demand_meetings": sum(m["kind"] == "on_demand" for m in meetings),
-        "inquorate_meetings": sum(not m["quorate"] for m in meetings),
-        "member_hours": float(sum(m["member_hours"] for m in meetings)),
+        "special_meetings": sum(m.kind == "special" for m in meetings),
+        "on_demand_meetings": sum(m.kind == "on_demand" for m in meetings),
+        "inquorate_meetings": sum(not m.quorate for m in meetings),
+        "member_hours": float(sum(m.member_hours for m in meetings)),
         "member_attendance_rate": in_person / seats if seats else math.nan,
         "substitute_share": substitutes / seats if seats else math.nan,
         "seats_filled_rate": (in_person + substitutes) / seats if seats else math.nan,
-        "replacements": sum(m["replacements"] for m in meetings),
+        "replacements": sum(m.replacements for m in meetings),
         "deferrals": sum(r["deferrals"] for r in issues),
         "send_backs": sum(r["send_backs"] for r in issues),
         "stalls_caught": sum(r["stalls_caught"] for r in issues),
@@ -280,8 +283,18 @@ def _summary(model: PartnershipModel, issue_rows: list[dict], meetings: list[dic
         "named_targets_met_share": (
             sum(r["target_met"] for r in named) / len(named) if named else math.nan
         ),
+        "green_without_outcome_share": _green_without_outcome(model),
         **_outcomes(model),
     }
+
+
+def _green_without_outcome(model: PartnershipModel) -> float:
+    """PI-PERF: of the issues evaluated, the share reported as met ("green") whose outcome
+    was not achieved: what judging on inputs misses (0 when every body judges outcomes)."""
+    judged = [i for i in model.issues if i.parent is None and i.reported_met is not None]
+    if not judged:
+        return math.nan
+    return sum(bool(i.reported_met) and not i.outcome_achieved for i in judged) / len(judged)
 
 
 def _outcomes(model: PartnershipModel) -> dict[str, float]:

@@ -12,10 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.model.issue import Issue, Step
-from sim.spec.structure import StructureSpec
+from sim.spec.structure import Function, StructureSpec
 
 if TYPE_CHECKING:
     from sim.model.agents import Body
+
+    # a routing rule made ready to match: kind, themes, urgency (None: any) and its body
+    Rule = tuple[str | None, frozenset[str] | None, bool | None, Body]
 
 
 class Router:
@@ -24,11 +27,25 @@ class Router:
     def __init__(self, spec: StructureSpec, bodies: dict[str, Body]) -> None:
         self.rules = spec.routing
         self.bodies = bodies
-        self._links: dict[str, set[str]] = {b: set() for b in bodies}
+        self._by_function: dict[str, dict[Function, list[Rule]]] = {}  # scope's, in order
+        for scope, rules in spec.routing.items():
+            compiled: dict[Function, list[Rule]] = {}
+            for rule in rules:
+                theme = rule.theme
+                themes = (
+                    None
+                    if theme is None
+                    else frozenset([theme] if isinstance(theme, str) else theme)
+                )
+                compiled.setdefault(rule.function, []).append(
+                    (rule.kind, themes, rule.urgent, bodies[rule.body])
+                )
+            self._by_function[scope] = compiled
+        self._links: dict[str, set[str]] = {}  # the scopes each linked body has links to
         for link in spec.links:
             a, b = bodies[link.from_body], bodies[link.to]
-            self._links[a.id].add(b.scope)
-            self._links[b.id].add(a.scope)
+            self._links.setdefault(a.id, set()).add(b.scope)
+            self._links.setdefault(b.id, set()).add(a.scope)
         self.catch_all: set[str] = {
             rule.body
             for rules in self.rules.values()
@@ -47,26 +64,20 @@ class Router:
             fallback = fallback or body
         return fallback
 
-    def matching(self, issue: Issue, function, scope: str) -> list[Body]:
+    def matching(self, issue: Issue, function: Function, scope: str) -> list[Body]:
         """Every body whose rule in ``scope`` matches the issue for ``function``, in rule
         order: routing takes the first active one; garbage-can attachment chooses among all."""
-        out = []
-        for rule in self.rules[scope]:
-            if rule.function != function or rule.kind not in (None, issue.kind):
-                continue
-            theme = rule.theme
-            if theme is not None and not (
-                issue.theme == theme if isinstance(theme, str) else issue.theme in theme
-            ):
-                continue
-            if rule.urgent is not None and rule.urgent != issue.urgent:
-                continue
-            out.append(self.bodies[rule.body])
-        return out
+        return [
+            body
+            for kind, themes, urgent, body in self._by_function[scope].get(function, ())
+            if (kind is None or kind == issue.kind)
+            and (themes is None or issue.theme in themes)
+            and (urgent is None or urgent == issue.urgent)
+        ]
 
     def linked(self, body: Body, scope: str) -> bool:
         """Whether ``body`` has a standing link to some body of ``scope``."""
-        return scope in self._links[body.id]
+        return scope in self._links.get(body.id, ())
 
     def next_holder(self, issue: Issue, step: Step, current: Body | None) -> tuple[Body, bool]:
         """The body the issue goes to next, and whether that is an escalation hop."""

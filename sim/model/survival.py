@@ -9,11 +9,15 @@ reference) on random censored samples.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+Times = Sequence[float] | np.ndarray
+Seen = Sequence[bool] | np.ndarray
 
-def km_curve(times, observed) -> tuple[np.ndarray, np.ndarray]:
+
+def km_curve(times: Times, observed: Seen) -> tuple[np.ndarray, np.ndarray]:
     """The Kaplan-Meier survival curve: the distinct event times and the probability of no
     event up to and including each. Censored times count as at risk until they pass."""
     t = np.asarray(times, dtype=float)
@@ -28,7 +32,7 @@ def km_curve(times, observed) -> tuple[np.ndarray, np.ndarray]:
     return event_times, np.cumprod(1.0 - events / at_risk)
 
 
-def km_median(times, observed) -> float:
+def km_median(times: Times, observed: Seen) -> float:
     """Kaplan-Meier median time: the first time at which the estimated share still waiting
     falls to one half or below. NaN when it never does (or there is no data)."""
     event_times, survival = km_curve(times, observed)
@@ -36,7 +40,7 @@ def km_median(times, observed) -> float:
     return float(event_times[below[0]]) if len(below) else math.nan
 
 
-def restricted_mean(times, observed, horizon: float) -> float:
+def restricted_mean(times: Times, observed: Seen, horizon: float) -> float:
     """Mean time restricted to ``horizon``: the area under the Kaplan-Meier survival curve
     from 0 to ``horizon`` (an event not seen by then counts as taking ``horizon``)."""
     if len(np.asarray(times)) == 0:
@@ -47,7 +51,7 @@ def restricted_mean(times, observed, horizon: float) -> float:
     return float(np.sum(np.diff(steps) * levels))
 
 
-def censored_share(observed) -> float:
+def censored_share(observed: Seen) -> float:
     """Share of the times that are censored (the event not seen)."""
     observed = np.asarray(observed, dtype=bool)
     return float(1 - observed.mean()) if len(observed) else math.nan

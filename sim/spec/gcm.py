@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from sim.errors import SpecError
+from sim.spec.limits import MAX_AMOUNT, MAX_ITEMS, Name, Ref, Strict, Text
 from sim.spec.loading import read_yaml, resolve, resolve_structure, validate_as
 from sim.spec.scenario import ScenarioSpec, load_scenario
 from sim.spec.structure import (
@@ -36,19 +38,25 @@ from sim.spec.structure import (
 FACTORS = ("load", "energy", "access", "decision")
 
 
-class GcmDesignSpec(BaseModel):
-    """The levels of load, energy distribution, access and decision structure to cross."""
+Energy = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+Row = Annotated[str, Field(max_length=MAX_ITEMS)]
+Levels = Field(min_length=1, max_length=100)
 
-    model_config = ConfigDict(extra="forbid")
 
-    name: str
-    description: str = ""
-    structure: str = Field(description="Base structure: a short name or a path.")
-    scenario: str = Field(description="Base scenario: a path, relative to this file.")
-    loads: dict[str, float] = Field(min_length=1, description="Energy each problem needs.")
-    energy: dict[str, list[float]] = Field(min_length=1)
-    access: dict[str, list[str]] = Field(min_length=1)
-    decision: dict[str, list[str]] = Field(min_length=1)
+class GcmDesignSpec(Strict):
+    """The levels of load, energy distribution, access and decision structure to cross (each
+    at most 100 levels; level names follow the rule for names)."""
+
+    name: Name
+    description: Text = ""
+    structure: Ref = Field(description="Base structure: a short name or a path.")
+    scenario: Ref = Field(description="Base scenario: a path, relative to this file.")
+    loads: dict[Name, Energy] = Field(
+        min_length=1, max_length=100, description="Energy each problem needs."
+    )
+    energy: dict[Name, Annotated[list[Energy], Field(max_length=MAX_ITEMS)]] = Levels
+    access: dict[Name, Annotated[list[Row], Field(max_length=MAX_ITEMS)]] = Levels
+    decision: dict[Name, Annotated[list[Row], Field(max_length=MAX_ITEMS)]] = Levels
     source: str = Field("", exclude=True)
 
 
@@ -74,6 +82,19 @@ def load_gcm_design(path: str | Path) -> GcmDesignSpec:
     return spec.model_copy(update={"source": str(path)})
 
 
+MAX_VARIANTS = 10_000
+
+
+def variant_count(design: GcmDesignSpec) -> int:
+    """How many variants a design makes: the product of its numbers of levels (at most
+    :data:`MAX_VARIANTS`)."""
+    count = len(design.loads) * len(design.energy) * len(design.access) * len(design.decision)
+    if count > MAX_VARIANTS:
+        raise SpecError(design.source, "loads", f"the levels cross to {count:,} variants; the "
+                        f"most is {MAX_VARIANTS:,}")  # fmt: skip
+    return count
+
+
 def base_files(design: GcmDesignSpec) -> tuple[StructureSpec, ScenarioSpec]:
     """The base structure and scenario a design changes."""
     here = Path(design.source).parent
@@ -90,6 +111,7 @@ def base_files(design: GcmDesignSpec) -> tuple[StructureSpec, ScenarioSpec]:
 
 def variants(design: GcmDesignSpec) -> list[Variant]:
     """Every combination of the design's levels (load outermost, decision innermost)."""
+    variant_count(design)
     structure, scenario = base_files(design)
     file = design.source
     if structure.attachment != "garbage_can":

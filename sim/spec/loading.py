@@ -8,6 +8,7 @@ path, relative to the folder it runs in.
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -16,17 +17,19 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import SpecError
+from sim.spec.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, NAME_PATTERN, At
 
 SCENARIO_DIR = Path(str(files("sim.shipped")))
 STRUCTURE_DIR = SCENARIO_DIR / "structures"
 
-Kind = Literal["structure", "scenario", "experiment", "checks", "gcm design"]
+Kind = Literal["structure", "scenario", "experiment", "checks", "gcm design", "robustness"]
 SHIPPED_FOLDER: dict[str, Path] = {
     "structure": STRUCTURE_DIR,
     "scenario": SCENARIO_DIR,
     "experiment": SCENARIO_DIR / "experiments",
     "checks": SCENARIO_DIR / "experiments",
     "gcm design": SCENARIO_DIR / "gcm",
+    "robustness": SCENARIO_DIR / "robustness",
 }
 
 
@@ -58,21 +61,148 @@ def resolve(kind: Kind, name_or_path: str | Path, relative_to: Path | None = Non
     raise SpecError(str(name_or_path), "", f"no such file, nor a shipped {kind} (shipped: {names})")
 
 
+class _Refused(Exception):
+    """A YAML file the reader will not build: too deep, too big once expanded, a key twice."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(message)
+        self.where = where
+        self.message = message
+
+
+def _line(node: yaml.Node) -> str:
+    return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded: nesting at most :data:`MAX_DEPTH` deep, at most
+    :data:`MAX_NODES` values once aliases are expanded, and no key twice in one mapping
+    (merge keys ``<<`` may still bring in keys that the mapping then overrides)."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _Refused(f"line {mark.line + 1}, column {mark.column + 1}",
+                               f"nested more than {MAX_DEPTH} levels deep")  # fmt: skip
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def get_single_data(self):
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _check_graph(node)
+        return self.construct_document(node)
+
+
+MERGE = "tag:yaml.org,2002:merge"
+
+
+def _check_graph(root: yaml.Node) -> None:
+    """Count the values the document expands to (each alias counted as a copy of what it
+    names) and look for keys given twice; without building anything."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack, seen = [root], set()
+    while stack:  # depth-first post-order without recursion
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[tuple[str, str], yaml.Node] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != MERGE:
+                    if (key.tag, key.value) in keys:
+                        raise _Refused(
+                            _line(key),
+                            f"the key '{key.value}' is given twice in "
+                            f"one mapping (first at {_line(keys[key.tag, key.value])})",
+                        )
+                    keys[(key.tag, key.value)] = key
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    for node in reversed(order):  # children before parents
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        size = 1 + sum(sizes.get(id(child), 1) for child in children)
+        if size > MAX_NODES:
+            raise _Refused(
+                _line(node),
+                f"expands to more than {MAX_NODES:,} values (aliases "
+                "repeat what they name); write it out, or make it smaller",
+            )
+        sizes[id(node)] = size
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read one YAML mapping, with a one-line error for a missing file or bad YAML."""
+    """Read one YAML mapping, with a one-line error for a missing file or bad YAML; a file
+    larger than :data:`MAX_FILE_BYTES`, not UTF-8, nested too deeply, expanding (through
+    aliases) to too many values, or giving one key twice in a mapping is refused."""
     if not path.exists():
         raise SpecError(str(path), "", "file not found")
     if path.is_dir():
         raise SpecError(str(path), "", "is a folder, not a YAML file")
+    if not path.is_file():
+        raise SpecError(str(path), "", "is not a regular file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SpecError(str(path), "", f"the file is {size:,} bytes; the largest read is "
+                        f"{MAX_FILE_BYTES:,} (docs/inputs.md)")  # fmt: skip
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecError(str(path), "", f"the file is larger than {MAX_FILE_BYTES:,} bytes")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SpecError(
+            str(path), f"line {line}", f"not UTF-8 text (byte {exc.start}: {raw[exc.start]:#04x})"
+        ) from None
+    try:
+        loader = _Loader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except _Refused as exc:
+        raise SpecError(str(path), exc.where, exc.message) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if isinstance(exc, yaml.reader.ReaderError):
+            where = f"line {text[: exc.position].count(chr(10)) + 1}"
+            char = exc.character
+            shown = f"{char:#04x}" if isinstance(char, int) else repr(char)
+            problem = f"character {shown} is not allowed (control characters cannot be read)"
         raise SpecError(str(path), where, f"YAML does not parse: {problem}") from None
+    except (RecursionError, MemoryError):
+        raise SpecError(str(path), "", "too deeply nested or too large to read") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value PyYAML cannot build
+        raise SpecError(str(path), "", f"YAML value cannot be read: {exc}") from None
+    if data is None:
+        raise SpecError(str(path), "", "the file is empty; expected a YAML mapping (key: value)")
     if not isinstance(data, dict):
-        raise SpecError(str(path), "", "expected a YAML mapping (key: value) at the top level")
+        shown = {"str": "string", "int": "number", "float": "number", "bool": "true/false"}
+        raise SpecError(str(path), "", "expected a YAML mapping (key: value) at the top level, "
+                        f"not a {shown.get(type(data).__name__, type(data).__name__)}")  # fmt: skip
+    bad = next((k for k in data if not isinstance(k, str)), None)
+    if bad is not None:
+        raise SpecError(str(path), str(bad), "a top-level key must be a name, not a "
+                        f"{type(bad).__name__}")  # fmt: skip
     return data
 
 
@@ -85,8 +215,10 @@ def field_path(loc: tuple[Any, ...], raw: Any) -> str:
             label = str(key)
             if isinstance(node, list) and 0 <= key < len(node):
                 node = node[key]
-                if isinstance(node, dict) and "id" in node:
-                    label = str(node["id"])
+                if isinstance(node, dict):
+                    named = node.get("id", node.get("name"))
+                    if isinstance(named, str) and re.fullmatch(NAME_PATTERN, named):
+                        label = named
             else:
                 node = None
             parts.append(f"[{label}]")
@@ -111,6 +243,9 @@ def validate_as[M: BaseModel](model: type[M], raw: dict[str, Any], file: str) ->
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(k for k in err["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+        original = (err.get("ctx") or {}).get("error")
+        if isinstance(original, At):
+            loc += original.path
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             doc = DOCS.get(model.__name__, "the docs/ folder")

@@ -17,145 +17,290 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 def _p(
     default: float,
     description: str,
-    low: float = 0.0,
-    high: float | None = None,
+    valid: tuple[float, float],
+    plausible: tuple[float, float],
+    why: str,
     source: str = "assumption",
 ):
-    return Field(
-        default, description=description, ge=low, le=high, json_schema_extra={"source": source}
-    )
+    """A named assumption: its default; the finite range a value must lie in (``valid``: past
+    it, a one-line error); the range of values the evidence leaves plausible (``plausible``,
+    swept by `sim robustness`) and why; and where the default comes from."""
+    low, high = valid
+    extra = {"source": source, "plausible": list(plausible), "why": why}
+    return Field(default, description=description, ge=low, le=high, json_schema_extra=extra)
 
 
 class Parameters(BaseModel):
     """Behavioural parameters of the partnership model (all assumptions unless noted)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     attendance_base: float = _p(
-        0.85, "Probability that a fully committed, unloaded representative attends a meeting.", 0, 1
+        0.85,
+        "Probability that a fully committed, unloaded representative attends a meeting.",
+        valid=(0, 1),
+        plausible=(0.65, 0.95),
+        why=(
+            "Partnership boards commonly see two thirds to nine in ten of members attend; the "
+            "three-absence rule (PI-ATTEND) says attendance was a problem, so not near 1."
+        ),
     )
     load_capacity_meetings: float = _p(
-        3.0, "Meetings in the last four weeks a partner's representatives absorb without strain."
+        3.0,
+        "Meetings in the last four weeks a partner's representatives absorb without strain.",
+        valid=(0, 20),
+        plausible=(1.5, 5.0),
+        why=(
+            "A senior officer can sit through one or two partnership meetings a fortnight without"
+            " strain; more than one a week strains anyone."
+        ),
     )
     load_penalty: float = _p(
-        0.08, "Fall in attendance probability per meeting beyond the load capacity.", 0, 1
+        0.08,
+        "Fall in attendance probability per meeting beyond the load capacity.",
+        valid=(0, 1),
+        plausible=(0.0, 0.2),
+        why=(
+            "From no effect of load at all to a fifth less likely to attend per meeting beyond "
+            "capacity."
+        ),
     )
     disengagement_rate: float = _p(
         0.03,
         "Share of a representative's commitment lost at each meeting missed.",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.0, 0.1),
+        why=(
+            "From no loss of commitment with absence to a tenth lost per missed meeting (EV-"
+            "COMMIT's retreat into one's own organisation)."
+        ),
         source="EV-COMMIT (value assumed)",
     )
     reengagement_rate: float = _p(
         0.15,
         "Share of the gap to the organisation's commitment regained per meeting attended.",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.05, 0.4),
+        why=(
+            "Attending restores commitment slowly: from a twentieth to two fifths of the gap per "
+            "meeting."
+        ),
         source="EV-COMMIT (value assumed)",
     )
     substitute_probability: float = _p(
         0.6,
         "Probability an absent member sends a substitute, where the body allows them.",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.3, 0.9),
+        why=(
+            "PI-SUBSTITUTE says an absent member should send a substitute; some always do, some "
+            "rarely."
+        ),
         source="PI-SUBSTITUTE (value assumed)",
     )
     substitute_mandate_probability: float = _p(
         0.5,
         "Probability a substitute carries the mandate to commit the organisation.",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.2, 0.8),
+        why=(
+            "A 'well-briefed substitute of similar level' is the aim; often a substitute cannot "
+            "commit the organisation."
+        ),
         source="PI-SUBSTITUTE (value assumed)",
     )
     consensus_probability: float = _p(
         0.7,
         "Probability an agenda item reaches consensus (otherwise it goes to a vote).",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.5, 0.9),
+        why=(
+            "CO-WAYS: consensus is the norm and votes are the exception, but not rare enough to "
+            "ignore."
+        ),
         source="FE-EXEC-DECIDE (value assumed)",
     )
     support_probability: float = _p(
         0.65,
         "Probability an eligible voting member present votes for an item.",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.5, 0.85),
+        why="Items reaching a vote have been prepared: most members support them, not all.",
         source="FE-EXEC-DECIDE (value assumed)",
     )
     max_rejections: float = _p(
-        1, "Rejections an issue survives (sent back a step) before it is dropped."
+        1,
+        "Rejections an issue survives (sent back a step) before it is dropped.",
+        valid=(0, 10),
+        plausible=(0.0, 3.0),
+        why=(
+            "From dropping work at the first rejection to three chances (the model counts whole "
+            "rejections)."
+        ),
     )
     pledge_response_weeks: float = _p(
-        6.0, "Weeks a required partner not at the table takes to answer a request to pledge.", 0
+        6.0,
+        "Weeks a required partner not at the table takes to answer a request to pledge.",
+        valid=(0, 5200),
+        plausible=(2.0, 12.0),
+        why="An organisation asked between meetings answers within a couple of weeks to a quarter.",
     )
     meeting_hours: float = _p(
-        3.0, "Member-hours per attendee per meeting, preparation and travel included."
+        3.0,
+        "Member-hours per attendee per meeting, preparation and travel included.",
+        valid=(0.5, 24),
+        plausible=(2.0, 5.0),
+        why=(
+            "A partnership meeting with its papers and travel takes from two to five hours of "
+            "each person's time."
+        ),
     )
     special_meeting_notice_weeks: float = _p(
         2.0,
         "Weeks between calling a special (or early) meeting and holding it.",
+        valid=(0, 26),
+        plausible=(1.0, 4.0),
+        why="Calling a special meeting of senior people takes from one week to a month.",
         source="CO-ABG, PI-EXEC-CADENCE (value assumed)",
     )
     on_demand_notice_weeks: float = _p(
         1.0,
         "Weeks between work arriving at an on-demand group and its meeting.",
+        valid=(0, 26),
+        plausible=(0.5, 3.0),
+        why=(
+            "An operational group can meet within days to three weeks of work arriving (PI-OPS-"
+            "CADENCE)."
+        ),
         source="PI-OPS-CADENCE (value assumed)",
     )
-    milestone_interval_weeks: float = _p(4.0, "Weeks between delivery milestones.", 0.25)
+    milestone_interval_weeks: float = _p(
+        4.0,
+        "Weeks between delivery milestones.",
+        valid=(0.25, 52),
+        plausible=(2.0, 8.0),
+        why="How often delivery progress is taken stock of: fortnightly to every two months.",
+    )
     delivery_noise_shape: float = _p(
-        4.0, "Gamma shape of the random factor on each milestone's progress (mean 1).", 0.5
+        4.0,
+        "Gamma shape of the random factor on each milestone's progress (mean 1).",
+        valid=(0.5, 1e6),
+        plausible=(2.0, 10.0),
+        why=(
+            "How variable progress is between milestones: from very (shape 2) to little (shape 10)."
+        ),
     )
     setback_probability: float = _p(
-        0.12, "Probability a delivery milestone makes no progress (a setback).", 0, 1
+        0.12,
+        "Probability a delivery milestone makes no progress (a setback).",
+        valid=(0, 1),
+        plausible=(0.05, 0.25),
+        why="Between one milestone in twenty and one in four makes no progress.",
     )
     stall_ratio: float = _p(
-        0.5, "A milestone that makes less than this share of planned progress marks a stall.", 0, 1
+        0.5,
+        "A milestone that makes less than this share of planned progress marks a stall.",
+        valid=(0, 1),
+        plausible=(0.3, 0.7),
+        why=(
+            "Where a slow milestone becomes a stall a reviewing body should notice: a third to "
+            "two thirds of the planned progress."
+        ),
     )
     verbal_report_probability: float = _p(
         0.3,
         "Probability a reporting body's representative raises a stall verbally out of rotation.",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.1, 0.6),
+        why=(
+            "FE-PAG-REPORT allows a PAG to raise an issue at any Executive meeting; how often one"
+            " does is unknown."
+        ),
         source="FE-PAG-REPORT (value assumed)",
     )
     outcome_probability: float = _p(
         0.8,
         "Probability a fully resourced delivery achieves its outcome.",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.6, 0.95),
+        why=(
+            "Calibrated at 0.8 to one datum (docs/calibration.md); values from 0.6 to 0.95 are "
+            "not ruled out by anything else."
+        ),
         source="calibration (docs/calibration.md)",
     )
     rework_share: float = _p(
-        0.25, "Extra delivery effort, as a share of the original, after an evaluation send-back."
+        0.25,
+        "Extra delivery effort, as a share of the original, after an evaluation send-back.",
+        valid=(0, 1),
+        plausible=(0.1, 0.5),
+        why=(
+            "Work sent back for not achieving its outcome needs from a tenth to half of the "
+            "original effort again."
+        ),
     )
     off_focus_referral_probability: float = _p(
         0.5,
         "Where a structure declares a focus, probability an off-focus issue is referred out.",
-        0,
-        1,
+        valid=(0, 1),
+        plausible=(0.0, 1.0),
+        why=(
+            "PI-FOCUS says the pilot narrows its focus but not what happens to other work: "
+            "anything from never referring it out to always."
+        ),
         source="PI-FOCUS (value assumed)",
     )
     idle_weeks_before_review: float = _p(
         52.0,
         "Weeks without work after which a reviewing body may stand a delivery group down.",
+        valid=(1, 5200),
+        plausible=(26.0, 104.0),
+        why=(
+            "FE-PAG-LIFE: a PAG exists as long as the Executive judges it necessary; a group idle"
+            " for six months to two years may be stood down."
+        ),
         source="FE-PAG-LIFE (value assumed)",
     )
     agenda_capacity_scale: float = _p(
-        1.0, "Multiplier on every body's agenda capacity (the capacities are assumptions).", 0.1
+        1.0,
+        "Multiplier on every body's agenda capacity (the capacities are assumptions).",
+        valid=(0.1, 10),
+        plausible=(0.5, 1.5),
+        why=(
+            "The agenda sizes of the structure files are assumptions: from half to one and a half"
+            " of them."
+        ),
     )
     limited_support_agenda_capacity: float = _p(
         2,
         "Agenda items a group with only limited support-team help can take per meeting.",
-        1,
+        valid=(1, 50),
+        plausible=(1.0, 4.0),
+        why=(
+            "FE-PAG-LIFE: a group with only limited support-team help can take one to four items "
+            "a meeting."
+        ),
         source="FE-PAG-LIFE (value assumed)",
     )
-    budget_renewal_weeks: float = _p(52.0, "Weeks between renewals of partners' budgets.", 1)
+    budget_renewal_weeks: float = _p(
+        52.0,
+        "Weeks between renewals of partners' budgets.",
+        valid=(1, 520),
+        plausible=(52.0, 52.0),
+        why="The financial year: not uncertain, held at 52.",
+    )
     solution_coefficient: float = _p(
         0.6,
-        "Share of a member's attention that counts as effective energy at a choice under "
-        "garbage-can attachment (Cohen, March and Olsen 1972).",
-        0,
-        1,
+        (
+            "Share of a member's attention that counts as effective energy at a choice under "
+            "garbage-can attachment (Cohen, March and Olsen 1972)."
+        ),
+        valid=(0, 1),
+        plausible=(0.6, 0.6),
+        why=(
+            "The Garbage Can Model's own value (Cohen, March and Olsen 1972); it acts only under "
+            "garbage-can attachment, so it is held fixed."
+        ),
         source="Cohen, March and Olsen 1972",
     )
 
@@ -193,11 +338,45 @@ def parameters_markdown() -> str:
         "`docs/calibration.md`) or the literature the value comes from. `docs/ODD.md` adds",
         "the range each shipped experiment sweeps.",
         "",
-        "| name | default | meaning | source |",
-        "|---|---|---|---|",
+        "*Valid* is the finite range a value must lie in: a value outside it (or not a finite",
+        "number) is a one-line error. *Plausible* is the range the evidence leaves open, with",
+        "its reason: `sim robustness` sweeps every parameter over it (a parameter whose range",
+        "is one value is held there).",
+        "",
+        "| name | default | meaning | source | valid | plausible | why plausible |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, field in Parameters.model_fields.items():
+        low, high = valid_range(name)
+        p_low, p_high = plausible_range(name)
+        why = field.json_schema_extra["why"]
         lines.append(
-            f"| `{name}` | {field.default:g} | {field.description} | {parameter_source(name)} |"
+            f"| `{name}` | {field.default:g} | {field.description} | {parameter_source(name)} "
+            f"| {low:g} to {high:g} | {p_low:g} to {p_high:g} | {why} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def valid_range(name: str) -> tuple[float, float]:
+    """The finite range a parameter's value must lie in."""
+    low = high = None
+    for item in Parameters.model_fields[name].metadata:
+        low = getattr(item, "ge", low)
+        high = getattr(item, "le", high)
+    return float(low), float(high)
+
+
+def plausible_range(name: str) -> tuple[float, float]:
+    """The range of values the evidence leaves plausible (swept by `sim robustness`)."""
+    low, high = Parameters.model_fields[name].json_schema_extra["plausible"]
+    return float(low), float(high)
+
+
+def known_parameters(value: dict[str, float]) -> dict[str, float]:
+    """A field validator's body for a ``parameters:`` mapping: every name a named assumption,
+    every value in its valid range."""
+    for name in value:
+        if name not in PARAMETER_NAMES:
+            raise ValueError(f"unknown parameter '{name}' (see docs/parameters.md)")
+    check_parameters(value)
+    return value

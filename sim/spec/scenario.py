@@ -10,21 +10,33 @@ one Gloucester structure, so the same scenario runs under every structure.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.errors import SpecError
+from sim.spec.limits import (
+    MAX_AMOUNT,
+    MAX_COUNT,
+    MAX_ISSUES_PER_RUN,
+    MAX_ITEMS,
+    MAX_MEETINGS_PER_RUN,
+    MAX_PER_YEAR,
+    MAX_WEEKS,
+    MIN_CADENCE_WEEKS,
+    At,
+    Name,
+    Ref,
+    Strict,
+    Text,
+    unique,
+)
 from sim.spec.loading import read_yaml, resolve, validate_as
-from sim.spec.parameters import PARAMETER_NAMES, check_parameters
+from sim.spec.parameters import known_parameters
 from sim.spec.structure import BodySpec, Function, PartnerSpec, StructureSpec
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class StepSpec(_Strict):
+class StepSpec(Strict):
     """One step of an issue's pathway: a function, performed in a scope or by a named body.
 
     ``at`` given as a list asks every listed scope or body to take the step in parallel
@@ -32,88 +44,125 @@ class StepSpec(_Strict):
     the host body with a delegate from each listed scope or body."""
 
     function: Function
-    at: str | list[str] | None = Field(
+    at: Ref | list[Ref] | None = Field(
         None, description="A scope (county, gloucester, ...) or a body id, or a list of them."
     )
-    joint_with: list[str] = Field([], description="Scopes or bodies sending a delegate.")
+    joint_with: list[Ref] = Field(
+        [], max_length=MAX_ITEMS, description="Scopes or bodies sending a delegate."
+    )
     special: bool = Field(False, description="Ask for a special meeting if the body allows one.")
 
 
-class EffectSpec(_Strict):
+class EffectSpec(Strict):
     """What delivering an issue does to an outcome indicator, in proportion to progress."""
 
-    indicator: str
-    district: str
-    change: float
+    indicator: Ref
+    district: Ref
+    change: float = Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)
 
 
-class FollowUpSpec(_Strict):
+class FollowUpSpec(Strict):
     """An issue raised when another issue completes a step (``after_step``, counted from 1)."""
 
-    after_step: int = Field(ge=1)
-    delay_weeks: float = Field(0.0, ge=0)
+    after_step: int = Field(ge=1, le=MAX_COUNT)
+    delay_weeks: float = Field(0.0, ge=0, le=MAX_WEEKS)
     issue: IssueSpec
 
 
-class IssueSpec(_Strict):
+class IssueSpec(Strict):
     """One named issue."""
 
-    id: str
-    title: str = ""
-    at_week: float = Field(0.0, ge=0)
-    scope: str = "gloucester"
-    theme: str = "general"
+    id: Name
+    title: Text = ""
+    at_week: float = Field(0.0, ge=0, le=MAX_WEEKS)
+    scope: Ref = "gloucester"
+    theme: Ref = "general"
     kind: Literal["operational", "strategic"] = "operational"
     urgent: bool = False
-    resources: float = Field(6.0, ge=0, description="Resource units delivery needs.")
-    effort_weeks: float = Field(26.0, gt=0, description="Weeks of delivery when fully resourced.")
-    requires: list[str] = Field([], description="Partners whose pledges delivery needs.")
-    target_weeks: float = Field(52.0, gt=0, description="Weeks from arrival to count as on target.")
-    pathway: list[StepSpec] | None = None
-    effects: list[EffectSpec] = Field([], description="Outcome indicators its delivery moves.")
-    energy: float = Field(
-        0.0, ge=0, description="Energy its decision needs under garbage-can attachment."
+    resources: float = Field(6.0, ge=0, le=MAX_AMOUNT, description="Resource units delivery needs.")
+    effort_weeks: float = Field(
+        26.0, gt=0, le=MAX_WEEKS, description="Weeks of delivery when fully resourced."
     )
-    follow_ups: list[FollowUpSpec] = Field([], description="Issues it raises as it goes.")
+    requires: list[Ref] = Field(
+        [], max_length=MAX_ITEMS, description="Partners whose pledges delivery needs."
+    )
+    target_weeks: float = Field(
+        52.0, gt=0, le=MAX_WEEKS, description="Weeks from arrival to count as on target."
+    )
+    pathway: list[StepSpec] | None = Field(None, min_length=1, max_length=MAX_ITEMS)
+    effects: list[EffectSpec] = Field(
+        [], max_length=MAX_ITEMS, description="Outcome indicators its delivery moves."
+    )
+    energy: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="Energy its decision needs under garbage-can attachment.",
+    )
+    follow_ups: list[FollowUpSpec] = Field(
+        [], max_length=MAX_ITEMS, description="Issues it raises as it goes."
+    )
 
 
-class Range(_Strict):
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+class Range(Strict):
+    """A range values are drawn from uniformly: ``low`` at most ``high``."""
+
+    low: float = Field(ge=0, le=MAX_AMOUNT)
+    high: float = Field(ge=0, le=MAX_AMOUNT)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Range:
+        if self.low > self.high:
+            raise At(("low",), f"low ({self.low:g}) is above high ({self.high:g})")
+        return self
 
 
-class StreamSpec(_Strict):
+class StreamSpec(Strict):
     """Issues arriving at random (a Poisson stream), with drawn needs."""
 
-    name: str
-    scope: str = "gloucester"
-    per_year: float = Field(gt=0)
-    start_week: float = Field(0.0, ge=0)
-    end_week: float | None = None
-    themes: list[str] = ["general"]
+    name: Name
+    scope: Ref = "gloucester"
+    per_year: float = Field(gt=0, le=MAX_PER_YEAR, description="Issues a year, on average.")
+    start_week: float = Field(0.0, ge=0, le=MAX_WEEKS)
+    end_week: float | None = Field(None, gt=0, le=MAX_WEEKS)
+    themes: list[Ref] = Field(["general"], min_length=1, max_length=MAX_ITEMS)
     kind: Literal["operational", "strategic"] = "operational"
     urgent_share: float = Field(0.0, ge=0, le=1)
     resources: Range = Range(low=2.0, high=8.0)
     effort_weeks: Range = Range(low=13.0, high=39.0)
-    target_weeks: float = Field(52.0, gt=0)
-    requires: list[str] = []
+    target_weeks: float = Field(52.0, gt=0, le=MAX_WEEKS)
+    requires: list[Ref] = Field([], max_length=MAX_ITEMS)
+
+    @model_validator(mode="after")
+    def _window(self) -> StreamSpec:
+        if self.end_week is not None and self.end_week <= self.start_week:
+            raise At(("end_week",), f"end_week ({self.end_week:g}) is not after start_week "
+                             f"({self.start_week:g}): the stream would raise nothing")  # fmt: skip
+        return self
 
 
-class IndicatorSpec(_Strict):
+class IndicatorSpec(Strict):
     """An outcome indicator recorded weekly by district: baseline, trend, and the effects of
     delivered work (``effects`` on issues) and of shocks."""
 
-    name: str
-    description: str = ""
-    unit: str = ""
-    baseline: dict[str, float] = Field(description="Value at week 0 per district.")
-    trend_per_year: dict[str, float] = Field({}, description="Drift per year without action.")
+    name: Name
+    description: Text = ""
+    unit: Text = ""
+    baseline: dict[Ref, Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]] = Field(
+        min_length=1, description="Value at week 0 per district."
+    )
+    trend_per_year: dict[Ref, Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]] = Field(
+        {}, description="Drift per year without action."
+    )
     aggregate: Literal["sum", "mean"] = "sum"
     good: Literal["higher", "lower"] = "higher"
-    target: float | None = Field(None, description="A level to reach (EV-DELIVER: when).")
+    target: float | None = Field(
+        None, ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="A level to reach (EV-DELIVER: when)."
+    )
     smallest_difference: float | None = Field(
         None,
         gt=0,
+        le=MAX_AMOUNT,
         description="The smallest difference between structures that matters, in the "
         "indicator's unit (default: 1% of its scale).",
     )
@@ -130,62 +179,78 @@ class IndicatorSpec(_Strict):
         return 0.01 * scale if scale > 0 else 1.0
 
 
-class GrantSpec(_Strict):
+class GrantSpec(Strict):
     """Money added once to this year's partnership fund of a scope (the fund is made if the
     structure has none for that holder)."""
 
-    scope: str
-    partner: str = Field(description="The accountable partner that holds the fund.")
-    amount: float = Field(gt=0)
+    scope: Ref
+    partner: Ref = Field(description="The accountable partner that holds the fund.")
+    amount: float = Field(gt=0, le=MAX_AMOUNT)
 
 
-class ScenarioFundSpec(_Strict):
+class ScenarioFundSpec(Strict):
     """A partnership fund the scenario adds (e.g. extra Area Based Grant after a disaster):
     from ``from_week`` it holds ``per_year`` a year, renewed with every other fund. A fund the
     structure already has for the same scope and holder grows by ``per_year``."""
 
-    scope: str
-    partner: str
-    per_year: float = Field(gt=0)
-    from_week: float = Field(0.0, ge=0)
+    scope: Ref
+    partner: Ref
+    per_year: float = Field(gt=0, le=MAX_AMOUNT)
+    from_week: float = Field(0.0, ge=0, le=MAX_WEEKS)
 
 
-class ShockSpec(_Strict):
+class ShockSpec(Strict):
     """Something that happens to partners or to an indicator at a given week (repeatable)."""
 
-    at_week: float = Field(ge=0)
-    every_weeks: float | None = Field(None, gt=0)
-    times: int = Field(1, ge=1)
-    note: str = ""
-    partners: list[str] | None = Field(None, description="Partners hit; none given = all.")
-    sectors: list[str] | None = Field(None, description="Or every partner of these sectors.")
-    budget_factor: float = Field(1.0, ge=0)
-    commitment_factor: float = Field(1.0, ge=0)
-    funds_factor: float = Field(1.0, ge=0)
-    indicator: str | None = None
-    district: str | None = None
-    change: float = 0.0
+    at_week: float = Field(ge=0, le=MAX_WEEKS)
+    every_weeks: float | None = Field(None, ge=0.1, le=MAX_WEEKS)
+    times: int = Field(1, ge=1, le=MAX_COUNT)
+    note: Text = ""
+    partners: list[Ref] | None = Field(
+        None, max_length=MAX_ITEMS, description="Partners hit; none given = all."
+    )
+    sectors: list[Ref] | None = Field(
+        None, max_length=MAX_ITEMS, description="Or every partner of these sectors."
+    )
+    budget_factor: float = Field(1.0, ge=0, le=1000)
+    commitment_factor: float = Field(1.0, ge=0, le=1000)
+    funds_factor: float = Field(1.0, ge=0, le=1000)
+    indicator: Ref | None = None
+    district: Ref | None = None
+    change: float = Field(0.0, ge=-MAX_AMOUNT, le=MAX_AMOUNT)
     grant: GrantSpec | None = Field(None, description="Money added to a fund this year.")
 
+    @model_validator(mode="after")
+    def _repeats(self) -> ShockSpec:
+        if self.times > 1 and self.every_weeks is None:
+            raise At(("times",), f"times: {self.times} needs every_weeks (how far apart)")
+        return self
 
-class ScenarioSpec(_Strict):
+
+class ScenarioSpec(Strict):
     """A scenario: duration, parameter overrides, issues, streams, ad hoc bodies."""
 
-    name: str
-    description: str = ""
-    duration_weeks: float = Field(gt=0)
-    parameters: dict[str, float] = {}
-    issues: list[IssueSpec] = []
-    streams: list[StreamSpec] = []
-    partners: list[PartnerSpec] = []
-    bodies: list[BodySpec] = []
-    indicators: list[IndicatorSpec] = []
-    shocks: list[ShockSpec] = []
-    funds: list[ScenarioFundSpec] = Field(
-        [], description="Partnership funds the scenario adds to the structure's."
+    name: Name
+    title: Text = Field(
+        "", description="The scenario's display name in reports and the app (its name when empty)."
     )
-    structures: list[str] = Field(
+    description: Text = ""
+    duration_weeks: float = Field(gt=0, le=MAX_WEEKS)
+    parameters: dict[str, float] = Field({})
+    issues: list[IssueSpec] = Field([], max_length=MAX_ITEMS)
+    streams: list[StreamSpec] = Field([], max_length=MAX_ITEMS)
+    partners: list[PartnerSpec] = Field([], max_length=MAX_ITEMS)
+    bodies: list[BodySpec] = Field([], max_length=MAX_ITEMS)
+    indicators: list[IndicatorSpec] = Field([], max_length=MAX_ITEMS)
+    shocks: list[ShockSpec] = Field([], max_length=MAX_ITEMS)
+    funds: list[ScenarioFundSpec] = Field(
         [],
+        max_length=MAX_ITEMS,
+        description="Partnership funds the scenario adds to the structure's.",
+    )
+    structures: list[Ref] = Field(
+        [],
+        max_length=MAX_ITEMS,
         description="The structures it is written for, when not the partnership's "
         "(five_element and pilot): `sim validate` checks it against these, `sim run` "
         "defaults to the first.",
@@ -197,14 +262,63 @@ class ScenarioSpec(_Strict):
     )
     source: str = Field("", exclude=True)
 
+    @property
+    def display_name(self) -> str:
+        """What a reader sees: the title, or the file's name when there is none."""
+        return self.title or self.name
+
     @field_validator("parameters")
     @classmethod
     def _known_parameters(cls, value: dict[str, float]) -> dict[str, float]:
-        for name in value:
-            if name not in PARAMETER_NAMES:
-                raise ValueError(f"unknown parameter '{name}' (see docs/parameters.md)")
-        check_parameters(value)
+        return known_parameters(value)
+
+    @field_validator("issues")
+    @classmethod
+    def _issue_ids_once(cls, value: list[IssueSpec]) -> list[IssueSpec]:
+        try:
+            unique([issue.id for issue, _ in _all_issues(value, "issues")], "issue id")
+        except At as exc:  # its index counts follow-ups too: name the id alone
+            raise ValueError(str(exc)) from None
         return value
+
+    @field_validator("streams", "indicators")
+    @classmethod
+    def _names_once(cls, value: list, info) -> list:
+        unique([item.name for item in value], f"{info.field_name.removesuffix('s')} name")
+        return value
+
+    @field_validator("partners", "bodies")
+    @classmethod
+    def _ids_once(cls, value: list, info) -> list:
+        what = "partner" if info.field_name == "partners" else "body"
+        unique([item.id for item in value], f"{what} id")
+        return value
+
+    @field_validator("structures")
+    @classmethod
+    def _structures_once(cls, value: list[str]) -> list[str]:
+        unique(value, "structure")
+        return value
+
+
+def check_scenario_size(spec: ScenarioSpec, file: str) -> None:
+    """A run's expected number of issues within :data:`MAX_ISSUES_PER_RUN`, and no issue id
+    that a stream also makes (``NAME-NUMBER``)."""
+    named = sum(1 for _ in _all_issues(spec.issues, "issues"))
+    expected = float(named)
+    for stream in spec.streams:
+        end = min(spec.duration_weeks, stream.end_week or spec.duration_weeks)
+        expected += stream.per_year * max(0.0, end - stream.start_week) / 52
+        if expected > MAX_ISSUES_PER_RUN:
+            raise SpecError(file, f"streams[{stream.name}].per_year",
+                            f"a run would expect {expected:,.0f} issues; the most is "
+                            f"{MAX_ISSUES_PER_RUN:,} (docs/inputs.md)")  # fmt: skip
+    for stream in spec.streams:
+        for issue, at in _all_issues(spec.issues, "issues"):
+            number = issue.id.removeprefix(f"{stream.name}-")
+            if number != issue.id and number.isdigit():
+                raise SpecError(file, f"{at}.id", f"stream '{stream.name}' makes issues "
+                                f"with this id (NAME-NUMBER); rename the issue")  # fmt: skip
 
 
 def load_scenario(path: str | Path) -> ScenarioSpec:
@@ -212,12 +326,15 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
     checked against a structure by :func:`check_scenario_against`)."""
     path = resolve("scenario", path)
     spec = validate_as(ScenarioSpec, read_yaml(path), str(path))
+    check_scenario_size(spec, str(path))
     return spec.model_copy(update={"source": str(path)})
 
 
 def scenario_from_dict(data: dict, source: str = "<dict>") -> ScenarioSpec:
     """Validate a scenario given as a mapping (tests, notebooks)."""
-    return validate_as(ScenarioSpec, data, source).model_copy(update={"source": source})
+    spec = validate_as(ScenarioSpec, data, source)
+    check_scenario_size(spec, source)
+    return spec.model_copy(update={"source": source})
 
 
 def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> None:
@@ -226,6 +343,15 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
     partners = structure.partner_ids | {p.id for p in scenario.partners}
     bodies = structure.body_ids | {b.id for b in scenario.bodies}
     scopes = set(structure.routing)
+    for kind, own, theirs in (("partner", scenario.partners, structure.partner_ids),
+                              ("body", scenario.bodies, structure.body_ids)):  # fmt: skip
+        for item in own:
+            if item.id in theirs:
+                field = "partners" if kind == "partner" else "bodies"
+                raise SpecError(file, f"{field}[{item.id}].id", f"the structure '{structure.name}' "
+                                f"already has a {kind} '{item.id}'; a scenario adds {field}, it "
+                                "cannot replace one: give it an id of its own")  # fmt: skip
+    _check_meetings(file, scenario, structure)
     for body in scenario.bodies:
         for seat in body.members:
             if seat.partner not in partners:
@@ -299,6 +425,28 @@ def check_scenario_against(scenario: ScenarioSpec, structure: StructureSpec) -> 
         for partner in stream.requires:
             if partner not in partners:
                 raise SpecError(file, f"{at}.requires", f"unknown partner '{partner}'")
+
+
+def _check_meetings(file: str, scenario: ScenarioSpec, structure: StructureSpec) -> None:
+    """A run's expected number of meetings within :data:`MAX_MEETINGS_PER_RUN`."""
+    expected = 0.0
+    for n, body in enumerate([*structure.bodies, *scenario.bodies]):
+        if body.cadence_weeks is None:
+            continue
+        if body.cadence_weeks < MIN_CADENCE_WEEKS:
+            raise SpecError(
+                file,
+                f"bodies[{body.id}].cadence_weeks",
+                f"a cadence must be at "
+                f"least {MIN_CADENCE_WEEKS:g} weeks, got {body.cadence_weeks:g}",
+            )
+        weeks = max(0.0, scenario.duration_weeks - body.starts_week)
+        expected += weeks / body.cadence_weeks
+        if expected > MAX_MEETINGS_PER_RUN:
+            field = "duration_weeks" if n < len(structure.bodies) else f"bodies[{body.id}]"
+            raise SpecError(file, field, f"a run of {scenario.duration_weeks:g} weeks would "
+                            f"expect {expected:,.0f} meetings; the most is "
+                            f"{MAX_MEETINGS_PER_RUN:,} (docs/inputs.md)")  # fmt: skip
 
 
 def _check_indicator(

@@ -12,9 +12,21 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, field_validator
 
 from sim.errors import SpecError
+from sim.spec.limits import (
+    MAX_AMOUNT,
+    MAX_COUNT,
+    MAX_ITEMS,
+    MAX_WEEKS,
+    MIN_CADENCE_WEEKS,
+    Name,
+    Ref,
+    Strict,
+    Text,
+    unique,
+)
 from sim.spec.loading import read_yaml, resolve_structure, validate_as
 
 
@@ -36,19 +48,21 @@ CYCLE: tuple[Function, ...] = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class PartnerSpec(_Strict):
+class PartnerSpec(Strict):
     """A partner organisation (an agent): who it is and what it can give."""
 
-    id: str
-    name: str = ""
-    sector: str = Field(description="public, business, voluntary, ... as the seeds name them")
-    district: str = Field("county", description="county, or one of the six districts")
-    capacity: float = Field(1.0, ge=0, description="Multiplier on the meeting load it absorbs.")
-    budget: float = Field(10.0, ge=0, description="Resource units a year it can pledge.")
+    id: Name
+    name: Text = ""
+    sector: Ref = Field(
+        description="public, business, voluntary, ... as the source documents name them"
+    )
+    district: Ref = Field("county", description="county, or one of the six districts")
+    capacity: float = Field(
+        1.0, ge=0, le=1000, description="Multiplier on the meeting load it absorbs."
+    )
+    budget: float = Field(
+        10.0, ge=0, le=MAX_AMOUNT, description="Resource units a year it can pledge."
+    )
     commitment: float = Field(0.8, ge=0, le=1, description="Engagement with partnership work.")
     mandate: float = Field(
         1.0, ge=0, le=1, description="Probability its representative may commit it."
@@ -56,118 +70,144 @@ class PartnerSpec(_Strict):
     energy: float = Field(
         0.0,
         ge=0,
+        le=MAX_AMOUNT,
         description="Attention it gives a week under garbage-can attachment (the GCM's energy).",
     )
 
 
-class SeatSpec(_Strict):
+class SeatSpec(Strict):
     """A place on a body, held by a representative of a partner."""
 
-    partner: str
-    role: str = ""
+    partner: Ref
+    role: Text = ""
     voting: bool = True
     chair: bool = False
     mandate: float | None = Field(None, ge=0, le=1, description="Overrides the partner's.")
 
 
-class HearsReports(_Strict):
+class HearsReports(Strict):
     """Bodies whose delivery this body reviews at its meetings (FE-PAG-REPORT)."""
 
-    from_bodies: list[str] = Field(alias="from")
+    from_bodies: list[Ref] = Field(alias="from", max_length=MAX_ITEMS)
     per_meeting: int | None = Field(
-        None, ge=1, description="How many report per meeting, in rotation; empty = all."
+        None,
+        ge=1,
+        le=MAX_COUNT,
+        description="How many report per meeting, in rotation; empty = all.",
     )
 
 
-class BodySpec(_Strict):
+class BodySpec(Strict):
     """A forum: its functions, members, cadence and rules."""
 
-    id: str
-    name: str = ""
-    scope: str = Field(description="The routing scope it belongs to: county, gloucester, ...")
-    functions: list[Function]
-    members: list[SeatSpec]
-    cadence_weeks: float | None = None
-    first_meeting_week: float | None = Field(None, ge=0)
+    id: Name
+    name: Text = ""
+    scope: Ref = Field(description="The routing scope it belongs to: county, gloucester, ...")
+    functions: list[Function] = Field(min_length=1, max_length=len(Function))
+    members: list[SeatSpec] = Field(max_length=MAX_ITEMS)
+    cadence_weeks: float | None = Field(
+        None,
+        le=MAX_WEEKS,
+        description="Weeks between meetings, at least 0.1 (or on_demand: true).",
+    )
+    first_meeting_week: float | None = Field(None, ge=0, le=MAX_WEEKS)
     on_demand: bool = False
     special_meetings: bool = False
-    quorum: int = Field(0, ge=0, description="Voting members present needed to decide.")
+    quorum: int = Field(
+        0, ge=0, le=MAX_COUNT, description="Voting members present needed to decide."
+    )
     decision_rule: Literal["consensus_else_majority", "majority", "energy"] = Field(
         "consensus_else_majority",
         description="energy: decided once the members' effective energy covers the energy the "
         "attached issues need (garbage-can attachment only).",
     )
-    agenda_capacity: int = Field(6, ge=1)
+    majority_of: Literal["present", "members"] = Field(
+        "present",
+        description="A vote passes with a majority of the voting members present, or of all "
+        "the body's voting members (FE-EXEC-DECIDE: 'eligible voting members').",
+    )
+    agenda_capacity: int = Field(6, ge=1, le=MAX_COUNT)
     agenda_policy: Literal["fifo", "urgent_first", "focus_first"] = "fifo"
     same_meeting_decision: bool = Field(
         False, description="A discussion section then a decision section (PI-AGENDA)."
     )
     substitutes: bool = False
-    replace_after_absences: int | None = Field(None, ge=1)
-    reports_to: str | None = None
+    replace_after_absences: int | None = Field(None, ge=1, le=MAX_COUNT)
+    reports_to: Ref | None = None
     hears_reports: HearsReports | None = None
     reviews_groups: bool = Field(
         False, description="May stand down idle bodies that report to it (FE-PAG-LIFE)."
     )
     open_meeting: bool = False
     admin_support: Literal["partner", "support_team"] = "partner"
-    starts_week: float = Field(0.0, ge=0, description="Weeks until the body is operating.")
+    starts_week: float = Field(
+        0.0, ge=0, le=MAX_WEEKS, description="Weeks until the body is operating."
+    )
     evaluation_basis: Literal["outcomes", "inputs"] = "outcomes"
-    meeting_hours: float | None = Field(None, gt=0)
-    description: str = ""
+    meeting_hours: float | None = Field(None, gt=0, le=168, description="Hours each meeting takes.")
+    description: Text = ""
+
+    @field_validator("functions")
+    @classmethod
+    def _functions_once(cls, value: list[Function]) -> list[Function]:
+        unique([f.value for f in value], "function")
+        return value
 
 
-class RoutingRule(_Strict):
+class RoutingRule(Strict):
     """Which body performs a function for issues of a kind and theme (first match wins).
 
     Under garbage-can attachment every matching rule's body is open to the issue (its access
     structure) and the issue picks among them."""
 
     function: Function
-    body: str
+    body: Ref
     kind: Literal["operational", "strategic"] | None = None
-    theme: str | list[str] | None = Field(None, description="A theme, or any of a list.")
+    theme: Ref | list[Ref] | None = Field(None, description="A theme, or any of a list.")
     urgent: bool | None = None
 
 
-class LinkSpec(_Strict):
+class LinkSpec(Strict):
     """A standing link between a body and a body of another scope (FE-COUNTY-LINKS)."""
 
-    from_body: str = Field(alias="from")
-    to: str
-    via: str = ""
+    from_body: Ref = Field(alias="from")
+    to: Ref
+    via: Text = ""
 
 
-class FundSpec(_Strict):
+class FundSpec(Strict):
     """A partnership fund held by an accountable body (FE-ACCOUNTABLE).
 
     Several funds on one scope (held by different partners) form a pooled budget: a decision
     draws on each in the order listed, as far as its holder is present with a mandate."""
 
-    scope: str
-    partner: str
-    per_year: float = Field(ge=0)
+    scope: Ref
+    partner: Ref
+    per_year: float = Field(ge=0, le=MAX_AMOUNT)
 
 
-class StructureSpec(_Strict):
+class StructureSpec(Strict):
     """A whole structure option, possibly inside an outer layer."""
 
-    name: str
-    description: str = ""
-    inside: str | None = None
-    replaces: list[str] = []
-    partners: list[PartnerSpec] = []
-    bodies: list[BodySpec] = []
-    routing: dict[str, list[RoutingRule]] = {}
-    links: list[LinkSpec] = []
-    focus: dict[str, list[str]] = Field(
+    name: Name
+    title: Text = Field(
+        "", description="The option's display name in reports and the app (its name when empty)."
+    )
+    description: Text = ""
+    inside: Ref | None = None
+    replaces: list[Ref] = Field([], max_length=MAX_ITEMS)
+    partners: list[PartnerSpec] = Field([], max_length=MAX_ITEMS)
+    bodies: list[BodySpec] = Field([], max_length=MAX_ITEMS)
+    routing: dict[Ref, list[RoutingRule]] = Field({}, max_length=MAX_ITEMS)
+    links: list[LinkSpec] = Field([], max_length=MAX_ITEMS)
+    focus: dict[Ref, list[Ref]] = Field(
         {}, description="Per scope, the few priority themes the partnership narrows to."
     )
-    funds: list[FundSpec] = []
-    themes: list[str] = Field(
+    funds: list[FundSpec] = Field([], max_length=MAX_ITEMS)
+    themes: list[Ref] = Field(
         [], description="Themes issues may carry besides those the routing rules and focus name."
     )
-    pathways: dict[str, list[Function]] = Field(
+    pathways: dict[Ref, list[Function]] = Field(
         {}, description="Default pathway of functions per issue kind."
     )
     attachment: Literal["routing", "garbage_can"] = Field(
@@ -183,6 +223,11 @@ class StructureSpec(_Strict):
 
     def partner(self, partner_id: str) -> PartnerSpec:
         return next(p for p in self.partners if p.id == partner_id)
+
+    @property
+    def display_name(self) -> str:
+        """What a reader sees: the title, or the file's name when there is none."""
+        return self.title or self.name
 
     @property
     def body_ids(self) -> set[str]:
@@ -227,6 +272,8 @@ def _load_nested(path: Path, seen: tuple[Path, ...]) -> StructureSpec:
     }
     own |= {"routing": file, "links": file, "funds": file, "structure": file}
     if spec.inside is None:
+        if spec.replaces:
+            raise SpecError(file, "replaces", "only a structure 'inside' another replaces bodies")
         return spec.model_copy(update={"sources": own})
     try:
         outer_path = resolve_structure(spec.inside, relative_to=path.parent)
@@ -238,6 +285,9 @@ def _load_nested(path: Path, seen: tuple[Path, ...]) -> StructureSpec:
 
 
 def _merge(outer: StructureSpec, inner: StructureSpec, own: dict[str, str], file: str):
+    for i, gone in enumerate(inner.replaces):
+        if gone in inner.replaces[:i]:
+            raise SpecError(file, f"replaces[{i}]", f"the body '{gone}' is replaced twice")
     for gone in inner.replaces:
         if gone not in outer.body_ids:
             raise SpecError(file, "replaces", f"unknown body '{gone}' in '{outer.name}'")
@@ -255,6 +305,7 @@ def _merge(outer: StructureSpec, inner: StructureSpec, own: dict[str, str], file
     }
     return StructureSpec(
         name=inner.name,
+        title=inner.title,
         description=inner.description,
         inside=None,
         replaces=[],
@@ -296,11 +347,12 @@ def check_structure(spec: StructureSpec) -> None:
                 raise SpecError(
                     file, f"{at}.members[{i}].partner", f"unknown partner '{seat.partner}'"
                 )
-        if body.cadence_weeks is not None and body.cadence_weeks <= 0:
+        if body.cadence_weeks is not None and body.cadence_weeks < MIN_CADENCE_WEEKS:
             raise SpecError(
                 file,
                 f"{at}.cadence_weeks",
-                f"a cadence must be more than 0 weeks, got {body.cadence_weeks}",
+                f"a cadence must be more than 0 weeks (at least {MIN_CADENCE_WEEKS:g}), "
+                f"got {body.cadence_weeks:g}",
             )
         if body.cadence_weeks is None and not body.on_demand:
             raise SpecError(file, f"{at}.cadence_weeks", "give a cadence or set on_demand: true")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.analysis.checks import Checks, evaluate
+from sim.analysis.checks import evaluate
+from sim.spec.checks import Checks
 
 
 def sweep_rows(differences: dict[int, list[float]]) -> pd.DataFrame:

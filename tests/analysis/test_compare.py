@@ -16,8 +16,8 @@ from sim.analysis.compare import (
     outcome_indicators,
     paired_comparison,
 )
-from sim.analysis.indicators import Indicator
 from sim.cli import main
+from sim.model.indicators import Indicator
 from sim.spec import load_scenario
 from sim.spec.loading import SCENARIO_DIR
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from sim.analysis.diagram import draw_structure, structure_graph
-from sim.analysis.indicators import CRITERIA, INDICATORS
 from sim.cli import main
+from sim.model.indicators import CRITERIA, INDICATORS
 from sim.spec import load_structure
 from sim.spec.loading import SCENARIO_DIR, STRUCTURE_DIR
 

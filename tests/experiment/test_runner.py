@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.experiment import replication_seeds, run_paired
+from sim.experiment.runner import run_paired
+from sim.experiment.seeds import replication_seeds
 from sim.spec.loading import SCENARIO_DIR
 
 SMOKE = str(SCENARIO_DIR / "smoke.yaml")

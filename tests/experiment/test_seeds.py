@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.experiment import run_paired
 from sim.experiment.gcm import run_gcm
+from sim.experiment.runner import run_paired
 from sim.experiment.seeds import replication_seeds, run_seed
 from sim.experiment.store import ResultStore
 from sim.experiment.sweep import sweep

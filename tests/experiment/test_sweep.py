@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.experiment.design import design_points, expected_size
+from sim.experiment.design import design_points
 from sim.experiment.store import KEY, ResultStore
-from sim.experiment.sweep import build_tasks, sweep
-from sim.spec.experiment import ExperimentSpec, load_experiment
+from sim.experiment.sweep import build_tasks, sweep, task_key
+from sim.spec.experiment import ExperimentSpec, expected_size, load_experiment
 from sim.spec.loading import SCENARIO_DIR
 
 SMOKE = str(SCENARIO_DIR / "smoke.yaml")
@@ -83,7 +83,7 @@ def test_designs_have_their_documented_sizes(design, factors, size):
 def test_seeds_shared_by_structures_and_points_not_replications(tmp_path):
     tasks = build_tasks(load_experiment(experiment(tmp_path)))
     assert len(tasks) == 2 * 2 * 2
-    seeds = pd.DataFrame([(t.structure_file, t.point, t.replication, t.seed) for t in tasks],
+    seeds = pd.DataFrame([(*task_key(t)[1:], t.seed) for t in tasks],
                          columns=["structure", "point", "replication", "seed"])  # fmt: skip
     assert (seeds.groupby("replication")["seed"].nunique() == 1).all()
     assert seeds["seed"].nunique() == 2
@@ -125,6 +125,51 @@ def test_ctrl_c_keeps_finished_runs_and_the_same_command_finishes(tmp_path):
     pd.testing.assert_frame_equal(stored(whole), stored(out))
 
 
+def test_a_parallel_sweep_survives_a_dead_worker_ctrl_c_and_kill_9(tmp_path):
+    """Issue 11, item 11: workers forked from the command keep resume working. A worker
+    killed: exit 1 and a message; Ctrl-C to the whole process group, as a terminal sends it:
+    exit 130; the command itself killed: its workers end with it. Each time the same command
+    finishes the rest, and the store equals an uninterrupted serial sweep's."""
+    import os
+
+    import psutil
+
+    path = experiment(tmp_path, name="parallel", replications=100)  # long enough to kill
+    out = tmp_path / "out"
+    sim = str(Path(sys.executable).parent / "sim")
+    cmd = [sim, "sweep", str(path), "--workers", "2", "--out", str(out), "--quiet"]
+
+    def interrupt(how: str) -> tuple[int, str, list[psutil.Process]]:
+        before = len(ResultStore(out).done_keys()) if (out / "runs").exists() else 0
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)  # fmt: skip
+        deadline = time.time() + 60
+        while len(ResultStore(out).done_keys() if (out / "runs").exists() else ()) <= before:
+            assert time.time() < deadline
+            time.sleep(0.05)
+        workers = psutil.Process(proc.pid).children()
+        if how == "worker":
+            workers[0].kill()
+        elif how == "group":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.kill()
+        _, err = proc.communicate(timeout=60)
+        return proc.returncode, err, workers
+
+    code, err, _ = interrupt("worker")
+    assert code == 1 and "a worker process died" in err and "Traceback" not in err
+    code, err, _ = interrupt("group")
+    assert code == 130 and "interrupted" in err and "Traceback" not in err
+    _, _, workers = interrupt("kill")
+    assert psutil.wait_procs(workers, timeout=10)[1] == []  # none left running
+    assert 0 < len(ResultStore(out).done_keys()) < 400
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    whole = tmp_path / "whole"
+    sweep(load_experiment(path), whole, executor="serial", progress=False)
+    pd.testing.assert_frame_equal(stored(whole), stored(out))
+
+
 def test_serial_processes_and_dask_agree(tmp_path):
     spec = load_experiment(experiment(tmp_path))
     for executor in ("serial", "processes", "dask"):
@@ -148,7 +193,7 @@ def test_rows_carry_their_provenance(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_rest_complete(tmp_path, monkeypatch, capsys):
-    import sim.experiment.sweep as module
+    import sim.experiment.tasks as module
 
     real = module.run_once
 
@@ -226,6 +271,7 @@ def test_sensitivity_morris_prints_indices_and_saves_a_plot(tmp_path, capsys):
         design={"kind": "morris", "samples": 2, "levels": 4},
         parameters={"attendance_base": {"low": 0.3, "high": 0.95},
                     "setback_probability": {"low": 0.0, "high": 0.3}},
+        fixed={},
         outputs=["inquorate_meetings"],
     )  # fmt: skip
     out = tmp_path / "o"
@@ -254,7 +300,7 @@ def test_experiment_errors_are_one_line(tmp_path, capsys):
 @pytest.mark.parametrize("path", sorted((SCENARIO_DIR / "experiments").glob("*.yaml")))
 def test_shipped_experiments_load(path):
     if path.name.endswith("_checks.yaml"):
-        from sim.analysis.checks import load_checks
+        from sim.spec.checks import load_checks
 
         assert load_checks(path).checks
         return

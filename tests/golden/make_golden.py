@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.indicators import evaluate_result
 from sim.model import run_once
+from sim.model.indicators import evaluate_result
 from sim.spec import load_scenario, load_structure
 
 HERE = Path(__file__).resolve().parent

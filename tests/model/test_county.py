@@ -1,4 +1,4 @@
-"""Section 3 of DOMAIN.md: the county bodies of the Gloucestershire Conference, acting."""
+"""The CO-* rules (docs/sources.md): the county bodies of the Gloucestershire Conference, acting."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Section 1 of DOMAIN.md: the five-element structure (seed 000), each rule acting in a run."""
+"""The FE-* rules (docs/sources.md): the five-element structure (source document 000),
+each rule acting in a run."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from conftest import run_model, town, town_scenario
 
-from sim.model.agents import Attendance, Body
+from sim.model.agents import Body
+from sim.model.meeting import Attendance, Meeting
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def lose_meetings(monkeypatch):
     lost: dict[str, int] = {}  # meetings held of each kind that were made inquorate
 
     def install(target: str, n: int = 1) -> dict[str, int]:
-        original_hold, original_attend = Body.hold_meeting, Body.take_attendance
+        original_hold, original_attend = Body.hold_meeting, Meeting.take_attendance
 
         def hold(self, kind="regular", guests=None):
             self._lose = kind == target and lost.get(kind, 0) < n
@@ -24,12 +25,12 @@ def lose_meetings(monkeypatch):
                 lost[kind] = lost.get(kind, 0) + 1
             return original_hold(self, kind, guests)
 
-        def attend(self, seats):
-            if getattr(self, "_lose", False):
-                return [Attendance(seat, False, False, False) for seat in seats]
-            return original_attend(self, seats)
+        def attend(self):
+            if getattr(self.body, "_lose", False):
+                return [Attendance(seat, False, False, False) for seat in self.seats]
+            return original_attend(self)
 
-        monkeypatch.setattr(Body, "take_attendance", attend)
+        monkeypatch.setattr(Meeting, "take_attendance", attend)
         monkeypatch.setattr(Body, "hold_meeting", hold)
         return lost
 

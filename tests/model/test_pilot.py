@@ -1,9 +1,12 @@
-"""Section 2 of DOMAIN.md: the strategic / executive / operational pilot, each rule acting."""
+"""The PI-* rules (docs/sources.md): the strategic / executive / operational pilot, each rule
+acting."""
 
 from __future__ import annotations
 
 import numpy as np
 from conftest import run_model, shipped, smoke, town, town_scenario
+
+from sim.model import rules
 
 GROUPS = [
     "children_young_people_group",
@@ -148,11 +151,11 @@ def test_pi_agenda_discussion_then_decision_in_one_meeting(smoke_run):
     )
     assert both["issue_id"].nunique() >= 3
     model, _ = smoke_run("pilot", 1)
-    body = model.bodies["executive"]
+    policy = model.bodies["executive"].spec.agenda_policy
     plain = [i for i in model.issues if i.scope == "gloucester" and not i.urgent]
     off = next(i for i in plain if i.kind == "operational" and i.theme == "housing")
     on = next(i for i in plain if i.kind == "operational" and i.theme == "children")
-    assert model.order_agenda(body, [off, on]) == [on, off]
+    assert rules.agenda(policy, [off, on], model.structure_spec.focus) == [on, off]
 
 
 def test_pi_focus_off_focus_work_is_referred_out():

@@ -1,5 +1,6 @@
-"""The seed scenarios (DOMAIN.md section 4): each loads and runs under both Gloucester
-structures, and each worked example follows the pathway seed 002 describes."""
+"""The worked-example scenarios (the SC-* rules of docs/sources.md): each loads and runs under
+both Gloucester structures, and each worked example follows the pathway source document 002
+describes."""
 
 from __future__ import annotations
 

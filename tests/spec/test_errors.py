@@ -24,7 +24,10 @@ def write(tmp_path: Path, name: str, data) -> str:
 
 
 def error_of(capsys, argv: list[str]) -> str:
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors exit (code 2) before main's try
+        code = exc.code
     err = capsys.readouterr().err
     assert code == 2, err
     lines = err.strip().splitlines()

@@ -92,7 +92,8 @@ def test_a_problem_goes_to_the_open_choice_with_the_smallest_deficit():
     # week 2: a2 opens (deficit 0 as of week 1): p1 moves there, and so does m1
     model = run(garbage_can({"a1": 1, "a2": 2}, {"m1": 1.0}, {"p1": (1, 10.0)}), 2)
     assert holders(model, "p1") == ["a1", "a2"]
-    assert model.partners["m1"].attending.id == "a2"
+    policy = model.attachment
+    assert policy.attending[policy.members.index(model.partners["m1"])] == policy.index["a2"]
     assert model.attachment.counts["problem_moves"] == 1
     assert model.attachment.counts["dm_activity"] == 1
 
@@ -106,9 +107,10 @@ def test_deficits_are_those_of_the_previous_week_and_ties_go_to_the_first_listed
 def test_a_choice_is_made_when_effective_energy_covers_the_attached_problems():
     # energy 1.0 a week at coefficient 0.6: 0.6, 1.2 -> a problem needing 1.1 waits a week
     model = run(garbage_can({"a": 1}, {"m1": 1.0}, {"p1": (1, 1.1)}), 3)
-    body = model.bodies["a"]
-    assert body.decided_by == "resolution" and body.decided_at == 2
-    assert body.energy_spent == pytest.approx(1.2)
+    policy, a = model.attachment, model.attachment.index["a"]
+    assert policy.decided_by[a] == "resolution" and policy.decided_at[a] == 2
+    assert not model.bodies["a"].active
+    assert policy.spent[a] == pytest.approx(1.2)
     issue = model.issues[0]
     assert issue.decided_at == 2 and not issue.is_open
     assert model.attachment.summary()["energy_wasted"] == pytest.approx(1.2 - 1.1)
@@ -116,7 +118,7 @@ def test_a_choice_is_made_when_effective_energy_covers_the_attached_problems():
 
 def test_the_solution_coefficient_deflates_energy():
     model = run(garbage_can({"a": 1}, {"m1": 1.0}, {"p1": (1, 1.1)}, solution_coefficient=0.3), 5)
-    assert model.bodies["a"].decided_at == 4  # 0.3, 0.6, 0.9, 1.2
+    assert model.attachment.decided_at[0] == 4  # 0.3, 0.6, 0.9, 1.2
 
 
 def test_flight_oversight_and_resolution_as_the_paper_defines_them():
@@ -132,10 +134,10 @@ def test_flight_oversight_and_resolution_as_the_paper_defines_them():
         ),
         3,
     )
-    styles = {b.id: b.decided_by for b in model.bodies.values()}
-    assert styles == {"a1": "flight", "a2": None, "a3": "oversight"}
+    styles = {c["choice"]: c["style"] for c in model.attachment.choices()}
+    assert styles == {"a1": "flight", "a2": "", "a3": "oversight"}
     model = run(garbage_can({"a": 1}, {"m1": 1.0}, {"p1": (1, 0.5)}), 1)
-    assert model.bodies["a"].decided_by == "resolution"
+    assert model.attachment.decided_by == ["resolution"]
 
 
 def test_access_and_decision_structures_restrict_who_goes_where():
@@ -398,6 +400,7 @@ def test_garbage_can_structures_and_issues_have_a_decision_only_pathway():
         })  # fmt: skip
     structure, scenario = _base()
     raw = scenario.model_dump()
+    raw["name"] = "bad"  # a variant's name ('garbage_can:light') is not a file's name
     raw["issues"][0]["pathway"] = [{"function": "deliberation"}, {"function": "decision"}]
     with pytest.raises(SpecError, match="pathway"):
         PartnershipModel(structure, scenario_from_dict(raw, source="bad.yaml"), rng=1)

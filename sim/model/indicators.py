@@ -1,6 +1,6 @@
 """Evaluation indicators: what a partnership review measures, computed from one run's tables.
 
-The frame is seed 004's "what makes a strong partnership" (DOMAIN.md section 5, EV-*) and
+The frame is source document 004's "what makes a strong partnership" (the EV-* rules) and
 the Tavistock cycle behind the Gloucestershire structures (deliberation, authorisation,
 implementation, evaluation). Every indicator is a plain function of the run's tables
 (``issues``, ``meetings``, ``history``, ``bodies``, ``series``, ``indicators``), so it can
@@ -551,7 +551,7 @@ def indicators_markdown() -> str:
     lines = ["# Indicators: what each measures, and what it cannot show", "",
              "Every run is measured twice over. The **headline measures** come with every run's",
              "summary (`sim.model.results`); the **evaluation indicators** are computed from a",
-             "run's tables by `sim.analysis.indicators.evaluate_run`, grouped by the criteria",
+             "run's tables by `sim.model.indicators.evaluate_run`, grouped by the criteria",
              "of a strong partnership listed in source document 004 (the September 2010",
              "induction event report: EV-LEAD leadership and vision, EV-ACCOUNT accountability,",
              "EV-OPEN openness, EV-DELIVER delivery against targets, EV-COMMIT commitment,",

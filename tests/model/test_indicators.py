@@ -1,5 +1,5 @@
-"""Each evaluation indicator on a hand-built run whose answers are known (EV-* of DOMAIN.md
-section 5, and the Tavistock cycle)."""
+"""Each evaluation indicator on a hand-built run whose answers are known (the EV-* rules of
+docs/sources.md, and the Tavistock cycle)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.analysis.indicators import INDICATORS, evaluate_run, indicators_markdown
 from sim.cli import main
+from sim.model.indicators import INDICATORS, evaluate_run, indicators_markdown
 
 NAN = math.nan
 

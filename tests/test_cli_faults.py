@@ -1,0 +1,162 @@
+"""Issue 12, classes 5b, 7 and 9 at the command line: output paths stay inside the folder the
+user named, even for a hostile name that got past validation; standard output closed or full
+is said on one line with a non-zero exit (a reader that stops, as head does, stays quiet);
+Ctrl-C during start-up says "interrupted"; every error names what failed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sim.spec
+import sim.spec.experiment
+from sim.cli import main
+from sim.errors import SpecError
+from sim.paths import inside
+from sim.spec.loading import SCENARIO_DIR
+
+SIM = str(Path(sys.executable).parent / "sim")
+ESCAPES = ["../escaped", "../../escaped", "/tmp/escaped-abs", "a/../../escaped", "..", "./../x"]
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    assert "error: : " not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", ESCAPES)
+def test_a_joined_name_cannot_leave_its_folder(tmp_path, name):
+    with pytest.raises(SpecError, match="outside this folder"):
+        inside(tmp_path / "out", name)
+
+
+def test_a_symbolic_link_out_of_the_folder_is_refused(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "link").symlink_to(tmp_path.parent)
+    with pytest.raises(SpecError, match="outside this folder"):
+        inside(tmp_path / "out", "link", "x.csv")
+    assert inside(tmp_path / "out", "ok", "x.csv") == tmp_path / "out" / "ok" / "x.csv"
+
+
+@pytest.mark.parametrize("name", ESCAPES)
+def test_a_hostile_experiment_name_past_validation_writes_nothing_outside_out(
+    tmp_path, monkeypatch, capsys, name
+):
+    real = sim.spec.experiment.load_experiment
+    path = SCENARIO_DIR / "experiments" / "ci_smoke.yaml"
+    hostile = real(path).model_copy(update={"name": name})
+    monkeypatch.setattr(sim.spec.experiment, "load_experiment", lambda _: hostile)
+    monkeypatch.chdir(tmp_path)
+    before = set(tmp_path.parent.iterdir())
+    assert main(["sweep", str(path), "--executor", "serial", "--limit", "1", "--quiet"]) == 2
+    assert "outside this folder" in one_error_line(capsys.readouterr().err)
+    assert set(tmp_path.parent.iterdir()) == before and not Path("/tmp/escaped-abs").exists()
+
+
+@pytest.mark.parametrize("name", [n for n in ESCAPES if n != ".."])  # "...png" stays inside
+def test_a_hostile_structure_name_past_validation_draws_no_diagram_outside(
+    tmp_path, monkeypatch, capsys, name
+):
+    real = sim.spec.load_structure
+    monkeypatch.setattr(sim.spec, "load_structure",
+                        lambda s: real(s).model_copy(update={"name": name}))  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    assert main(["diagram", "pilot"]) == 2
+    assert "outside this folder" in one_error_line(capsys.readouterr().err)
+    assert not list(tmp_path.parent.glob("escaped*")) and not Path("/tmp/escaped-abs.png").exists()
+
+
+def run(args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([SIM, *args], capture_output=True, text=True, timeout=120, **kwargs)
+
+
+@pytest.mark.parametrize("command", [["parameters"], ["indicators"], ["--version"]])
+def test_closed_standard_output_is_said_and_exits_non_zero(command):
+    done = subprocess.run([SIM, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, timeout=60, preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert done.returncode != 0
+    assert "standard output is closed" in one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize("command", [["parameters"], ["indicators"],
+                                     ["run", "smoke", "--structure", "pilot"]])  # fmt: skip
+def test_a_full_standard_output_names_it_and_exits_non_zero(command):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([SIM, *command], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=120)  # fmt: skip
+    assert done.returncode == 1
+    assert one_error_line(done.stderr).startswith("error: standard output: No space left")
+
+
+@pytest.mark.parametrize("command", [["parameters"], ["indicators"]])
+def test_a_reader_that_stops_early_stays_quiet(command):
+    done = subprocess.run(f"'{SIM}' {' '.join(command)} | head -1", shell=True,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "" and done.stdout.count("\n") == 1
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.3, 0.5, 0.8])  # past Python's own start-up
+def test_ctrl_c_during_start_up_says_interrupted(delay):
+    proc = subprocess.Popen([SIM, "compare", "smoke", "--replications", "40", "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == "interrupted"
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "nonsense", "tcp://127.0.0.1"])
+def test_a_dask_scheduler_that_does_not_answer_is_named(tmp_path, address, monkeypatch):
+    monkeypatch.setattr("sim.experiment.executors.SCHEDULER_TIMEOUT", "1s")
+    path = SCENARIO_DIR / "experiments" / "ci_smoke.yaml"
+    code = main(["sweep", str(path), "--scheduler", address, "--out", str(tmp_path / "o")])
+    assert code == 2
+
+
+def test_a_refused_scheduler_is_one_line_naming_it(tmp_path):
+    done = run(["sweep", "ci_smoke", "--scheduler", "tcp://127.0.0.1:1", "--out",
+                str(tmp_path / "o"), "--quiet"])  # fmt: skip
+    line = one_error_line(done.stderr)
+    assert done.returncode == 2 and "--scheduler: tcp://127.0.0.1:1" in line
+
+
+def output_blocked(tmp_path: Path, how: str) -> Path:
+    if how == "a file in the way":
+        (tmp_path / "blocked").write_text("x")
+        return tmp_path / "blocked" / "o"
+    if how == "the folder is a file":
+        (tmp_path / "o").write_text("x")
+        return tmp_path / "o"
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder / "o"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+def test_a_read_only_output_folder_is_named(tmp_path, capsys):
+    out = output_blocked(tmp_path, "read-only")
+    code = main(["run", "smoke", "--structure", "pilot", "--out", str(out)])
+    assert code == 2 and str(out) in one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("how", ["a file in the way", "the folder is a file"])
+@pytest.mark.parametrize("command", ["sweep", "compare", "gcm"])
+def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path, capsys, how, command):
+    out = str(output_blocked(tmp_path, how))
+    args = {"sweep": ["sweep", "ci_smoke", "--executor", "serial", "--limit", "1", "--quiet"],
+            "compare": ["compare", "smoke", "--replications", "2", "--workers", "1"],
+            "gcm": ["gcm", "--workers", "1"]}[command]  # fmt: skip
+    assert main([*args, "--out", out]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # after gcm's progress bar
+    line = one_error_line(err)
+    assert str(tmp_path) in line
