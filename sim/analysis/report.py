@@ -30,7 +30,8 @@ from sim.analysis.compare import (
     too_small,
     verdict_column,
 )
-from sim.analysis.diagram import draw_structure
+from sim.analysis.diagram import GraphvizMissing, diagram_svg, grid_svg
+from sim.analysis.palette import structure_colours
 from sim.experiment.results import Results, load_results
 from sim.model import run_once
 from sim.model.indicators import BY_NAME, CRITERIA, INDICATORS
@@ -254,9 +255,15 @@ def _render_one(results: Results, done: Bar) -> dict:
             ],
         }  # fmt: skip
     section["diagrams"] = []
+    colours = structure_colours(names)
     for name in names:
-        fig = draw_structure(load_structure(results.structures[name]))
-        section["diagrams"].append({"image": _figure_uri(fig), "caption": name})
+        spec = load_structure(results.structures[name])
+        try:
+            svg = diagram_svg(spec, colours[name])
+        except GraphvizMissing:  # the body-by-function table instead, which says why
+            svg = grid_svg(spec, colours[name])
+        image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        section["diagrams"].append({"image": image, "caption": spec.display_name})
         done.update()
     section["criteria"] = []
     if table is not None:
