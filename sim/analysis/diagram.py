@@ -360,9 +360,9 @@ def grid_svg(spec: StructureSpec, colour: str | None = None) -> str:
     from html import escape
 
     rows = function_grid(spec)
-    width, line, top = 980, 18, 56
+    width, line, top = 1100, 18, 56
     heads = ["body", *[WORDS[f] for f in FUNCTIONS], "meets", "seats"]
-    xs = [8, 330, 410, 480, 550, 625, 700, 870]
+    xs = [8, 300, 370, 430, 490, 555, 620, 880]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{top + line * (len(rows) + 1)}" font-family="Helvetica,Arial,sans-serif" '
@@ -377,9 +377,9 @@ def grid_svg(spec: StructureSpec, colour: str | None = None) -> str:
             for x, h in zip(xs, heads, strict=True)]  # fmt: skip
     for i, row in enumerate(rows, start=1):
         y = top + line * i
-        cells = [textwrap.shorten(str(row["body"]), 52), *["✓" if row[f.value] else "" for f in
-                 FUNCTIONS], textwrap.shorten(str(row["cadence"]), 28),
-                 textwrap.shorten(str(row["seats"]), 18)]  # fmt: skip
+        cells = [textwrap.shorten(str(row["body"]), 46), *["✓" if row[f.value] else "" for f in
+                 FUNCTIONS], textwrap.shorten(str(row["cadence"]), 40),
+                 textwrap.shorten(str(row["seats"]), 36)]  # fmt: skip
         out += [f'<text x="{x}" y="{y}">{escape(c)}</text>'
                 for x, c in zip(xs, cells, strict=True) if c]  # fmt: skip
     out.append("</svg>")
