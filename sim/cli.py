@@ -448,13 +448,14 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
 def cmd_diagram(args: argparse.Namespace) -> int:
     from sim.analysis.diagram import draw_structure
+    from sim.analysis.palette import structure_colours
     from sim.spec import load_structure
 
     spec = load_structure(args.structure)
     out = Path(args.out) if args.out else inside(".", f"{spec.name}.png")
-    if out.suffix not in (".png", ".svg"):
+    if out.suffix.lower() not in (".png", ".svg"):
         raise SpecError("--out", str(out), "give a .png or .svg file")
-    draw_structure(spec, out)
+    draw_structure(spec, out, structure_colours([spec.name])[spec.name])
     print(f"wrote {out}")
     return 0
 
@@ -622,7 +623,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_robustness)
 
-    p = sub.add_parser("diagram", help="draw a structure: bodies by function, reporting lines")
+    p = sub.add_parser(
+        "diagram",
+        help="draw a structure: every body with its functions, cadence and seats; reporting "
+        "lines and standing links (needs Graphviz)",
+    )
     p.add_argument("structure", help="five_element, pilot, county_scs_chapters, or a YAML path")
     p.add_argument("--out", help="FILE.png or FILE.svg (default STRUCTURE.png)")
     p.set_defaults(func=cmd_diagram)
