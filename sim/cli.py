@@ -258,6 +258,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The headline comparison: employer closure and truancy, five-element against pilot."""
     from sim.analysis.compare import compare_structures, draw_figures
+    from sim.analysis.report import write_report
     from sim.experiment.executors import make_executor
     from sim.spec.files import SHIPPED_STRUCTURES
     from sim.spec.loading import SCENARIO_DIR
@@ -272,8 +273,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                                 list(SHIPPED_STRUCTURES), args.replications,
                                                 [args.seed], {}, executor=executor)  # fmt: skip
                 comparison.write(out, lambda figures, c=comparison: draw_figures(c, figures))
+                robust = Path("docs") / "robustness" / name  # in a checkout, not a wheel
+                robust = robust if robust.is_dir() else None
+                report = write_report(out, out / "report.html", robustness=robust)
             print(comparison.text)
-            print(f"(tables and figures in {out}/)\n")
+            print(f"(tables and figures in {out}/; the board's appraisal: {report})\n")
     return 0
 
 

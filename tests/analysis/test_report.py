@@ -81,6 +81,10 @@ def test_report_from_a_sweep(tmp_path, capsys):
     assert "Unfinished" not in page
     # points are compared one by one, never pooled as replications (issue 10, item 11)
     assert "A sweep of 2 parameter points, 2 paired replications at each" in page
+    # the first screen of a sweep: a verdict per criterion combined over the points
+    assert page.index('id="verdict"') < page.index("<h2")
+    assert "A sweep of 2 design points with 2 paired replications at each" in page
+    assert "Too few replications per point (2)" in page
     assert "never pooled" in page and "smallest point difference" in page
     assert "share of work on declared priorities" in page
     capsys.readouterr()
