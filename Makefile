@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench ci-sweep ci-robustness robustness-docs wheel-test notebooks clean setup app test-app
+.PHONY: demo test lint format bench ci-sweep ci-robustness robustness-docs diagrams wheel-test notebooks clean setup app test-app
 
 setup: $(STAMP)
 
@@ -59,6 +59,14 @@ robustness-docs: $(STAMP)
 		$(BIN)/python -c "from sim.analysis.robustness import update_page; \
 			update_page('docs/robustness.md', 'docs/robustness/$$s')" || exit 1; \
 	done
+
+# The shipped structures' diagrams, for the README and docs/ (needs Graphviz's dot program:
+# apt-get install graphviz).
+DIAGRAMS := five_element pilot county_scs_chapters
+diagrams: $(STAMP)
+	mkdir -p docs/diagrams
+	for s in $(DIAGRAMS); do $(BIN)/sim diagram $$s --out docs/diagrams/$$s.svg || exit 1; done
+	$(BIN)/sim diagram pilot --out docs/diagrams/pilot.png
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks]"

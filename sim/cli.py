@@ -258,6 +258,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The headline comparison: employer closure and truancy, five-element against pilot."""
     from sim.analysis.compare import compare_structures, draw_figures
+    from sim.analysis.report import write_report
     from sim.experiment.executors import make_executor
     from sim.spec.files import SHIPPED_STRUCTURES
     from sim.spec.loading import SCENARIO_DIR
@@ -272,8 +273,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                                 list(SHIPPED_STRUCTURES), args.replications,
                                                 [args.seed], {}, executor=executor)  # fmt: skip
                 comparison.write(out, lambda figures, c=comparison: draw_figures(c, figures))
+                robust = Path("docs") / "robustness" / name  # in a checkout, not a wheel
+                robust = robust if robust.is_dir() else None
+                report = write_report(out, out / "report.html", robustness=robust)
             print(comparison.text)
-            print(f"(tables and figures in {out}/)\n")
+            print(f"(tables and figures in {out}/; the board's appraisal: {report})\n")
     return 0
 
 
@@ -448,13 +452,14 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
 def cmd_diagram(args: argparse.Namespace) -> int:
     from sim.analysis.diagram import draw_structure
+    from sim.analysis.palette import structure_colours
     from sim.spec import load_structure
 
     spec = load_structure(args.structure)
     out = Path(args.out) if args.out else inside(".", f"{spec.name}.png")
-    if out.suffix not in (".png", ".svg"):
+    if out.suffix.lower() not in (".png", ".svg"):
         raise SpecError("--out", str(out), "give a .png or .svg file")
-    draw_structure(spec, out)
+    draw_structure(spec, out, structure_colours([spec.name])[spec.name])
     print(f"wrote {out}")
     return 0
 
@@ -630,7 +635,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_robustness)
 
-    p = sub.add_parser("diagram", help="draw a structure: bodies by function, reporting lines")
+    p = sub.add_parser(
+        "diagram",
+        help="draw a structure: every body with its functions, cadence and seats; reporting "
+        "lines and standing links (needs Graphviz)",
+    )
     p.add_argument("structure", help="five_element, pilot, county_scs_chapters, or a YAML path")
     p.add_argument("--out", help="FILE.png or FILE.svg (default STRUCTURE.png)")
     p.set_defaults(func=cmd_diagram)

@@ -104,6 +104,7 @@ def test_demo_compares_the_two_structures(capsys):
     assert main(["demo", "--replications", "2"]) == 0
     out = capsys.readouterr().out
     assert "five_element" in out and "pilot" in out and "median weeks to decision" in out
+    assert "the board's appraisal: out/demo/employer_closure/report.html" in out
 
 
 def test_help_runs():

@@ -175,3 +175,15 @@ def test_every_source_document_rule_is_accounted_for_in_the_appendix():
     listed = re.findall(r"^\| ([A-Z]{2}-[A-Z0-9-]+) \|", appendix, re.M)
     assert len(ids) > 40
     assert listed == ids
+
+
+def test_the_calibration_datum_says_where_it_comes_from_and_that_it_is_one_datum():
+    """Issue 10, provenance: the 15-of-27 figure is from the Partnership's own performance
+    reporting, not the source documents, and it is a single datum; both pages say so."""
+    calibration = " ".join((ROOT / "docs" / "calibration.md").read_text().split())
+    odd = " ".join(ODD.read_text().split())
+    assert "*not* in the five source documents" in calibration
+    assert "own public performance reporting" in calibration and "**one datum**" in calibration
+    assert "not from the five source documents" in odd and "single datum" in odd
+    patterns = next(line for line in ODD.read_text().splitlines() if line.startswith("| About 15"))
+    assert "not the source documents; one datum" in patterns

@@ -239,10 +239,10 @@ def footer(table: pd.DataFrame) -> list[str]:
         "undefined); differences paired by replication; 'exact' = the same in every replication.",
         f"* = significant after Holm adjustment across the table's {n_diffs} differences (paired",
         "sign-flip permutation test, p < 0.05; unadjusted p-values in the p_value column of",
-        "comparison.csv). Verdicts",
-        "compare each difference with the indicator's smallest difference that matters",
-        "(docs/indicators.md): 'small' is significant but smaller than that; 'unclear' is not",
-        "significant and not shown to be negligible.",
+        "comparison.csv; the intervals are not adjusted). Verdicts compare each difference with",
+        "the indicator's smallest difference that matters (docs/indicators.md): 'small' is",
+        "significant but smaller than that; 'unclear' is not significant and not shown to be",
+        "negligible.",
     ]
     n = too_small(table)
     if n is not None:

@@ -33,6 +33,7 @@ from sim.analysis.compare import (
     paired_comparison,
     verdict_column,
 )
+from sim.analysis.diagram import GraphvizMissing, diagram_svg, grid_svg
 from sim.analysis.palette import VERDICT_STYLE, structure_colours
 from sim.analysis.verdict import (
     CRITERION_TEXT,
@@ -62,10 +63,14 @@ def _figure_uri(fig) -> str:
 
 
 def _diagram(spec, colour: str) -> dict:
-    """A structure's diagram for the page: an image URI, or (without Graphviz) nothing."""
-    from sim.analysis.diagram import draw_structure
-
-    return {"image": _figure_uri(draw_structure(spec)), "grid": None}
+    """A structure's diagram for the page (:mod:`sim.analysis.diagram`, drawn by Graphviz) as
+    an SVG data URI; without Graphviz, the body-by-function table drawn as SVG, which says
+    why. An SVG shown through ``<img>`` runs no script, whatever names it holds."""
+    try:
+        svg = diagram_svg(spec, colour)
+    except GraphvizMissing:
+        svg = grid_svg(spec, colour)
+    return {"image": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()}
 
 
 def _wrap(text: str, width: int = 18) -> str:

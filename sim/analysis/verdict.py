@@ -313,12 +313,20 @@ def summarise(
         if verdicts and any(v.verdict != "no judged indicator" for v in verdicts):
             rows.append({"criterion": criterion, "text": CRITERION_TEXT[criterion],
                          "verdicts": verdicts})  # fmt: skip
-    n = int(table["diff_n"].min()) if "diff_n" in table and table["diff_n"].notna().any() else 0
+    n = _pairs(table)
     caveats = _caveats(n, failed, unfinished, censored, titles, table, robustness, rows)
     explained = robustness.explained if robustness else {}
     used = {a for row in rows for v in row["verdicts"] for a in v.assumptions}
     return Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names), n,
                    rows, caveats, {a: explained.get(a, "") for a in sorted(used)})  # fmt: skip
+
+
+def _pairs(table: pd.DataFrame) -> int:
+    """The paired replications behind a table (an indicator with no value in any run has
+    none, so the largest count is the comparison's)."""
+    if "diff_n" not in table or not table["diff_n"].notna().any():
+        return 0
+    return int(table["diff_n"].max())
 
 
 def _caveats(n, failed, unfinished, censored, titles, table, robustness, rows) -> list[str]:
@@ -401,7 +409,7 @@ def summarise_points(
         if verdicts:
             rows.append({"criterion": criterion, "text": CRITERION_TEXT[criterion],
                          "verdicts": verdicts})  # fmt: skip
-    reps = int(points["diff_n"].min()) if "diff_n" in points else 0
+    reps = _pairs(points)
     n_points = points["point"].nunique()
     caveats = []
     if unfinished:

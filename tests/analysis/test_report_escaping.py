@@ -52,7 +52,8 @@ def live_markup(page: str) -> list[str]:
     for tag, attrs in parser.tags:
         found += [f"{tag} {name}" for name, _ in attrs if name.startswith("on")]
         found += [f"img {v}" for name, v in attrs if tag == "img" and name == "src"
-                  and not v.startswith("data:image/png;base64,")]  # fmt: skip
+                  and not v.startswith(("data:image/png;base64,",
+                                        "data:image/svg+xml;base64,"))]  # fmt: skip
     return found
 
 
