@@ -124,7 +124,7 @@ CSS = """
 .labelled-slider .v-input { margin-top: 0; padding-top: 0; }
 .knob-card { min-width: 330px; max-width: 420px; }
 .diagram { width: 100%; }
-.diagram-svg svg { max-width: 100%; height: auto; }
+.diagram-svg img { max-width: 100%; height: auto; }
 table.sim-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4em 0 1em 0; }
 table.sim-table th, table.sim-table td { padding: 0.25em 0.6em; text-align: left;
   border-bottom: 1px solid #ddd; vertical-align: top; }
@@ -338,27 +338,31 @@ def OptionKnobs(option: logic.Option, colour: str):
                 {k: v for k, v in knobs.value.items() if k != option.origin}))  # fmt: skip
 
 
-def diagram_image(spec, colour: str | None = None) -> tuple[str, str | bytes]:
-    """The option's structure diagram: Graphviz SVG in the option's colour where
-    :mod:`sim.analysis.diagram` has it (``diagram_svg``), else the networkx drawing as PNG."""
-    from sim.analysis import diagram
+def diagram_image(spec, colour: str | None = None) -> str:
+    """The option's structure diagram in its colour, as the report draws it
+    (:func:`sim.analysis.diagram.diagram_svg`; without Graphviz, the body-by-function table as
+    SVG, which says why), as an SVG data URI: shown through ``<img>``, it runs no script,
+    whatever names an uploaded option holds."""
+    import base64
 
-    if hasattr(diagram, "diagram_svg"):
-        return "svg", diagram.diagram_svg(spec, colour=colour)
-    return "png", _png(diagram.draw_structure(spec))
+    from sim.analysis.diagram import GraphvizMissing, diagram_svg, grid_svg
+
+    try:
+        svg = diagram_svg(spec, colour)
+    except GraphvizMissing:
+        svg = grid_svg(spec, colour)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 @solara.component
 def Diagram(option: logic.Option, colour: str):
     key = option.spec.model_dump_json()
-    kind, image = solara.use_memo(lambda: diagram_image(option.spec, colour),
-                                  dependencies=[key, colour])  # fmt: skip
+    uri = solara.use_memo(lambda: diagram_image(option.spec, colour),
+                          dependencies=[key, colour])  # fmt: skip
     with solara.Card(option.label, classes=["diagram"],
                      style={"border-top": f"5px solid {colour}"}):  # fmt: skip
-        if kind == "svg":
-            solara.HTML(tag="div", unsafe_innerHTML=image, classes=["diagram-svg"])
-        else:
-            solara.Image(image, width="100%")
+        img = f'<img src="{uri}" alt="{html.escape(option.label)}">'
+        solara.HTML(tag="div", classes=["diagram-svg"], unsafe_innerHTML=img)
 
 
 @solara.component

@@ -9,16 +9,30 @@ from sim.spec import load_structure
 page = pytest.importorskip("sim.app.page", reason="the app's extra is not installed")
 
 
-def test_a_diagram_is_the_diagram_modules_svg_where_it_has_one(monkeypatch):
+def test_a_diagram_is_the_reports_svg_in_the_options_colour():
+    import base64
+
     from sim.analysis import diagram
 
     pilot = load_structure("pilot")
-    monkeypatch.setattr(diagram, "diagram_svg", lambda spec, colour=None: f"<svg>{colour}</svg>",
-                        raising=False)  # fmt: skip
-    assert page.diagram_image(pilot, "#D55E00") == ("svg", "<svg>#D55E00</svg>")
-    monkeypatch.delattr(diagram, "diagram_svg")
-    kind, png = page.diagram_image(pilot, "#D55E00")
-    assert kind == "png" and png.startswith(b"\x89PNG")
+    uri = page.diagram_image(pilot, "#D55E00")
+    assert uri.startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode()
+    assert svg == diagram.diagram_svg(pilot, "#D55E00") or "Graphviz" in svg
+
+
+def test_without_graphviz_the_diagram_is_the_function_grid(monkeypatch):
+    import base64
+
+    from sim.analysis import diagram
+
+    def missing(*args, **kwargs):
+        raise diagram.GraphvizMissing()
+
+    monkeypatch.setattr(diagram, "diagram_svg", missing)
+    pilot = load_structure("pilot")
+    svg = base64.b64decode(page.diagram_image(pilot, "#D55E00").split(",", 1)[1]).decode()
+    assert svg == diagram.grid_svg(pilot, "#D55E00")
 
 
 def test_a_tables_option_columns_are_headed_in_their_colour():
