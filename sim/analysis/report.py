@@ -28,7 +28,6 @@ from sim.analysis import stats
 from sim.analysis.compare import (
     VERDICTS,
     across_points,
-    evaluation_indicators,
     headline_indicators,
     paired_comparison,
     verdict_column,
@@ -40,6 +39,7 @@ from sim.analysis.verdict import (
     ORDER,
     Robustness,
     Summary,
+    catalogue,
     load_robustness,
     rounded,
     summarise,
@@ -215,16 +215,7 @@ def _criteria(catalogue: dict) -> list[str]:
 
 
 def _catalogue(results: Results, scenario) -> dict:
-    """The indicators these runs hold: the headline ones and the scenario's outcomes first,
-    then the evaluation ones; an evaluation indicator that repeats a headline one (same
-    criterion and label, e.g. members attending in person) is left out."""
-    indicators = headline_indicators(results.runs, scenario) + evaluation_indicators(results.runs)
-    out, seen = {}, set()
-    for i in indicators:
-        if (i.criterion, i.label) not in seen:
-            seen.add((i.criterion, i.label))
-            out[i.name] = i
-    return out
+    return catalogue(results.runs, scenario)
 
 
 def _steps(results: Results) -> int:

@@ -63,6 +63,25 @@ TOO_FEW = "too few runs"
 _NEGLIGIBLE = {"no practical difference", "no difference", "small"}
 
 
+def catalogue(runs: pd.DataFrame, scenario, measured_only: bool = False) -> dict:
+    """The indicators a comparison of these runs judges, by name: the headline ones and the
+    scenario's outcomes first, then the evaluation ones, leaving out an evaluation indicator
+    that repeats a headline one (same criterion and label, e.g. members attending in person).
+    ``measured_only`` also leaves out one that no run measured (all missing), as the app
+    does: nothing can be said about it. The report and the app both take their verdicts'
+    indicators from here."""
+    from sim.analysis.compare import evaluation_indicators, headline_indicators
+
+    out, seen = {}, set()
+    for i in headline_indicators(runs, scenario) + evaluation_indicators(runs):
+        if measured_only and i.name in runs and runs[i.name].isna().all():
+            continue
+        if (i.criterion, i.label) not in seen:
+            seen.add((i.criterion, i.label))
+            out[i.name] = i
+    return out
+
+
 @dataclass
 class Robustness:
     """A robustness run's conclusions for one pair of options (``meta.json`` and

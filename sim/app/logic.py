@@ -374,21 +374,11 @@ def paired_spec_tasks(scenario: ScenarioSpec, options: Sequence[Option], replica
 
 def catalogue(runs: pd.DataFrame, scenario: ScenarioSpec) -> dict:
     """The indicators a comparison judges, as the report's first screen judges them
-    (``sim.analysis.report._catalogue``): the headline ones and the scenario's outcomes first,
-    then the evaluation ones, without an evaluation indicator that repeats a headline one.
-    One that no run measured (all missing: a scenario outcome no run reached, say) is left out
-    too: nothing can be said about it, and the first screen would count its 0 pairs as the
-    comparison's size."""
-    from sim.analysis.compare import evaluation_indicators, headline_indicators
+    (:func:`sim.analysis.verdict.catalogue`), without one that no run measured (a scenario
+    outcome no run reached, say): nothing can be said about it."""
+    from sim.analysis.verdict import catalogue as judged
 
-    out, seen = {}, set()
-    for i in headline_indicators(runs, scenario) + evaluation_indicators(runs):
-        if i.name in runs and runs[i.name].isna().all():
-            continue
-        if (i.criterion, i.label) not in seen:
-            seen.add((i.criterion, i.label))
-            out[i.name] = i
-    return out
+    return judged(runs, scenario, measured_only=True)
 
 
 ROBUSTNESS_DIR = Path(__file__).resolve().parents[2] / "docs" / "robustness"
