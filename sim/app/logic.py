@@ -704,7 +704,7 @@ def week_events(model, since: float) -> dict[str, list[str]]:
     that moved between bodies (for the step-by-step teaching view)."""
     meetings = [
         f"week {m.time:.1f}: {m.body} ({m.kind}; {m.voting_present} voting present, "
-        f"quorum {m.quorum})"
+        + (f"quorum {m.quorum})" if m.quorum else "no quorum required)")
         for m in model.meetings
         if m.time > since
     ]
