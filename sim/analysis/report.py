@@ -173,8 +173,12 @@ def render(results_list: list[Results], title: str, progress: bool = False,
     from ``templates/report.html`` with autoescaping on: every name, title and description
     from a user's file is escaped. ``robustness`` is a `sim robustness` folder whose
     conclusions qualify the verdicts."""
+    # a robustness folder that does not fit is refused before any work
+    robust = [None if robustness is None else
+              load_robustness(robustness, load_scenario(r.scenario).name, list(r.structures))
+              for r in results_list]  # fmt: skip
     with bar(sum(_steps(r) for r in results_list), "steps", progress) as done:
-        sections = [_render_one(results, done, robustness) for results in results_list]
+        sections = [_render_one(r, done, rb) for r, rb in zip(results_list, robust, strict=True)]
     return _template().render(
         title=title,
         generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
@@ -227,7 +231,7 @@ def _steps(results: Results) -> int:
     return 2 + 2 * len(results.structures) + (criteria if one_point else 0)
 
 
-def _render_one(results: Results, done: Bar, robustness_dir: Path | None) -> dict:
+def _render_one(results: Results, done: Bar, robustness: Robustness | None) -> dict:
     """One scenario's section, as plain values for the template (which escapes them)."""
     names = list(results.structures)
     base = names[0]
@@ -246,9 +250,6 @@ def _render_one(results: Results, done: Bar, robustness_dir: Path | None) -> dic
                      "names": names, "base": base, "titles": titles, "colours": colours,
                      "unfinished": unfinished, "failed": results.failed, "sweep": None,
                      "compare": None, "table": None, "key": None}  # fmt: skip
-    robustness: Robustness | None = None
-    if robustness_dir is not None:
-        robustness = load_robustness(robustness_dir, scenario.name, names)
     points = runs["point"].nunique() if "point" in runs else 1
     table = None
     where = (scenario.display_name, scenario.description)

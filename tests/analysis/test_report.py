@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -93,3 +94,23 @@ def test_report_from_a_sweep(tmp_path, capsys):
 def test_report_needs_a_results_folder(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "not a results folder" in capsys.readouterr().err
+
+
+def test_report_takes_a_robustness_run_that_fits_and_refuses_one_that_does_not(
+    comparison, tmp_path, capsys
+):
+    root = Path(__file__).resolve().parents[2]
+    wrong = root / "docs" / "robustness" / "truancy"
+    right = root / "docs" / "robustness" / "employer_closure"
+    if not right.is_dir():
+        pytest.skip("docs/robustness is in a checkout, not in an installed package")
+    out = tmp_path / "r.html"
+    assert main(["report", str(comparison), "--robustness", str(wrong), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (f"error: {wrong / 'meta.json'}: scenario: the robustness run is about "
+                       "'truancy', not 'employer_closure'")  # fmt: skip
+    assert not out.exists()  # refused before any work
+    assert main(["report", str(comparison), "--robustness", str(right), "--out", str(out)]) == 0
+    page = out.read_text()
+    assert "No robustness run was given" not in page
+    capsys.readouterr()
