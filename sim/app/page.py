@@ -421,13 +421,16 @@ def KeyFigure(outcome: logic.Outcome):
 @solara.component
 def Results():
     outcome = shown.value
+    # hooks before any early return (Solara's rules of hooks)
+    first = solara.use_memo(
+        lambda: logic.first_screen_html(outcome.summary) if outcome is not None else "",
+        dependencies=[id(outcome)],
+    )
     if outcome is None:
         return
     names = outcome.names
     shown_names = logic.labels(outcome.options)
     colours = {shown_names[n]: c for n, c in logic.colours(outcome.options).items()}
-    first = solara.use_memo(lambda: logic.first_screen_html(outcome.summary),
-                            dependencies=[id(outcome)])  # fmt: skip
     with solara.Card(classes=["verdict"]):
         if status.value == "cancelled":
             solara.Warning("The last run was cancelled; this is the run before it.")

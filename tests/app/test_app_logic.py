@@ -340,3 +340,17 @@ def test_the_worked_examples_robustness_run_informs_the_first_screen(pilot):
     said = [v.robustness for row in job.outcome.summary.rows for v in row["verdicts"]]
     assert any(said)
     assert not any("No robustness run" in c for c in job.outcome.summary.caveats)
+
+
+def test_sim_app_on_a_port_in_use_is_one_line_before_any_server_starts(capsys):
+    import socket
+
+    from sim.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["app", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: --port {port}: cannot listen on")
