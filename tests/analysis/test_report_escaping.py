@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+import sim.analysis.compare as compare
 import sim.analysis.report as report
 from sim.analysis.compare import compare_structures
 from sim.experiment.results import load_results
@@ -118,6 +119,7 @@ def test_hostile_text_in_every_field_is_escaped_and_the_page_renders(folder, mon
         return [dataclasses.replace(i, **{field: text}) for i in found] if field else found
 
     monkeypatch.setattr(report, "headline_indicators", headline)
+    monkeypatch.setattr(compare, "headline_indicators", headline)  # the verdict's catalogue
     results = hostile_results(folder, text, where)
     title = text if where == "title" else "Option appraisal"
     page = report.render([results], title)
