@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +118,29 @@ def smoke_run():
 @pytest.fixture
 def town_structure():
     return copy.deepcopy(town())
+
+
+def find_chromium() -> str | None:
+    """An installed Chromium (``$SIM_CHROMIUM``, Debian's ``/usr/bin/chromium``, or one on
+    PATH) for the browser tests; they never download one."""
+    for candidate in (os.environ.get("SIM_CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):  # fmt: skip
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium driven by Playwright; the test skips, saying why, when either is
+    missing."""
+    path = find_chromium()
+    if path is None:
+        pytest.skip("no Chromium installed (apt-get install chromium, or set $SIM_CHROMIUM)")
+    why = "Playwright is not installed: pip install -e '.[dev]'"
+    sync_api = pytest.importorskip("playwright.sync_api", reason=why)
+    with sync_api.sync_playwright() as p:
+        chrome = p.chromium.launch(executable_path=path, headless=True,
+                                   args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        yield chrome
+        chrome.close()

@@ -8,22 +8,17 @@ Run alone: ``.venv/bin/python -m pytest tests/analysis/test_report_browser.py``.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import find_chromium
 
 from sim.cli import main
 from sim.spec.loading import SCENARIO_DIR, STRUCTURE_DIR
 
-CHROMIUM = os.environ.get("SIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("no Chromium here: apt-get install chromium (Debian), or set SIM_CHROMIUM to a "
-                "Chromium binary", allow_module_level=True)  # fmt: skip
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
-                               "(pip install -e '.[dev]')")  # fmt: skip
+pytestmark = pytest.mark.skipif(find_chromium() is None, reason="no Chromium installed "
+                                "(apt-get install chromium, or set $SIM_CHROMIUM)")  # fmt: skip
 
 HOSTILE_SCENARIO = 'Closure <script>alert("s")</script> & "quotes"'
 HOSTILE_OPTION = "Pilot <img src=x onerror=alert(1)> {{ 7 * 7 }}"
@@ -47,15 +42,6 @@ def page_file(tmp_path_factory) -> Path:
                  "--workers", "1", "--out", str(out)]) == 0  # fmt: skip
     assert main(["report", str(out)]) == 0
     return out / "report.html"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
-        yield browser
-        browser.close()
 
 
 def test_the_verdict_is_on_the_first_screen_and_the_page_is_clean(page_file, browser, tmp_path):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import find_chromium
 
 from sim.app import logic
 from sim.spec import load_structure
@@ -37,15 +37,7 @@ DOCS = ROOT / "docs"
 SCREENSHOTS = os.environ.get("SIM_SCREENSHOTS") == "1"
 
 
-def chromium() -> str | None:
-    for candidate in (os.environ.get("SIM_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):  # fmt: skip
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-BROWSER = chromium()
+BROWSER = find_chromium()
 pytest.importorskip("solara", reason="the app's extra is not installed: pip install -e '.[app]'")
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[app]'"
@@ -90,15 +82,6 @@ def server():
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chrome = p.chromium.launch(executable_path=BROWSER, headless=True,
-                                   args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
-        yield chrome
-        chrome.close()
 
 
 @pytest.fixture
