@@ -52,6 +52,7 @@ from sim.progress import Bar, bar
 from sim.spec import load_scenario, load_structure
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # a shape per option, besides its colour
+ACTION_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p", "d", "8")
 
 
 def _figure_uri(fig) -> str:
@@ -145,18 +146,20 @@ def _pathway(results: Results, name: str, title: str, colour: str):
     named = [i.id for i in scenario.issues]
     if not named:
         return None, ""
-    result = run_once(load_structure(results.structures[name]), scenario, int(row["seed"]), params)
+    spec = load_structure(results.structures[name])
+    result = run_once(spec, scenario, int(row["seed"]), params)
     history = result.history[result.history["issue_id"] == named[0]]
     history = history[history["body"] != ""]
     bodies = list(dict.fromkeys(history["body"]))
+    called = spec.names_by_id(scenario.bodies)
     fig, ax = plt.subplots(figsize=(5.2, 0.32 * len(bodies) + 1.6))
     y = {b: i for i, b in enumerate(bodies)}
     ax.plot(history["time"], history["body"].map(y), "-", color=colour, alpha=0.45, zorder=1)
     for i, (action, group) in enumerate(history.groupby("action")):
         ax.scatter(group["time"], group["body"].map(y), label=action, zorder=2, s=22,
-                   marker=MARKERS[i % len(MARKERS)], color=colour,
+                   marker=ACTION_MARKERS[i % len(ACTION_MARKERS)], color=colour,
                    edgecolor="black", linewidth=0.4)  # fmt: skip
-    ax.set_yticks(range(len(bodies)), bodies, fontsize=7)
+    ax.set_yticks(range(len(bodies)), [_wrap(called.get(b, b), 34) for b in bodies], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("week", fontsize=8)
     ax.set_title(_wrap(title, 60), fontsize=8, color=colour)

@@ -654,13 +654,16 @@ def pathways(outcome: Outcome, replication: int = 0) -> dict[str, dict[str, Path
     out: dict[str, dict[str, Pathway]] = {}
     for option in outcome.options:
         result = run_once(option.spec, outcome.scenario, seed, outcome.parameters)
-        for iid, path in result_pathways(result).items():
+        called = option.spec.names_by_id(outcome.scenario.bodies)
+        for iid, path in result_pathways(result, called).items():
             out.setdefault(iid, {})[option.name] = path
     return out
 
 
-def result_pathways(result) -> dict[str, Pathway]:
-    """A run's named issues (and their follow-ups) as pathways."""
+def result_pathways(result, called: dict[str, str] | None = None) -> dict[str, Pathway]:
+    """A run's named issues (and their follow-ups) as pathways, bodies by their display names
+    (``called``: id -> name) where given."""
+    called = called or {}
     issues = result.issues
     own = (issues["source"] == "named") | issues["source"].str.startswith("follow-up")
     chosen = issues[own & (issues["parent"] == "")]
@@ -670,9 +673,9 @@ def result_pathways(result) -> dict[str, Pathway]:
         steps = [
             Step(
                 float(h.time),
-                h.body or "(arrives)",
+                called.get(h.body, h.body) or "(arrives)",
                 h.action,
-                h.to_body if h.to_body and h.to_body != h.body else "",
+                called.get(h.to_body, h.to_body) if h.to_body and h.to_body != h.body else "",
                 h.note or "",
             )
             for h in history.itertuples()

@@ -229,6 +229,12 @@ class StructureSpec(Strict):
         """What a reader sees: the title, or the file's name when there is none."""
         return self.title or self.name
 
+    def names_by_id(self, extra: list[BodySpec] | tuple = ()) -> dict[str, str]:
+        """Each body's and partner's display name by id (its ``name``, or the id when it has
+        none; a partner acts in a pathway when it pledges), with a scenario's own bodies
+        (``extra``) as well."""
+        return {x.id: x.name or x.id for x in [*self.partners, *self.bodies, *extra]}
+
     @property
     def body_ids(self) -> set[str]:
         return {b.id for b in self.bodies}

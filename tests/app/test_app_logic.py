@@ -175,6 +175,11 @@ def test_a_paired_job_runs_in_the_background_and_compares(pilot, smoke):
     assert "city-regeneration-plan" in paths
     side = logic.pathway_table(paths["city-regeneration-plan"], out.names)
     assert list(side.columns) == out.names and side.iloc[-1, 0].startswith("now: ")
+    # bodies by their display names, not their file ids
+    steps = paths["city-regeneration-plan"]["pilot"].steps
+    names = set(pilot.names_by_id(out.scenario.bodies).values())
+    assert steps and all(s.body in names or s.body == "(arrives)" for s in steps)
+    assert any(s.body == pilot.body("executive").name for s in steps)
 
 
 def test_the_same_options_give_the_same_table_as_the_file_core(pilot, smoke):
