@@ -160,3 +160,33 @@ def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path, capsys, how,
     err = capsys.readouterr().err.strip().splitlines()[-1]  # after gcm's progress bar
     line = one_error_line(err)
     assert str(tmp_path) in line
+
+
+def shared_follow_ups(levels: int, width: int) -> str:
+    """``&f{n}``: an issue whose ``width`` follow-ups each raise ``*f{n-1}``; the scenario
+    names the last, ``i0``."""
+    lines = ["name: bomb", "duration_weeks: 10", "x:", "  - &f0 {id: leaf}"]
+    for i in range(1, levels + 1):
+        raised = ", ".join([f"{{after_step: 1, issue: *f{i - 1}}}"] * width)
+        lines.append(f"  - &f{i} {{id: {'i0' if i == levels else f'l{i}'}, "
+                     f"follow_ups: [{raised}]}}")  # fmt: skip
+    return "\n".join([*lines, f"issues: [*f{levels}]"]) + "\n"
+
+
+def test_nine_by_seven_shared_follow_ups_are_one_line_and_exit_2(tmp_path):
+    """Issue 19, item 10: `sim validate` of 9 follow-ups of 9 follow-ups, 7 deep, all aliases
+    (5 million issues if built) is one line at once; a smaller such file, within the YAML
+    bound, is stopped by the cap on named issues."""
+    (tmp_path / "f.yaml").write_text(shared_follow_ups(7, 9), encoding="utf-8")
+    done = run(["validate", str(tmp_path / "f.yaml")])
+    assert done.returncode == 2
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"error: {tmp_path / 'f.yaml'}: line ")
+    assert "expands to more than 1,000,000 values" in line
+    (tmp_path / "g.yaml").write_text(shared_follow_ups(4, 10), encoding="utf-8")
+    done = run(["validate", str(tmp_path / "g.yaml")])
+    assert done.returncode == 2
+    assert one_error_line(done.stderr) == (
+        f"error: {tmp_path / 'g.yaml'}: issues[i0].follow_ups: the named issues expand to "
+        "11,111 issues with their follow-ups; the most is 10,000 (docs/inputs.md)"
+    )

@@ -32,6 +32,10 @@ MIN_CADENCE_WEEKS = 0.1
 MAX_ISSUES_PER_RUN = 200_000
 """Most issues a run may expect: named issues (with their follow-ups) plus each stream's
 ``per_year`` x the weeks it runs / 52."""
+MAX_NAMED_ISSUES = 10_000
+"""Most named issues of a scenario, follow-ups included, each counted once for every place
+it may be raised (an issue that an alias, ``*name``, repeats counts as often as it is
+repeated); counted before any issue is built. The shipped scenarios name at most 27."""
 MAX_MEETINGS_PER_RUN = 1_000_000
 """Most meetings a run may expect: the sum over bodies with a cadence of the weeks they
 sit / ``cadence_weeks``."""

@@ -105,19 +105,38 @@ MERGE = "tag:yaml.org,2002:merge"
 
 def _check_graph(root: yaml.Node) -> None:
     """Count the values the document expands to (each alias counted as a copy of what it
-    names) and look for keys given twice; without building anything."""
+    names) and look for keys given twice; without building anything.
+
+    Children are sized before their parents (a true post-order: a node that several
+    mappings or lists share, through an alias, is sized before each of them is), so that
+    every alias counts in full. An alias to a node still open (a cycle) counts as 1."""
     sizes: dict[int, int] = {}
-    order: list[yaml.Node] = []
-    stack, seen = [root], set()
+    opened: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:  # depth-first post-order without recursion
-        node = stack.pop()
-        if id(node) in seen:
+        node, children_sized = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        if children_sized:
+            size = 1 + sum(sizes.get(id(child), 1) for child in children)
+            if size > MAX_NODES:
+                raise _Refused(
+                    _line(node),
+                    f"expands to more than {MAX_NODES:,} values (aliases "
+                    "repeat what they name); write it out, or make it smaller",
+                )
+            sizes[id(node)] = size
             continue
-        seen.add(id(node))
-        order.append(node)
+        if id(node) in opened:
+            continue
+        opened.add(id(node))
         if isinstance(node, yaml.MappingNode):
             keys: dict[tuple[str, str], yaml.Node] = {}
-            for key, value in node.value:
+            for key, _ in node.value:
                 if isinstance(key, yaml.ScalarNode) and key.tag != MERGE:
                     if (key.tag, key.value) in keys:
                         raise _Refused(
@@ -126,24 +145,8 @@ def _check_graph(root: yaml.Node) -> None:
                             f"one mapping (first at {_line(keys[key.tag, key.value])})",
                         )
                     keys[(key.tag, key.value)] = key
-                stack += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
-    for node in reversed(order):  # children before parents
-        if isinstance(node, yaml.MappingNode):
-            children = [n for pair in node.value for n in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            children = node.value
-        else:
-            children = []
-        size = 1 + sum(sizes.get(id(child), 1) for child in children)
-        if size > MAX_NODES:
-            raise _Refused(
-                _line(node),
-                f"expands to more than {MAX_NODES:,} values (aliases "
-                "repeat what they name); write it out, or make it smaller",
-            )
-        sizes[id(node)] = size
+        stack.append((node, True))
+        stack += [(child, False) for child in reversed(children) if id(child) not in opened]
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ one Gloucester structure, so the same scenario runs under every structure.
 
 from __future__ import annotations
 
+from itertools import accumulate
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -21,6 +22,7 @@ from sim.spec.limits import (
     MAX_ISSUES_PER_RUN,
     MAX_ITEMS,
     MAX_MEETINGS_PER_RUN,
+    MAX_NAMED_ISSUES,
     MAX_PER_YEAR,
     MAX_WEEKS,
     MIN_CADENCE_WEEKS,
@@ -237,7 +239,12 @@ class ScenarioSpec(Strict):
     description: Text = ""
     duration_weeks: float = Field(gt=0, le=MAX_WEEKS)
     parameters: dict[str, float] = Field({})
-    issues: list[IssueSpec] = Field([], max_length=MAX_ITEMS)
+    issues: list[IssueSpec] = Field(
+        [],
+        max_length=MAX_ITEMS,
+        description=f"Named issues: at most {MAX_NAMED_ISSUES:,} with all their follow-ups "
+        "(an aliased follow-up counts each time it is named).",
+    )
     streams: list[StreamSpec] = Field([], max_length=MAX_ITEMS)
     partners: list[PartnerSpec] = Field([], max_length=MAX_ITEMS)
     bodies: list[BodySpec] = Field([], max_length=MAX_ITEMS)
@@ -266,6 +273,13 @@ class ScenarioSpec(Strict):
     def display_name(self) -> str:
         """What a reader sees: the title, or the file's name when there is none."""
         return self.title or self.name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_issues_within_cap(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("issues"), list):
+            check_named_issues(data["issues"])
+        return data
 
     @field_validator("parameters")
     @classmethod
@@ -299,6 +313,58 @@ class ScenarioSpec(Strict):
     def _structures_once(cls, value: list[str]) -> list[str]:
         unique(value, "structure")
         return value
+
+
+def check_named_issues(issues: list) -> None:
+    """Raise :class:`At` if the named issues ``issues`` (as read, not yet validated) expand
+    to more than :data:`MAX_NAMED_ISSUES` issues with all their follow-ups.
+
+    Counted without building or walking the expansion: each distinct issue is visited once
+    and its count (1 + its follow-ups' counts) kept, so an issue that aliases share is
+    multiplied, not copied: the nine-by-nine, seven-deep alias file that would build
+    millions of issues is refused in milliseconds. What is not an issue counts as one, and
+    an issue that is its own follow-up counts once (validation names both)."""
+    sizes: dict[int, int] = {}
+    totals = list(accumulate(_expanded(issue, sizes) for issue in issues))
+    if not totals or totals[-1] <= MAX_NAMED_ISSUES:
+        return
+    index = next(n for n, total in enumerate(totals) if total > MAX_NAMED_ISSUES)
+    shown = f"{totals[-1]:,}" if totals[-1] <= 10**15 else f"more than {10**15:,}"
+    where = ("issues", index, "follow_ups") if _follow_up_issues(issues[index]) else ("issues",)
+    raise At(where, f"the named issues expand to {shown} issues with their follow-ups; "
+             f"the most is {MAX_NAMED_ISSUES:,} (docs/inputs.md)")  # fmt: skip
+
+
+def _follow_up_issues(issue) -> list:
+    """The issues an issue (a mapping as read, or an :class:`IssueSpec`) raises directly."""
+    if isinstance(issue, IssueSpec):
+        return [follow.issue for follow in issue.follow_ups]
+    follow_ups = issue.get("follow_ups") if isinstance(issue, dict) else None
+    if not isinstance(follow_ups, list):
+        return []
+    found = []
+    for follow in follow_ups:
+        raised = follow.issue if isinstance(follow, FollowUpSpec) else (
+            follow.get("issue") if isinstance(follow, dict) else None)  # fmt: skip
+        if raised is not None:
+            found.append(raised)
+    return found
+
+
+def _expanded(issue, sizes: dict[int, int]) -> int:
+    """How many issues ``issue`` expands to, itself and its follow-ups, recursively (without
+    recursion: a post-order over the distinct issues, each sized once into ``sizes``)."""
+    opened: set[int] = set()
+    stack = [(issue, False)]
+    while stack:
+        node, raised_sized = stack.pop()
+        if raised_sized:
+            sizes[id(node)] = 1 + sum(sizes.get(id(r), 0) for r in _follow_up_issues(node))
+        elif id(node) not in sizes and id(node) not in opened:
+            opened.add(id(node))
+            stack.append((node, True))
+            stack += [(r, False) for r in _follow_up_issues(node)]
+    return sizes[id(issue)]
 
 
 def check_scenario_size(spec: ScenarioSpec, file: str) -> None:

@@ -21,7 +21,9 @@ from conftest import town, town_scenario
 
 from sim.cli import main
 from sim.errors import SpecError
+from sim.spec.limits import MAX_NAMED_ISSUES
 from sim.spec.loading import SCENARIO_DIR, read_yaml
+from sim.spec.scenario import load_scenario, scenario_from_dict
 
 SMOKE_FILE = SCENARIO_DIR / "smoke.yaml"
 SMOKE = str(SMOKE_FILE)
@@ -141,6 +143,48 @@ def follow_up_bomb(levels: int = 7, width: int = 10) -> str:
     return "\n".join(lines) + "\n"
 
 
+def shared_follow_ups(levels: int = 7, width: int = 9) -> str:
+    """Issue 19, item 10: ``&f{n}`` an issue whose ``width`` follow-ups each raise ``*f{n-1}``,
+    ``levels`` deep: the alias sits inside each follow-up's own mapping, so ``width``
+    mappings share it (9 x 7: 5,380,840 issues if built)."""
+    lines = ["name: bomb", "duration_weeks: 10", "x:", "  - &f0 {id: leaf}"]
+    for i in range(1, levels + 1):
+        raised = ", ".join([f"{{after_step: 1, issue: *f{i - 1}}}"] * width)
+        lines.append(f"  - &f{i} {{id: {'i0' if i == levels else f'l{i}'}, "
+                     f"follow_ups: [{raised}]}}")  # fmt: skip
+    lines.append(f"issues: [*f{levels}]")
+    return "\n".join(lines) + "\n"
+
+
+def shared_follow_ups_data(levels: int = 7, width: int = 9) -> dict:
+    """The same as a mapping (a notebook's): one dict per level, shared by its raisers."""
+    issue: dict = {"id": "leaf"}
+    for i in range(1, levels + 1):
+        raised = [{"after_step": 1, "issue": issue}] * width
+        issue = {"id": "i0" if i == levels else f"l{i}", "follow_ups": raised}
+    return {"name": "bomb", "duration_weeks": 10, "issues": [issue]}
+
+
+def named_issues(count: int, per_issue: int = 100) -> dict:
+    """``count`` issues written out (ids all different), ``per_issue`` to a named issue: the
+    first and its follow-ups."""
+    issues = []
+    for n in range(0, count, per_issue):
+        raised = [{"after_step": 1, "issue": {"id": f"i{n + k}"}}
+                  for k in range(1, min(per_issue, count - n))]  # fmt: skip
+        issues.append({"id": f"i{n}", "follow_ups": raised})
+    return {"name": "many", "duration_weeks": 10, "issues": issues}
+
+
+def mapping_bomb(levels: int = 8, width: int = 10) -> str:
+    """A billion laughs whose aliases sit each in a mapping of its own (``{k: *a}``), so that
+    many mappings share one node."""
+    lines = ["name: bomb", "duration_weeks: 10", "a0: &a0 [lol, lol, lol, lol, lol]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'{{k: *a{i - 1}}}'] * width)}]")
+    return "\n".join(lines) + "\n"
+
+
 def merge_bomb(levels: int = 30) -> str:
     """Merge keys doubling a mapping at each level (2**30 keys if flattened)."""
     lines = ["name: bomb", "m0: &m0 {a: 1, b: 2}"]
@@ -188,6 +232,12 @@ CLASS_1 = {
     "a billion laughs": file_case("scenario", bomb(), "line ", "expands to more than"),
     "a billion laughs through follow-ups": file_case(
         "scenario", follow_up_bomb(), "line ", "expands to more than"
+    ),
+    "a billion laughs through follow-ups shared by mappings": file_case(
+        "scenario", shared_follow_ups(), "line ", "expands to more than"
+    ),
+    "a billion laughs through mappings": file_case(
+        "structure", mapping_bomb(), "line ", "expands to more than"
     ),
     "a merge-key bomb": file_case("structure", merge_bomb(), "line ", "expands to more than"),
     "a billion laughs in an experiment": file_case(
@@ -248,6 +298,12 @@ CLASS_2 = {
         scenario(duration_weeks=5200, streams=[{**SMOKE_DATA["streams"][0], "per_year": 9000}]),
         "streams[gloucester-routine].per_year",
         "would expect",
+    ),
+    "follow-ups expanding to 11,111 issues": file_case(
+        "scenario",
+        shared_follow_ups(levels=4, width=10),
+        "issues[i0].follow_ups",
+        "the named issues expand to 11,111 issues with their follow-ups; the most is 10,000",
     ),
     "a cadence of a billionth of a week": file_case(
         "structure",
@@ -968,3 +1024,57 @@ def test_a_town_scenario_still_runs_with_its_own_names(tmp_path):
     path = tmp_path / "t.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert read_yaml(path)["name"] == "town-test_2.v1"
+
+
+def test_follow_ups_shared_by_mappings_are_refused_by_the_reader(tmp_path):
+    """Issue 19, item 10: the reader counted a node shared by several mappings once, not once
+    for each (its order was not children-first), so 9 x 7 aliased follow-ups got through
+    and were built: 5 million issues, over 3 GB. Now each alias counts in full."""
+    path = tmp_path / "f.yaml"
+    path.write_text(shared_follow_ups(), encoding="utf-8")
+    with pytest.raises(SpecError, match="expands to more than 1,000,000 values") as info:
+        read_yaml(path)
+    assert info.value.field.startswith("line ")
+    path.write_text(mapping_bomb(levels=10), encoding="utf-8")
+    with pytest.raises(SpecError, match="expands to more than"):
+        read_yaml(path)
+
+
+def test_the_reader_still_counts_what_is_shared_once_per_alias(tmp_path):
+    """Just under the bound, mappings sharing a node still load, as shared objects."""
+    path = tmp_path / "ok.yaml"
+    path.write_text(mapping_bomb(levels=5, width=10), encoding="utf-8")  # 5e4 lols
+    data = read_yaml(path)
+    assert data["a4"][0]["k"] is data["a4"][1]["k"] is data["a3"]
+
+
+def test_nine_by_seven_follow_ups_are_counted_not_built():
+    """The cap on named issues counts before anything is built (multiplying what aliases
+    share), so a scenario given as a mapping, which no reader bounds, fails at once."""
+    with pytest.raises(SpecError) as info:
+        scenario_from_dict(shared_follow_ups_data(), "f.yaml")
+    assert str(info.value) == (
+        "f.yaml: issues[i0].follow_ups: the named issues expand to 5,380,840 issues with "
+        "their follow-ups; the most is 10,000 (docs/inputs.md)"
+    )
+    with pytest.raises(SpecError, match="expand to more than 1,000,000,000,000,000 issues"):
+        scenario_from_dict(shared_follow_ups_data(levels=40), "f.yaml")
+
+
+def test_a_follow_up_that_raises_itself_is_counted_once_and_named():
+    data = shared_follow_ups_data(levels=1, width=1)
+    issue = data["issues"][0]
+    issue["follow_ups"][0]["issue"] = issue
+    with pytest.raises(SpecError, match="cyclic"):
+        scenario_from_dict(data, "c.yaml")
+
+
+def test_named_issues_up_to_the_cap_are_accepted(tmp_path):
+    assert MAX_NAMED_ISSUES == 10_000
+    path = tmp_path / "many.yaml"
+    path.write_text(yaml.safe_dump(named_issues(MAX_NAMED_ISSUES)), encoding="utf-8")
+    spec = load_scenario(path)
+    assert len(spec.issues) == 100 and len(spec.issues[-1].follow_ups) == 99
+    with pytest.raises(SpecError, match="expand to 10,001 issues") as info:
+        scenario_from_dict(named_issues(MAX_NAMED_ISSUES + 1), "many.yaml")
+    assert info.value.field == "issues"  # the 10,001st is a named issue of its own
