@@ -28,8 +28,8 @@ import pandas as pd
 
 from sim.errors import SpecError
 from sim.spec import load_scenario, load_structure
-from sim.spec.limits import MAX_FILE_BYTES
-from sim.spec.loading import SCENARIO_DIR, shipped_names, validate_as
+from sim.spec.limits import MAX_FILE_BYTES, MAX_SEED, NAME_PATTERN
+from sim.spec.loading import SCENARIO_DIR, STRUCTURE_DIR, shipped_names, validate_as
 from sim.spec.parameters import Parameters, check_parameters
 from sim.spec.scenario import ScenarioSpec, check_scenario_against
 from sim.spec.structure import StructureSpec, check_structure
@@ -51,8 +51,43 @@ def structure_names() -> list[str]:
 
 
 def load_shipped_scenario(name: str) -> ScenarioSpec:
-    """A shipped scenario by its short name."""
-    return load_scenario(str(SCENARIO_DIR / f"{name}.yaml"))
+    """A shipped scenario by its short name (any other name is a one-line error: the page
+    takes whatever the browser sends, and reads no file a user names)."""
+    return load_scenario(str(SCENARIO_DIR / f"{chosen_scenario(name)}.yaml"))
+
+
+def chosen_scenario(name: Any) -> str:
+    """``name`` when it is one of :func:`scenario_names`, else a one-line error."""
+    if not isinstance(name, str) or name not in scenario_names():
+        raise SpecError("scenario", "", f"{_said(name)} is not a shipped scenario")
+    return name
+
+
+def chosen_options(names: Any) -> list[str]:
+    """The shipped options chosen (each one of :func:`structure_names`, once), else a one-line
+    error."""
+    if not isinstance(names, list | tuple):
+        raise SpecError("options", "", "expected a list of structure options")
+    known = structure_names()
+    for name in names:
+        if not isinstance(name, str) or name not in known:
+            raise SpecError("options", "", f"{_said(name)} is not a shipped structure option")
+    return list(dict.fromkeys(names))[:MAX_OPTIONS]
+
+
+def chosen_seed(value: Any) -> int:
+    """A root seed from the page: a whole number from 0 to :data:`MAX_SEED`."""
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or not 0 <= value <= MAX_SEED:
+        raise SpecError("root seed", "", f"{_said(value)}: give a whole number from 0 to "
+                        f"{MAX_SEED}")  # fmt: skip
+    return int(value)
+
+
+def _said(value: Any) -> str:
+    """What the browser sent, short, for an error message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def scenario_titles() -> dict[str, str]:
@@ -68,24 +103,70 @@ def default_options(scenario: ScenarioSpec) -> list[str]:
 
 
 SAFE_FILE = re.compile(r"[^A-Za-z0-9_.-]+")
+MAX_UPLOADS = 8
+"""Most structure files one browser session keeps uploaded."""
 
 
-def load_uploaded_structure(filename: str, data: bytes) -> StructureSpec:
+def upload_name(filename: str) -> str:
+    """An uploaded file's name as the app keeps it: its last part, letters, digits, ``_``,
+    ``-`` and ``.`` only, never hidden (the browser sends whatever it likes)."""
+    name = SAFE_FILE.sub("_", Path(str(filename or "")).name).lstrip(".-")[:64]
+    return name or "upload.yaml"
+
+
+def load_uploaded_structure(filename: str, data: bytes,
+                            others: dict[str, bytes] | None = None) -> StructureSpec:  # fmt: skip
     """A structure file a user uploaded, read as ``sim validate`` reads it. Every problem is a
-    :class:`SpecError` naming the uploaded file (not where it was put to be read)."""
-    name = SAFE_FILE.sub("_", Path(filename or "upload.yaml").name).lstrip(".-") or "upload.yaml"
+    :class:`SpecError` naming the uploaded file (not where it was put to be read).
+
+    It reads no file of the server's but the shipped structures: its ``inside`` may name a
+    shipped structure (``pilot``) or a file uploaded in the same session (``others``, by file
+    name, with or without ``.yaml``), never a path."""
+    name = upload_name(filename)
     if len(data) > MAX_FILE_BYTES:
         raise SpecError(name, "", f"the file is {len(data):,} bytes; the most is "
                         f"{MAX_FILE_BYTES:,}")  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="sim-app-") as folder:
-        path = Path(folder) / name
+    with tempfile.TemporaryDirectory(prefix="sim-app-") as temporary:
+        folder = Path(temporary)
+        for other, content in (others or {}).items():
+            other = upload_name(other)
+            if other != name and len(content) <= MAX_FILE_BYTES:
+                (folder / other).write_bytes(content)
+        path = folder / name
         path.write_bytes(data)
         try:
-            spec = load_structure(path)
+            spec = load_structure(path, outer=lambda inside, _: _session_file(inside, folder))
         except SpecError as exc:
-            file = name if Path(exc.file) == path else exc.file
-            raise SpecError(file, exc.field, exc.message) from None
-    return spec.model_copy(update={"sources": {k: name for k in spec.sources}})
+            raise SpecError(_shown(exc.file, folder), exc.field, exc.message) from None
+    return spec.model_copy(update={"sources": {k: _shown(v, folder) for k, v in
+                                               spec.sources.items()}})  # fmt: skip
+
+
+def _session_file(inside: str, folder: Path) -> Path:
+    """The file an uploaded structure's ``inside`` names: a shipped structure by its name, or
+    a file uploaded in this session; nothing else."""
+    if re.fullmatch(NAME_PATTERN, inside):
+        stem = inside.removesuffix(".yaml").removesuffix(".yml")
+        shipped = STRUCTURE_DIR / f"{stem}.yaml"
+        if inside == stem and shipped.is_file():
+            return shipped
+        for candidate in dict.fromkeys((inside, f"{stem}.yaml", f"{stem}.yml")):
+            if (folder / candidate).is_file():
+                return folder / candidate
+    names = ", ".join(shipped_names("structure"))
+    raise SpecError("", "inside", "is neither a shipped structure "
+                    f"({names}) nor a file uploaded in this session")  # fmt: skip
+
+
+def _shown(file: str, folder: Path) -> str:
+    """A file as an uploader may see it: an uploaded file by its name, a shipped structure by
+    its short name; never a path on the server."""
+    path = Path(file)
+    if path.parent == folder:
+        return path.name
+    if path.parent == STRUCTURE_DIR:
+        return f"{path.stem} (shipped)"
+    return file
 
 
 # -- assumptions -----------------------------------------------------------------------------
@@ -102,9 +183,16 @@ class Slider:
     step: float
     integer: bool
 
-    def bounded(self, value: float) -> float:
-        """``value`` inside the slider's range (a whole number for a whole-number slider)."""
-        value = min(max(float(value), self.low), self.high)
+    def bounded(self, value: Any) -> float:
+        """``value`` inside the slider's range (a whole number for a whole-number slider); the
+        default for anything that is not a finite number."""
+        try:
+            value = float(value)
+        except (TypeError, ValueError, OverflowError):
+            return self.default
+        if not math.isfinite(value):
+            return self.default
+        value = min(max(value, self.low), self.high)
         return float(round(value)) if self.integer else value
 
 
@@ -229,8 +317,12 @@ def apply_knobs(spec: StructureSpec, body_id: str, knobs: Knobs) -> StructureSpe
         update |= {"cadence_weeks": None, "on_demand": True}
     else:
         low, high = CADENCE_WEEKS
-        if not low <= knobs.cadence_weeks <= high:
-            text = f"{knobs.cadence_weeks:g} weeks is outside {low:g} to {high:g}"
+        if not isinstance(knobs.cadence_weeks, int | float) or not (
+            low <= knobs.cadence_weeks <= high
+        ):
+            given = knobs.cadence_weeks
+            shown = f"{given:g}" if isinstance(given, int | float) else _said(given)
+            text = f"{shown} weeks is outside {low:g} to {high:g}"
             raise SpecError(spec.name, f"bodies[{body_id}].cadence_weeks", text)
         update |= {"cadence_weeks": float(knobs.cadence_weeks), "on_demand": False}
     bodies = [b.model_copy(update=update) if b.id == body_id else b for b in spec.bodies]
@@ -336,10 +428,18 @@ def labels(options: Sequence[Option]) -> dict[str, str]:
     return {o.name: o.label for o in options}
 
 
+MAX_OPTIONS = 6
+"""Most options one comparison in the browser runs side by side."""
+
+
 def check_options(scenario: ScenarioSpec, options: Sequence[Option]) -> None:
-    """At least two options, each with its own name, each able to run the scenario."""
+    """Two to :data:`MAX_OPTIONS` options, each with its own name, each able to run the
+    scenario."""
     if len(options) < 2:
         raise SpecError("options", "", "choose at least two structure options")
+    if len(options) > MAX_OPTIONS:
+        raise SpecError("options", "", f"{len(options)} options: compare at most "
+                        f"{MAX_OPTIONS} at once")  # fmt: skip
     seen: dict[str, str] = {}
     for option in options:
         if option.name in seen:
@@ -484,14 +584,22 @@ class PairedJob:
         self._thread: threading.Thread | None = None
         self.listeners: list = []  # called (from the worker thread) on every change
 
-    def start(self) -> PairedJob:
-        self.state = "running"
-        self._thread = threading.Thread(target=self._run, name="sim-app-runs", daemon=True)
+    def start(self, runner=None) -> PairedJob:
+        """Run in a background thread: on an executor of the job's own, or, given ``runner``
+        (the server's :class:`sim.app.runs.RunService`), as ``runner(job)`` says."""
+        if self.state == "ready":
+            self.state = "running"
+        target = (lambda: runner(self)) if runner is not None else self._run_alone
+        self._thread = threading.Thread(target=target, name="sim-app-runs", daemon=True)
         self._thread.start()
         return self
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the thread; True when it has ended."""
@@ -504,39 +612,62 @@ class PairedJob:
     def fraction(self) -> float:
         return self.done / self.total if self.total else 1.0
 
-    def _notify(self) -> None:
+    def notify(self) -> None:
         for listener in list(self.listeners):
             listener(self)
 
-    def _run(self) -> None:
+    def fail(self, error: str) -> None:
+        self.state, self.error = "failed", error
+
+    def _run_alone(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
         from sim.experiment.executors import make_executor
 
-        outputs: dict[int, Any] = {}
         try:
             with make_executor(
                 self.executor_kind, self.workers, self.scheduler, runs=self.total
             ) as executor:
-                for batch in executor.run(self.tasks):
-                    for index, output in batch:
-                        if output.error:
-                            rep = self.tasks[index].replication
-                            raise RuntimeError(f"replication {rep}: {output.error}")
-                        outputs[index] = output
-                    self.done = len(outputs)
-                    self._notify()
-                    if self._cancel.is_set():
-                        break
-            if self._cancel.is_set():
+                self.run_on(executor)
+        except SpecError as exc:
+            self.fail(exc.one_line())
+        except BrokenProcessPool:
+            self.fail("a worker process died (out of memory?); run again")
+        self.notify()
+
+    def run_on(self, executor) -> None:
+        """Every run on ``executor`` (stopping after the batch in hand when cancelled), then
+        the comparison. A dead worker pool is raised (its owner replaces it); any other
+        failure is the job's ``error``, in one line."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        outputs: dict[int, Any] = {}
+        try:
+            if self.cancelled:
+                self.state = "cancelled"
+                return
+            for batch in executor.run(self.tasks):
+                for index, output in batch:
+                    if output.error:
+                        rep = self.tasks[index].replication
+                        raise RuntimeError(f"replication {rep}: {output.error}")
+                    outputs[index] = output
+                self.done = len(outputs)
+                self.notify()
+                if self.cancelled:
+                    break
+            if self.cancelled:
                 self.state = "cancelled"
             else:
                 ordered = [outputs[i] for i in range(self.total)]
                 self.outcome = self._compare(ordered)
                 self.state = "finished"
+        except BrokenProcessPool:
+            raise
         except SpecError as exc:
-            self.state, self.error = "failed", exc.one_line()
+            self.fail(exc.one_line())
         except Exception as exc:  # shown on the page in one line; the page stays usable
-            self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"
-        self._notify()
+            self.fail(f"{type(exc).__name__}: {exc}")
 
     def _compare(self, outputs: list) -> Outcome:
         """The paired comparison and the report's first screen, made as `sim report` makes

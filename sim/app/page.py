@@ -20,7 +20,6 @@ import matplotlib.pyplot as plt
 import solara
 import solara.lab
 from reacton import ipyvuetify as v
-from reacton import ipywidgets as ipyw
 
 from sim.app import logic
 from sim.errors import SpecError
@@ -31,6 +30,7 @@ from sim.spec import load_structure
 scenario_name = solara.reactive("employer_closure")
 shipped = solara.reactive(["five_element", "pilot"])
 uploads: solara.Reactive[list[logic.Option]] = solara.reactive([])
+upload_files: solara.Reactive[dict[str, bytes]] = solara.reactive({})  # name -> the file's bytes
 upload_error = solara.reactive("")
 assumptions = solara.reactive({name: s.default for name, s in logic.SLIDERS.items()})
 knobs: solara.Reactive[dict[str, dict[str, Any]]] = solara.reactive({})  # origin -> changes
@@ -38,6 +38,8 @@ replications = solara.reactive(30)  # the first screen asks for 30 or more
 root_seed = solara.reactive(1)
 job: solara.Reactive[logic.PairedJob | None] = solara.reactive(None)
 done = solara.reactive(0)
+ahead = solara.reactive(0)  # comparisons of other sessions waiting before this one
+started = solara.reactive(0)  # runs this page has started (numbers them on the page)
 run_error = solara.reactive("")
 paths: solara.Reactive[dict] = solara.reactive({})
 status = solara.reactive("")
@@ -55,6 +57,52 @@ def shipped_spec(name: str):
 
 def base_options() -> list[logic.Option]:
     return [logic.Option(shipped_spec(n), n) for n in shipped.value] + list(uploads.value)
+
+
+# -- the session ----------------------------------------------------------------------------
+def session_key() -> str:
+    """This browser tab's session (Solara's virtual kernel)."""
+    from solara.server import kernel_context
+
+    return kernel_context.get_current_context().id
+
+
+def _session_started():
+    """When a tab's session ends (its tab closed, or its connection gone for longer than the
+    server's cull time), its runs are cancelled."""
+    key = session_key()
+
+    def ended() -> None:
+        from sim.app.runs import existing_service
+
+        service = existing_service()
+        if service is not None:
+            service.cancel_session(key)
+
+    return ended
+
+
+solara.lab.on_kernel_start(_session_started)
+
+
+def escaped(text: str, tag: str = "div", classes: list[str] | None = None, strong: str = ""):
+    """User text on the page as text only: escaped, and through ``v-html``, which Vue does not
+    compile (``solara.Markdown`` compiles what it renders as a Vue template, so a title holding
+    ``{{ ... }}`` or ``<img onerror=...>`` would run there)."""
+    lead = f"<strong>{html.escape(strong)}</strong>: " if strong else ""
+    solara.HTML(tag=tag, unsafe_innerHTML=lead + html.escape(text), classes=classes or [])
+
+
+def number(value: Any, whole: bool = False) -> float | int | None:
+    """A number the browser sent, or None for anything else (every message is hostile until
+    checked)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if x != x or x in (float("inf"), float("-inf")):
+        return None
+    return round(x) if whole else x
 
 
 _TITLES: dict[str, str] = {}
@@ -165,12 +213,15 @@ def _png(fig) -> bytes:
 # -- running -------------------------------------------------------------------------------
 @solara.lab.task(prefer_threaded=True)
 def run_comparison() -> None:
+    from sim.app.runs import service
+
     current = job.value
     if current is None:
         return
-    current.start()
     while not current.wait(0.2):
         done.set(current.done)
+        ahead.set(service().ahead_of(current))
+        status.set(current.state)
     done.set(current.done)
     if current.state == "failed":
         run_error.set(current.error)
@@ -181,6 +232,8 @@ def run_comparison() -> None:
 
 
 def start_run() -> None:
+    from sim.app.runs import service
+
     run_error.set("")
     options, problem = options_with_knobs()
     if problem:
@@ -189,13 +242,15 @@ def start_run() -> None:
     try:
         scenario = logic.load_shipped_scenario(scenario_name.value)
         parameters = logic.parameter_overrides(assumptions.value)
-        new = logic.PairedJob(scenario, options, replications.value, root_seed.value, parameters,
-                              **logic.executor_settings())  # fmt: skip
+        seed = logic.chosen_seed(root_seed.value)
+        new = logic.PairedJob(scenario, options, replications.value, seed, parameters)
+        service().submit(new, session_key())
     except SpecError as exc:
         run_error.set(exc.one_line())
         return
     done.set(0)
-    status.set("running")
+    status.set(new.state)
+    started.set(started.value + 1)
     job.set(new)
     run_comparison()
 
@@ -205,53 +260,114 @@ def start_run() -> None:
 def Choices():
     titles = scenario_titles()
     with solara.Card("Scenario and structure options"):
+
+        def choose_scenario(value) -> None:
+            try:
+                scenario_name.set(logic.chosen_scenario(value))
+            except SpecError as exc:  # only a hostile client sends a name not in the list
+                run_error.set(exc.one_line())
+
+        def choose_options(value) -> None:
+            try:
+                shipped.set(logic.chosen_options(value or []))
+            except SpecError as exc:
+                run_error.set(exc.one_line())
+
         v.Select(
             label="Scenario",
             items=[{"text": t, "value": n} for n, t in titles.items()],
             v_model=scenario_name.value,
-            on_v_model=lambda value: scenario_name.set(value),
+            on_v_model=choose_scenario,
             class_="choose-scenario",
         )
         v.Select(
             label="Structure options",
             items=[{"text": t, "value": n} for n, t in structure_titles().items()],
             v_model=list(shipped.value),
-            on_v_model=lambda value: shipped.set(list(value or [])),
+            on_v_model=choose_options,
             multiple=True,
             chips=True,
             small_chips=True,
             class_="choose-options",
         )
-
-        def take(name: str, data: bytes) -> None:
-            try:
-                spec = logic.load_uploaded_structure(name, data)
-            except SpecError as exc:
-                upload_error.set(exc.one_line())
-                return
-            upload_error.set("")
-            kept = [o for o in uploads.value if o.origin != name]
-            uploads.set([*kept, logic.Option(spec, name)])
-
-        def on_file(info) -> None:
-            data = info["data"] if info.get("data") is not None else info["file_obj"].read()
-            take(info["name"], data)
-
-        def on_upload(value) -> None:
-            for item in value or ():
-                take(item["name"], bytes(item["content"]))
-
-        solara.FileDrop(label="Drop a structure YAML file here", on_file=on_file, lazy=False)
-        ipyw.FileUpload(accept=".yaml,.yml", multiple=False,
-                        description="or choose a structure file", on_value=on_upload,
-                        layout=ipyw.Layout(width="auto"))  # fmt: skip
+        solara.FileDrop(label="Drop a structure YAML file here", on_file=take_upload, lazy=True)
+        solara.Text("or choose one:", style={"font-size": "0.85rem"})
+        with solara.Div(classes=["choose-file"]):
+            FileChooser(on_file=take_upload)
         if upload_error.value:
             solara.Error(upload_error.value, classes=["upload-error"])
         for option in uploads.value:
             with solara.Row(classes=["uploaded-option"]):
                 solara.Text(f"uploaded: {option.label} ({option.origin})")
-                solara.Button("remove", text=True, on_click=lambda o=option: uploads.set(
-                    [u for u in uploads.value if u is not o]))  # fmt: skip
+                solara.Button("remove", text=True, on_click=lambda o=option: remove_upload(o))
+
+
+def take_upload(info) -> None:
+    """A structure file from the browser: its declared size is checked before any of it is
+    read (the browser sends it in chunks as it is read), at most one byte more than the
+    largest file read is taken, and it is read as ``sim validate`` reads it."""
+    name = logic.upload_name(info.get("name", ""))
+    size = number(info.get("size"), whole=True)
+    if size is None or size < 0:
+        upload_error.set(f"{name}: the browser did not say how large the file is")
+        return
+    if size > logic.MAX_FILE_BYTES:
+        most = logic.MAX_FILE_BYTES
+        upload_error.set(f"{name}: the file is too large ({size:,} bytes; a structure file "
+                         f"is at most {most:,}); nothing of it was read")  # fmt: skip
+        return
+    if name not in upload_files.value and len(upload_files.value) >= logic.MAX_UPLOADS:
+        upload_error.set(f"{name}: at most {logic.MAX_UPLOADS} uploaded files at once; remove "
+                         "one first")  # fmt: skip
+        return
+    try:
+        data = info["file_obj"].read(logic.MAX_FILE_BYTES + 1)
+    except Exception:  # the browser went away, or sent something else
+        upload_error.set(f"{name}: the file could not be read from the browser; try again")
+        return
+    try:
+        spec = logic.load_uploaded_structure(name, data, upload_files.value)
+    except SpecError as exc:
+        upload_error.set(exc.one_line())
+        return
+    upload_error.set("")
+    upload_files.set({**upload_files.value, name: data})
+    kept = [o for o in uploads.value if o.origin != name]
+    uploads.set([*kept, logic.Option(spec, name)])
+
+
+def remove_upload(option: logic.Option) -> None:
+    uploads.set([u for u in uploads.value if u is not option])
+    upload_files.set({k: v for k, v in upload_files.value.items() if k != option.origin})
+
+
+@solara.component
+def FileChooser(on_file):
+    """A "choose a file" button (Vuetify's file input) whose file is read in chunks, only when
+    asked: :func:`take_upload` checks the size first (Solara's FileDrop, with a button)."""
+    from ipyvuetify.extra import FileInput
+
+    info, set_info = solara.use_state(None)
+    files, set_files = solara.use_state(None)
+    chooser = FileInput.element(multiple=False, accept=".yaml,.yml", show_progress=False,
+                                on_file_info=set_info)  # fmt: skip
+
+    def wire() -> None:
+        if not info:
+            return
+        widget = solara.get_widget(chooser)
+        widget.version += 1
+        widget.reset_stats()
+        set_files(widget.get_files())
+
+    solara.use_effect(wire, [info])
+
+    def read(cancel) -> None:
+        if files:
+            on_file(files[0])
+
+    solara.use_thread(read, [files])
+    return chooser
 
 
 @solara.component
@@ -299,13 +415,23 @@ def OptionKnobs(option: logic.Option, colour: str):
         mine["bodies"] = {**mine.get("bodies", {}), body_id.value: new}
         knobs.set({**knobs.value, option.origin: mine})
 
+    def set_cadence(x: Any) -> None:
+        weeks = number(x)
+        if weeks is not None:  # anything else comes from a hostile client only
+            update(cadence_weeks=weeks)
+
+    def set_quorum(x: Any) -> None:
+        quorum = number(x, whole=True)
+        if quorum is not None:
+            update(quorum=quorum)
+
     with solara.Card(f"{option.label}: structural knobs", classes=["knob-card"]):
         swatch(option.label, colour)
         v.Select(
             label="Body",
             items=[{"text": spec.body(b).name or b, "value": b} for b in bodies],
             v_model=body_id.value,
-            on_v_model=lambda value: body_id.set(value),
+            on_v_model=lambda value: body_id.set(value) if value in bodies else None,
             class_="choose-body",
         )
         on_demand = current.cadence_weeks is None
@@ -314,11 +440,10 @@ def OptionKnobs(option: logic.Option, colour: str):
         if not on_demand:
             low, high = logic.CADENCE_WEEKS
             labelled_slider("cadence (weeks between meetings)", current.cadence_weeks, low, high,
-                            1, lambda x: update(cadence_weeks=float(x)), "knob-cadence",
-                            whole=True)  # fmt: skip
+                            1, set_cadence, "knob-cadence", whole=True)  # fmt: skip
         voting = logic.voting_members(spec, body_id.value)
         labelled_slider("quorum (voting members present)", current.quorum, 0, voting, 1,
-                        lambda x: update(quorum=int(x)), "knob-quorum", whole=True)  # fmt: skip
+                        set_quorum, "knob-quorum", whole=True)  # fmt: skip
         solara.Checkbox(label="substitutes allowed", value=current.substitutes,
                         on_value=lambda x: update(substitutes=bool(x)))  # fmt: skip
         solara.Checkbox(label="special meetings may be called", value=current.special_meetings,
@@ -327,8 +452,11 @@ def OptionKnobs(option: logic.Option, colour: str):
             low, high = logic.size_range(spec)
             size = edits.get("size", len(spec.body(logic.EXECUTIVE).members))
 
-            def set_size(x: int) -> None:
-                mine = {**knobs.value.get(option.origin, {}), "size": int(x)}
+            def set_size(x: Any) -> None:
+                size = number(x, whole=True)
+                if size is None:
+                    return
+                mine = {**knobs.value.get(option.origin, {}), "size": size}
                 knobs.set({**knobs.value, option.origin: mine})
 
             labelled_slider("the Executive's size (seats)", size, low, high, 1, set_size,
@@ -365,6 +493,18 @@ def Diagram(option: logic.Option, colour: str):
         solara.HTML(tag="div", classes=["diagram-svg"], unsafe_innerHTML=img)
 
 
+def set_seed(value) -> None:
+    seed = number(value, whole=True)
+    if seed is not None:
+        root_seed.set(seed)  # checked when Run is pressed (logic.chosen_seed)
+
+
+def set_replications(value) -> None:
+    count = number(value, whole=True)
+    if count is not None:
+        replications.set(min(max(count, 2), logic.MAX_REPLICATIONS))
+
+
 @solara.component
 def Run():
     current = job.value
@@ -373,9 +513,9 @@ def Run():
         with solara.Row():
             with solara.Div(style={"flex": "2"}):
                 labelled_slider("replications per option", replications.value, 2,
-                                logic.MAX_REPLICATIONS, 1, lambda x: replications.set(int(x)),
-                                "replications", whole=True)  # fmt: skip
-            solara.InputInt("root seed", value=root_seed)
+                                logic.MAX_REPLICATIONS, 1, set_replications, "replications",
+                                whole=True)  # fmt: skip
+            solara.InputInt("root seed", value=root_seed.value, on_value=set_seed)
         with solara.Row():
             solara.Button("Run", color="primary", on_click=start_run, disabled=running,
                           classes=["run-button"])  # fmt: skip
@@ -385,8 +525,12 @@ def Run():
             share = 100 * done.value / max(current.total, 1)
             solara.ProgressLinear(value=share if running or share < 100 else 100,
                                   classes=["progress-bar"])  # fmt: skip
-            state = "running" if running else status.value
-            solara.Text(f"{done.value} of {current.total} runs ({state})", classes=["progress"])
+            state = status.value or ("running" if running else "")
+            if state == "waiting":
+                others = f"{ahead.value} before it" if ahead.value else "it is next"
+                state = f"waiting for its turn: {others}"
+            solara.Text(f"Run {started.value}: {done.value} of {current.total} runs ({state})",
+                        classes=["progress"])  # fmt: skip
         if run_error.value:
             solara.Error(run_error.value, classes=["run-error"])
 
@@ -436,22 +580,22 @@ def Results():
             solara.Warning("The last run was cancelled; this is the run before it.")
         # the report's first screen (sim report's), the same words and styles
         solara.HTML(tag="div", unsafe_innerHTML=first, classes=["first-screen-box"])
-        solara.Markdown(
+        escaped(
             f"{outcome.replications} paired replications per option, root seed "
             f"{outcome.root_seed}, at the assumptions of the sliders"
             + (f" (changed: {outcome.parameters})." if outcome.parameters else " (defaults).")
         )
         for option in outcome.options:
             if option.changed:
-                with solara.Div(classes=["knob-changes"]):
-                    solara.Markdown(f"**{option.label}**: " + "; ".join(option.changed) + ".")
+                escaped("; ".join(option.changed) + ".", classes=["knob-changes"],
+                        strong=option.label)  # fmt: skip
     with solara.Card("Key indicators with their 95% intervals", classes=["key-indicators"]):
         with solara.Row(style={"flex-wrap": "wrap"}):
             for label, colour in colours.items():
                 swatch(label, colour)
-        solara.Markdown(
+        escaped(
             f"Mean [95% interval]; differences from {shown_names[names[0]]}, paired by "
-            "replication; `*` significant after Holm adjustment across all the indicators."
+            "replication; * significant after Holm adjustment across all the indicators."
         )
         table = logic.verdict_table(outcome.table, names, shown_names, outcome.key)
         solara.HTML(tag="div", unsafe_innerHTML=html_table(table, colours, "sim-table"),
@@ -465,7 +609,7 @@ def Results():
         with solara.Card("The named issues' pathways (replication 0), side by side"):
             for iid, by_option in paths.value.items():
                 title = next(iter(by_option.values())).title
-                solara.Markdown(f"**{iid}**: {title}")
+                escaped(title, tag="p", strong=iid)
                 side = logic.pathway_table(by_option, names, shown_names)
                 solara.HTML(tag="div", unsafe_innerHTML=html_table(side, colours, "sim-table"),
                             classes=["pathway-table"])  # fmt: skip
@@ -509,18 +653,20 @@ def WeekView(model):
 
     update_counter.get()
     events = logic.week_events(model, model.time - 1)
-    meetings = "\n".join(f"- {m}" for m in events["meetings"]) or "- (none)"
-    moves = "\n".join(f"- {m}" for m in events["moves"]) or "- (none)"
-    places = "\n".join(f"- {p}" for p in logic.issue_places(model)) or "- (no issue yet)"
+    meetings = events["meetings"] or ["(none)"]
+    moves = events["moves"] or ["(none)"]
+    places = logic.issue_places(model) or ["(no issue yet)"]
     open_ = sum(1 for i in model.issues if i.stage.value not in ("closed", "dropped"))
-    with solara.Div(classes=["week-view"]):
-        solara.Markdown(
-            f"## Week {model.time:g}: {model.option or model.structure_spec.display_name}\n"
-            f"{len(model.meetings)} meetings held so far; {len(model.issues)} issues raised, "
-            f"{open_} open, {model.decided_count} decided.\n\n"
-            f"### Meetings this week\n{meetings}\n\n### Issues moving this week\n{moves}\n\n"
-            f"### Where each issue is\n{places}"
-        )
+    title = f"Week {model.time:g}: {model.option or model.structure_spec.display_name}"
+    counts = (f"{len(model.meetings)} meetings held so far; {len(model.issues)} issues raised, "
+              f"{open_} open, {model.decided_count} decided.")  # fmt: skip
+    parts = [f"<h2>{html.escape(title)}</h2><p>{html.escape(counts)}</p>"]
+    for heading, lines in (("Meetings this week", meetings), ("Issues moving this week", moves),
+                           ("Where each issue is", places)):  # fmt: skip
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+        parts.append(f"<h3>{heading}</h3><ul>{items}</ul>")
+    # user text (an uploaded option's title, its bodies' names) only as escaped text
+    solara.HTML(tag="div", unsafe_innerHTML="".join(parts), classes=["week-view"])
 
 
 class SteppedRun(PartnershipModel):

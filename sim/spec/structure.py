@@ -8,6 +8,7 @@ one flat, validated :class:`StructureSpec`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -250,12 +251,26 @@ class StructureSpec(Strict):
         return list(self.pathways.get(kind) or self.pathways.get("default") or CYCLE)
 
 
-def load_structure(name_or_path: str | Path) -> StructureSpec:
-    """Load, nest and validate a structure file (``five_element``, ``pilot``, or a path)."""
+Outer = Callable[[str, Path], Path]
+"""Where a structure's ``inside`` leads: the outer structure's file, given the name or path it
+gives and the folder of the file that gives it (a :class:`SpecError` when there is none)."""
+
+
+def load_structure(name_or_path: str | Path, outer: Outer | None = None) -> StructureSpec:
+    """Load, nest and validate a structure file (``five_element``, ``pilot``, or a path).
+
+    ``outer`` finds the file an ``inside`` names; by default a shipped structure's name or a
+    path, relative to the file first (the command line's rule). The app passes a narrower one
+    (:func:`sim.app.logic.load_uploaded_structure`): an uploaded file builds only on the
+    shipped structures and on files uploaded in the same session."""
     path = resolve_structure(str(name_or_path))
-    spec = _load_nested(path, seen=())
+    spec = _load_nested(path, seen=(), outer=outer or _outer_file)
     check_structure(spec)
     return spec
+
+
+def _outer_file(inside: str, folder: Path) -> Path:
+    return resolve_structure(inside, relative_to=folder)
 
 
 def structure_from_dict(data: dict, source: str = "<dict>") -> StructureSpec:
@@ -268,7 +283,7 @@ def structure_from_dict(data: dict, source: str = "<dict>") -> StructureSpec:
     return spec
 
 
-def _load_nested(path: Path, seen: tuple[Path, ...]) -> StructureSpec:
+def _load_nested(path: Path, seen: tuple[Path, ...], outer: Outer) -> StructureSpec:
     file = str(path)
     if path.resolve() in seen:
         raise SpecError(file, "inside", "structures are nested inside each other in a loop")
@@ -282,12 +297,12 @@ def _load_nested(path: Path, seen: tuple[Path, ...]) -> StructureSpec:
             raise SpecError(file, "replaces", "only a structure 'inside' another replaces bodies")
         return spec.model_copy(update={"sources": own})
     try:
-        outer_path = resolve_structure(spec.inside, relative_to=path.parent)
-    except SpecError:
-        raise SpecError(file, "inside",
-                        f"the outer structure '{spec.inside}' was not found") from None  # fmt: skip
-    outer = _load_nested(outer_path, seen=(*seen, path.resolve()))
-    return _merge(outer, spec, own, file)
+        outer_path = outer(spec.inside, path.parent)
+    except SpecError as exc:
+        why = exc.message if exc.field == "inside" else "was not found"
+        raise SpecError(file, "inside", f"the outer structure '{spec.inside}' {why}") from None
+    around = _load_nested(outer_path, seen=(*seen, path.resolve()), outer=outer)
+    return _merge(around, spec, own, file)
 
 
 def _merge(outer: StructureSpec, inner: StructureSpec, own: dict[str, str], file: str):

@@ -1,11 +1,19 @@
-"""The browser app end to end, in a real (headless) Chromium, as a board member uses it.
+"""The browser app end to end, in a real (headless) Chromium, as a board member uses it, and as
+a hostile user and a crashing machine would treat it.
 
-The app's server (`sim app`'s command) starts on a free port of 127.0.0.1. One test walks
-through a board member's session: choose a scenario and two shipped options, move an
+`sim app` itself (the real command, :mod:`app_server`) serves a free port of 127.0.0.1. One
+test walks through a board member's session: choose a scenario and two shipped options, move an
 assumption's slider and a structural knob, run and watch the progress, read the verdict table,
 the key indicators with their intervals, the pathways side by side and the diagrams; start a
-second run and cancel it; step one run week by week. Another uploads a broken structure file
-and sees the one-line error `sim validate` gives, then a good one, which joins the comparison.
+second run and cancel it; step one run week by week. Others upload a broken structure file
+(the one-line error `sim validate` gives), a good one (it joins the comparison), one whose
+title is script and a template, and one too large; open the app's websocket from a page of
+another site; run from three tabs at once and close them; and stop `sim app` by SIGTERM, SIGHUP
+and kill -9 in the middle of a run.
+
+Every step waits for what it checks (the machine may be loaded; no speed is assumed): each run
+is numbered on the page ("Run 2: 60 of 60 runs (finished)"), and the tests wait for that run's
+state, never for a time.
 
 With SIM_SCREENSHOTS=1 the walk-through saves docs/app.png (the page after its first run) and
 docs/app-step.png (the step view): the README's screenshots.
@@ -16,16 +24,18 @@ $SIM_CHROMIUM) through Playwright, and skips, saying why, where either is missin
 
 from __future__ import annotations
 
+import http.server
 import os
 import re
-import socket
-import subprocess
-import sys
+import signal
+import threading
 import time
-import urllib.request
+import uuid
 from pathlib import Path
 
+import psutil
 import pytest
+from app_server import App, answers, free_port, gone, wait_until
 from conftest import find_chromium
 
 from sim.app import logic
@@ -35,6 +45,7 @@ from sim.spec.loading import STRUCTURE_DIR
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 SCREENSHOTS = os.environ.get("SIM_SCREENSHOTS") == "1"
+HOSTILE = "<img src=x onerror=alert(1)> {{ 7*191 }}"  # 7 * 191 = 1337
 
 
 BROWSER = find_chromium()
@@ -42,65 +53,44 @@ pytest.importorskip("solara", reason="the app's extra is not installed: pip inst
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[app]'"
 )
+expect = sync_api.expect
 pytestmark = pytest.mark.skipif(
     BROWSER is None,
     reason="no Chromium installed (apt-get install chromium, or set $SIM_CHROMIUM)",
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    from sim.app.serve import command
+    app = App()
+    yield app.url
+    app.stop()
 
-    port = free_port()
-    env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "SOLARA_APP": "sim.app.page"}
-    proc = subprocess.Popen(command("127.0.0.1", port, False), cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            pytest.fail(f"the app's server did not start:\n{out[-3000:]}")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+
+def open_page(browser, url: str):
+    """A fresh browser tab on the app (a session of its own), once the page has drawn."""
+    tab = browser.new_page(viewport={"width": 1500, "height": 1100})
+    tab.set_default_timeout(120_000)
+    tab.goto(url)
+    tab.get_by_text("Try a structure option").first.wait_for()
+    return tab
 
 
 @pytest.fixture
 def page(server, browser):
-    """A fresh browser tab on the app: a session of its own."""
-    tab = browser.new_page(viewport={"width": 1500, "height": 1100})
-    tab.set_default_timeout(60_000)
-    tab.goto(server)
-    tab.get_by_text("Try a structure option").first.wait_for()
+    tab = open_page(browser, server)
     yield tab
     tab.close()
 
 
 # -- what a board member does ----------------------------------------------------------------
 def choose(page, css: str, item: str) -> None:
-    """Pick ``item`` (its display name) in the drop-down list ``css``."""
-    page.locator(f".{css}").first.click()
+    """Pick ``item`` (its display name) in the drop-down list ``css``, and wait until the list
+    shows it (the list opens from its arrow: a click on a chosen item's chip would not)."""
+    page.locator(f".{css} .v-input__append-inner").first.click()
     page.locator(".menuable__content__active .v-list-item", has_text=item).first.click()
     page.keyboard.press("Escape")
+    expect(page.locator(f".{css}").first).to_contain_text(item)
 
 
 def slide(page, css: str, key: str, times: int = 1, then: str = "", within=None) -> str:
@@ -113,23 +103,55 @@ def slide(page, css: str, key: str, times: int = 1, then: str = "", within=None)
         where.locator(f".{css} .v-slider__thumb-container").first.focus()
         page.keyboard.press(key)
         if not then:
-            sync_api.expect(label).not_to_have_text(before)
+            expect(label).not_to_have_text(before)
     if then:
-        sync_api.expect(label).to_contain_text(then)
+        expect(label).to_contain_text(then)
     return label.inner_text()
 
 
-def wait_for_state(page, state: str, seconds: float = 300) -> str:
-    """Wait until the progress line says ``state``; fail on a run error."""
+def runs_started(page) -> int:
+    """How many runs this page has started (the number of the progress line)."""
+    progress = page.locator(".progress")
+    if not progress.count():
+        return 0
+    return int(re.match(r"Run (\d+):", progress.first.inner_text()).group(1))
+
+
+def wait_for_state(page, number: int, state: str, seconds: float = 900) -> str:
+    """Wait until run ``number`` of this page says ``state``; fail at once on a run error."""
     deadline = time.monotonic() + seconds
     progress = page.locator(".progress")
     while time.monotonic() < deadline:
         if page.locator(".run-error").count():
             pytest.fail(page.locator(".run-error").first.inner_text())
-        if progress.count() and f"({state})" in progress.first.inner_text():
-            return progress.first.inner_text()
+        text = progress.first.inner_text() if progress.count() else ""
+        if text.startswith(f"Run {number}:") and f"({state}" in text:
+            return text
         page.wait_for_timeout(250)
-    pytest.fail(f"the run did not reach '{state}' in {seconds:g} s")
+    pytest.fail(f"run {number} did not reach '{state}' in {seconds:g} s")
+
+
+def run(page, state: str = "finished") -> tuple[int, str]:
+    """Press Run and wait for the new run to reach ``state``: its number and progress line."""
+    number = runs_started(page) + 1
+    page.locator(".run-button").click()
+    return number, wait_for_state(page, number, state)
+
+
+def upload(page, path: Path | None = None, name: str = "", data: bytes = b"") -> None:
+    """Choose a structure file in the page's file input (a path, or a name and bytes)."""
+    chooser = page.locator(".choose-file input[type=file]").first
+    if path is not None:
+        chooser.set_input_files(str(path))
+    else:
+        chooser.set_input_files({"name": name, "mimeType": "application/x-yaml", "buffer": data})
+
+
+def watch_for_script(page) -> list[str]:
+    """Collect every dialog a script on the page opens (there must be none)."""
+    opened: list[str] = []
+    page.on("dialog", lambda d: (opened.append(d.message), d.dismiss()))
+    return opened
 
 
 def shot(page, name: str, height: int = 1100) -> None:
@@ -152,14 +174,12 @@ def test_a_board_members_walk_through(page):
 
     # a scenario and two shipped options, by their display names
     choose(page, "choose-scenario", truancy.display_name)
-    page.locator(".choose-scenario", has_text=truancy.display_name).wait_for()
     chosen = page.locator(".choose-options").inner_text()
     assert five.display_name in chosen and pilot.display_name in chosen
 
     # a first run at the defaults: the progress indicator, then the report's first screen
-    page.locator(".run-button").click()
+    first_run, _ = run(page)
     page.locator(".progress-bar").first.wait_for()
-    wait_for_state(page, "finished")
     first = page.locator(".first-screen").inner_text()
     assert f"{truancy.display_name}: which option?" in first
     assert five.display_name in first and pilot.display_name in first
@@ -178,16 +198,14 @@ def test_a_board_members_walk_through(page):
     knobs = page.locator(".knob-card", has_text=five.display_name).first
     slide(page, "knob-cadence", "ArrowLeft", 5, "meetings): 8 (", within=knobs)
     substitutes = knobs.locator(".v-input--checkbox", has_text="substitutes allowed")
-    assert "v-input--is-label-active" not in (substitutes.get_attribute("class") or "")
+    expect(substitutes).not_to_have_class(re.compile("v-input--is-label-active"))
     substitutes.locator("input").click(force=True)
-    sync_api.expect(substitutes).to_have_class(re.compile("v-input--is-label-active"))
+    expect(substitutes).to_have_class(re.compile("v-input--is-label-active"))
 
     # run again: a new verdict, key indicators with intervals, pathways side by side
-    page.locator(".run-button").click()
-    wait_for_state(page, "running", 120)
-    wait_for_state(page, "finished")
+    run(page)
     changed = f"{five.display_name} (changed)"
-    sync_api.expect(page.locator(".first-screen")).to_contain_text(changed)
+    expect(page.locator(".first-screen")).to_contain_text(changed)
     verdict = page.locator(".verdict-table table").inner_text()
     assert verdict != before
     assert changed in verdict and pilot.display_name in verdict
@@ -198,36 +216,35 @@ def test_a_board_members_walk_through(page):
     knobs_said = page.locator(".knob-changes").inner_text()
     assert "executive.cadence_weeks: 13.0 -> 8.0" in knobs_said
     assert "executive.substitutes: False -> True" in knobs_said
-    assert page.locator(".key-indicators img").count() == 1
+    expect(page.locator(".key-indicators img")).to_have_count(1)
     pathways = page.locator(".pathway-table table").first.inner_text()
     assert changed in pathways and pilot.display_name in pathways and "now:" in pathways
 
-    # the structure diagrams, one per option
+    # the structure diagrams, one per option, drawn
     page.get_by_role("tab", name="Diagrams").click()
-    diagrams = page.locator(".diagram")
-    diagrams.nth(1).wait_for()
-    assert diagrams.count() == 2
+    expect(page.locator(".diagram")).to_have_count(2)
     images = page.locator(".diagram img")
-    assert images.count() == 2
-    for k in range(2):  # the report's Graphviz diagrams (SVG), drawn
+    expect(images).to_have_count(2)
+    for k in range(2):  # the report's Graphviz diagrams (SVG)
         assert images.nth(k).get_attribute("src").startswith("data:image/svg+xml;base64,")
-        assert images.nth(k).evaluate("e => e.complete && e.naturalWidth > 0")
+        page.wait_for_function(
+            "e => e.complete && e.naturalWidth > 0", arg=images.nth(k).element_handle()
+        )
 
     # a long second run, cancelled: the page says so, keeps the last verdict, stays usable
     slide(page, "replications", "End", then=f": {logic.MAX_REPLICATIONS} (")
-    page.locator(".run-button").click()
-    wait_for_state(page, "running", 120)
+    number, _ = run(page, "running")
     moved = slide(page, f"assumption-{name}", "ArrowRight")  # the page answers while it runs
     assert moved != label
-    assert "(running)" in page.locator(".progress").inner_text()
     page.locator(".cancel-button").click()
-    said = wait_for_state(page, "cancelled", 120)
-    done, total = (int(n) for n in re.findall(r"\d+", said)[:2])
+    said = wait_for_state(page, number, "cancelled")
+    done, total = (int(n) for n in re.findall(r"\d+", said)[1:3])
     assert done < total == 2 * logic.MAX_REPLICATIONS
-    assert page.locator(".run-button").is_enabled()
+    expect(page.locator(".run-button")).to_be_enabled()
     assert page.locator(".verdict-table table").inner_text() == verdict
-    assert "cancelled" in page.locator(".verdict").inner_text()
+    expect(page.locator(".verdict")).to_contain_text("cancelled")
     assert slide(page, f"assumption-{name}", "ArrowLeft") == label  # and still answers
+    assert first_run == 1 and number == 3
 
     # step one run week by week (Mesa's SolaraViz), under the changed option
     page.get_by_role("tab", name="Step").click()
@@ -246,16 +263,27 @@ def test_a_board_members_walk_through(page):
     shot(page, "app-step.png", 900)
 
     # the other option, from the start (Mesa's Reset re-creates the model)
-    page.locator(".v-select", has_text="Option").first.click()
-    page.locator(".menuable__content__active .v-list-item", has_text=pilot.display_name).click()
-    page.keyboard.press("Escape")
-    page.get_by_role("button", name="Reset", exact=True).click()
+    step_option(page, pilot.display_name)
     view.get_by_text(f"Week 0: {pilot.display_name}").wait_for()
     step.click()
     view.get_by_text(f"Week 1: {pilot.display_name}").wait_for()
 
 
+def step_option(page, label: str) -> None:
+    """In the step view (once drawn), choose the option ``label`` and Reset."""
+    page.locator(".week-view").wait_for()
+    exactly = page.locator("label", has_text=re.compile(r"^\s*Option\s*$"))
+    page.locator(".v-select").filter(has=exactly).first.click()
+    page.locator(".menuable__content__active .v-list-item", has_text=label).first.click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Reset", exact=True).click()
+
+
+# -- uploads ---------------------------------------------------------------------------------
 def test_an_upload_a_bad_one_shows_its_one_line_error_a_good_one_joins(page, tmp_path):
+    import subprocess
+    import sys
+
     text = (STRUCTURE_DIR / "pilot.yaml").read_text()
     bad = tmp_path / "bad_option.yaml"
     bad.write_text(text.replace("quorum: 5", "quorum: 50", 1))
@@ -265,15 +293,8 @@ def test_an_upload_a_bad_one_shows_its_one_line_error_a_good_one_joins(page, tmp
     expected = (said.stdout + said.stderr).strip().removeprefix("error: ")
     assert said.returncode != 0 and expected.startswith("bad_option.yaml: bodies[")
 
-    def upload(path: Path) -> None:
-        with page.expect_file_chooser() as chooser:
-            page.get_by_text("or choose a structure file").click()
-        chooser.value.set_files(str(path))
-
-    upload(bad)
-    shown = page.locator(".upload-error")
-    shown.wait_for()
-    assert shown.inner_text().strip() == expected
+    upload(page, bad)
+    expect(page.locator(".upload-error")).to_have_text(expected)
 
     good = tmp_path / "pilot_lean.yaml"
     title = "Pilot with a lean Executive"
@@ -282,13 +303,181 @@ def test_an_upload_a_bad_one_shows_its_one_line_error_a_good_one_joins(page, tmp
             'title: "Strategic / executive / operational pilot (2010)"', f'title: "{title}"', 1
         )
     )
-    upload(good)
+    upload(page, good)
     page.locator(".uploaded-option", has_text=title).wait_for()
-    assert page.locator(".upload-error").count() == 0
-    assert page.locator(".knob-card", has_text=title).count() == 1
+    expect(page.locator(".upload-error")).to_have_count(0)
+    expect(page.locator(".knob-card", has_text=title)).to_have_count(1)
     choose(page, "choose-scenario", logic.load_shipped_scenario("smoke").display_name)
     slide(page, "replications", "Home", then=": 2 (")
+    run(page)
+    expect(page.locator(".verdict-table table")).to_contain_text(f"verdict ({title})")
+
+
+def test_an_upload_builds_on_no_file_of_the_server(page, tmp_path):
+    """An uploaded structure whose ``inside`` names a file of the server's: the page says it
+    builds only on shipped structures and this session's uploads, and shows nothing of it."""
+    secret = tmp_path / "valid.yaml"
+    pilot = (STRUCTURE_DIR / "pilot.yaml").read_text()
+    secret.write_text(pilot.replace("name: pilot", "name: stolen", 1))
+    for outer in (str(secret), "/etc/passwd", "../../../../etc/passwd"):
+        upload(page, name="probe.yaml", data=f"name: probe\ninside: {outer}\n".encode())
+        expect(page.locator(".upload-error")).to_contain_text(f"'{outer}' is neither a shipped")
+        shown = page.locator(".upload-error").inner_text()
+        assert "root:" not in shown and "stolen" not in shown
+    expect(page.locator(".uploaded-option")).to_have_count(0)
+
+
+def test_a_title_holding_script_and_a_template_shows_as_text(page, tmp_path):
+    """Item 3 of the attack: an option titled ``<img src=x onerror=alert(1)> {{ 7*191 }}`` is
+    shown as those characters wherever its title appears (the uploaded list, the knobs, the
+    verdict, the "(changed)" line, the step view after Reset): no script runs, no 1337."""
+    opened = watch_for_script(page)
+    text = (STRUCTURE_DIR / "pilot.yaml").read_text().replace("name: pilot", "name: hostile", 1)
+    text = text.replace('title: "Strategic / executive / operational pilot (2010)"',
+                        f"title: '{HOSTILE}'", 1)  # fmt: skip
+    upload(page, name="hostile.yaml", data=text.encode())
+    page.locator(".uploaded-option", has_text=HOSTILE).wait_for()
+
+    # a knob on the hostile option: its title gains "(changed)"
+    knobs = page.locator(".knob-card", has_text=HOSTILE).first
+    substitutes = knobs.locator(".v-input--checkbox", has_text="substitutes allowed")
+    was = "v-input--is-label-active" in (substitutes.get_attribute("class") or "")
+    substitutes.locator("input").click(force=True)
+    ticked = re.compile("v-input--is-label-active")
+    (expect(substitutes).not_to_have_class if was else expect(substitutes).to_have_class)(ticked)
+    choose(page, "choose-scenario", logic.load_shipped_scenario("smoke").display_name)
+    slide(page, "replications", "Home", then=": 2 (")
+    run(page)
+    expect(page.locator(".knob-changes")).to_contain_text(f"{HOSTILE} (changed)")
+    expect(page.locator(".first-screen")).to_contain_text(HOSTILE)
+
+    # the step view, the hostile option chosen and Reset
+    page.get_by_role("tab", name="Step").click()
+    step_option(page, f"{HOSTILE} (changed)")
+    page.locator(".week-view").get_by_text(f"Week 0: {HOSTILE} (changed)").wait_for()
+
+    body = page.locator("body").inner_text()
+    assert "1337" not in body, "a template in a title was compiled"
+    assert page.locator("img[src='x']").count() == 0, "a title's markup reached the page"
+    assert opened == [], f"a title's script ran: {opened}"
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(page):
+    """A 20 MB upload: the page says it is too large (nothing of it is read, the connection
+    stays), and the page goes on answering."""
+    upload(page, name="huge.yaml", data=b"#" * (20 * 1024 * 1024))
+    expect(page.locator(".upload-error")).to_contain_text("huge.yaml: the file is too large "
+                                                          "(20,971,520 bytes")  # fmt: skip
+    name = logic.MAIN_ASSUMPTIONS[0]
+    slide(page, f"assumption-{name}", "Home", then=f": {logic.SLIDERS[name].low:g} (")
+
+
+# -- another site's page ---------------------------------------------------------------------
+PROBE = """<!doctype html><title>waiting</title><script>
+const ws = new WebSocket("ws://127.0.0.1:%(port)d/jupyter/api/kernels/%(kernel)s/channels"
+                         + "?session_id=%(page)s");
+ws.onopen = () => { document.title = "open"; };
+ws.onerror = () => { document.title = "refused"; };
+</script>"""
+
+
+def test_a_page_of_another_site_cannot_open_the_apps_websocket(server, browser, page):
+    port = int(server.rsplit(":", 1)[1].strip("/"))
+    probe = PROBE % {"port": port, "kernel": uuid.uuid4(), "page": uuid.uuid4()}
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(probe.encode())
+
+        def log_message(self, *args):
+            pass
+
+    evil = http.server.HTTPServer(("127.0.0.1", free_port()), Evil)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        other = browser.new_page()
+        other.goto(f"http://localhost:{evil.server_port}/")  # another origin, same machine
+        other.wait_for_function("document.title !== 'waiting'", timeout=60_000)
+        assert other.title() == "refused"
+        other.close()
+    finally:
+        evil.shutdown()
+    # the same script on the app's own page opens it (the test can tell the two apart)
+    page.evaluate("s => { document.title = 'waiting'; eval(s); }",
+                  probe.split("<script>")[1].split("</script>")[0])  # fmt: skip
+    page.wait_for_function("document.title !== 'waiting'", timeout=60_000)
+    assert page.title() == "open"
+
+
+# -- many sessions, and stopping the command -------------------------------------------------
+HEAVY = ("employer_closure", ["five_element", "pilot", "county_scs_chapters"])
+
+
+def start_heavy_run(page) -> int:
+    """200 replications of three options on the employer closure (minutes of work): press
+    Run; the run's number."""
+    scenario, options = HEAVY
+    choose(page, "choose-scenario", logic.load_shipped_scenario(scenario).display_name)
+    choose(page, "choose-options", load_structure(options[2]).display_name)
+    slide(page, "replications", "End", then=f": {logic.MAX_REPLICATIONS} (")
+    number = runs_started(page) + 1
     page.locator(".run-button").click()
-    wait_for_state(page, "finished")
-    verdict = page.locator(".verdict-table table").inner_text()
-    assert f"verdict ({title})" in verdict
+    return number
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def idle(processes: list[psutil.Process], window: float = 3.0) -> bool:
+    """Whether ``processes`` together used under a tenth of a core over ``window`` seconds."""
+    before = cpu_seconds(processes)
+    time.sleep(window)
+    return cpu_seconds(processes) - before < 0.1 * window
+
+
+def test_three_tabs_share_one_pool_and_closing_them_stops_their_runs(browser):
+    app = App("--workers", "2")
+    try:
+        tabs = [open_page(browser, app.url) for _ in range(3)]
+        numbers = [start_heavy_run(tab) for tab in tabs]
+        for tab, number in zip(tabs[:2], numbers[:2], strict=True):
+            wait_for_state(tab, number, "running")
+        said = wait_for_state(tabs[2], numbers[2], "waiting for its turn")
+        assert "it is next" in said
+        processes = app.descendants()
+        # one pool for the server: two workers (with a fork server and its resource tracker)
+        assert 2 <= len(processes) <= 4, [p.cmdline() for p in processes]
+        for tab in tabs:
+            tab.close(run_before_unload=True)
+        wait_until(lambda: idle(app.descendants()), 60, "the closed tabs' runs to stop")
+        assert app.proc.poll() is None  # the server goes on
+    finally:
+        app.stop()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+def test_stopping_sim_app_mid_run_takes_the_server_and_workers_with_it(browser, sig):
+    app = App("--workers", "2")
+    tab = open_page(browser, app.url)
+    try:
+        wait_for_state(tab, start_heavy_run(tab), "running")
+        wait_until(lambda: len(app.descendants()) >= 2, 120, "the workers")
+        processes = app.descendants()
+        app.proc.send_signal(sig)
+        app.proc.wait(120)
+        assert not answers(app.url), "the port still answers after the command ended"
+        wait_until(lambda: gone(processes), 60, "the workers to end")
+    finally:
+        tab.close()
+        app.stop()

@@ -149,6 +149,74 @@ def test_a_good_upload_loads_nested_in_the_county():
     assert spec.name == "mine" and "gsp" in spec.body_ids
 
 
+def _inside(outer: str, name: str = "probe") -> bytes:
+    return f"name: {name}\ninside: {outer}\n".encode()
+
+
+SECRET = "sim-app-secret-line: only the server may read this"
+
+
+@pytest.fixture
+def server_files(tmp_path, monkeypatch):
+    """Files of the server's an upload must not reach: a secret text file, and a valid
+    structure file (a copy of the pilot) elsewhere on disk; the working folder is theirs."""
+    (tmp_path / "secret.txt").write_text(SECRET + "\n")
+    (tmp_path / "valid.yaml").write_text(
+        (STRUCTURE_DIR / "pilot.yaml").read_text().replace("name: pilot", "name: valid", 1)
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("outer", ["{folder}/secret.txt", "{folder}/valid.yaml",
+                                   "{folder}/valid", "secret.txt", "valid.yaml", "valid",
+                                   "./valid.yaml", "../{base}/valid.yaml", "/etc/passwd",
+                                   "/etc/hostname", "~/.bashrc", "/dev/zero", "/proc/self/environ",
+                                   "{folder}", "no_such_file.yaml"])  # fmt: skip
+def test_an_upload_reads_no_file_of_the_server(server_files, outer):
+    """An uploaded structure's ``inside`` names a shipped structure or a file uploaded in the
+    same session, never a path: the error is the same whether the file exists or not, and
+    echoes nothing of it."""
+    outer = outer.format(folder=server_files, base=server_files.name)
+    with pytest.raises(SpecError) as err:
+        logic.load_uploaded_structure("probe.yaml", _inside(outer))
+    line = err.value.one_line()
+    assert line == (f"probe.yaml: inside: the outer structure '{outer}' is neither a shipped "
+                    "structure (county, county_scs_chapters, five_element, garbage_can, pilot) "
+                    "nor a file uploaded in this session")  # fmt: skip
+    assert SECRET not in line and "root:" not in line
+
+
+def test_an_upload_builds_on_a_shipped_structure_or_one_uploaded_in_the_session(server_files):
+    lean = logic.load_uploaded_structure("lean.yaml", _inside("pilot", "lean"))
+    assert lean.name == "lean" and "gsp" in lean.body_ids  # the pilot, inside the county
+    assert lean.sources["structure"] == "lean.yaml"
+    assert lean.sources["body:executive"] == "pilot (shipped)"  # no path of the server
+    # one upload on another: by its file name, with or without .yaml
+    base = (STRUCTURE_DIR / "pilot.yaml").read_text().replace("name: pilot", "name: base", 1)
+    others = {"base.yaml": base.encode()}
+    for outer in ("base", "base.yaml"):
+        spec = logic.load_uploaded_structure("on_base.yaml", _inside(outer, "on_base"), others)
+        assert spec.name == "on_base" and spec.sources["body:executive"] == "base.yaml"
+    # a name uploaded in another session (not in ``others``) is not found
+    with pytest.raises(SpecError, match="nor a file uploaded in this session"):
+        logic.load_uploaded_structure("on_base.yaml", _inside("base", "on_base"))
+    # an upload's errors name uploaded files by their names, never a temporary path
+    broken = {"base.yaml": base.replace("quorum: 5", "quorum: 50", 1).encode()}
+    with pytest.raises(SpecError) as err:
+        logic.load_uploaded_structure("on_base.yaml", _inside("base", "on_base"), broken)
+    assert err.value.one_line().startswith("base.yaml: bodies[")
+    assert "sim-app-" not in err.value.one_line()
+
+
+def test_an_uploaded_name_is_never_a_path():
+    assert logic.upload_name("../../etc/passwd") == "passwd"
+    assert logic.upload_name("..") == "upload.yaml"
+    assert logic.upload_name(".hidden.yaml") == "hidden.yaml"
+    assert logic.upload_name("C:\\x\\my option.yaml") == "C_x_my_option.yaml"
+    assert len(logic.upload_name("a" * 500 + ".yaml")) <= 64
+
+
 # -- running ---------------------------------------------------------------------------------
 def test_options_must_be_two_with_distinct_names(pilot, smoke):
     with pytest.raises(SpecError, match="at least two"):
