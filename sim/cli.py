@@ -351,14 +351,26 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_results(args: argparse.Namespace) -> int:
     from sim.experiment.store import ResultStore
 
-    store = ResultStore(Path(args.folder))
+    store = ResultStore(Path(args.folder), warn=False)  # damaged parts are listed below
     manifest = store.manifest()
     stored = len(store.done_keys())
+    robustness = str(manifest["experiment"]).startswith("robustness-")
+    command = "sim robustness" if robustness else "sim sweep"
     print(
-        f"experiment '{manifest['experiment']}' ({manifest['digest']}): "
-        f"{stored} of {manifest['runs']} runs stored in {len(store.files())} parts"
-        + ("" if stored >= manifest["runs"] else " (unfinished: run the sweep again to finish)")
-    )
+        f"experiment '{manifest['experiment']}' ({manifest['digest']}): {stored} of "
+        f"{manifest['runs']} runs stored in {len(store.files()) - len(store.damaged)} parts"
+        + ("" if stored >= manifest["runs"] else f" (unfinished: run the same {command} again "
+           "to finish)")
+    )  # fmt: skip
+    for path, reason in store.damaged.items():
+        runs = store.runs_in(path)
+        held = "the runs it held" if runs is None else f"its {runs:,} runs"
+        print(f"  {path.name} is {reason}; the next {command} into this folder sets it aside "
+              f"as quarantine/{store.quarantined_as(path).name} and runs {held} again")  # fmt: skip
+    if store.quarantine.is_dir() and (earlier := sorted(store.quarantine.iterdir())):
+        names = ", ".join(p.name for p in earlier[:3]) + (", ..." if len(earlier) > 3 else "")
+        print(f"  quarantine/ holds {len(earlier)} file(s) set aside earlier, never read "
+              f"({names}); their runs were run again, or are among the missing")  # fmt: skip
     wanted = ("named_weeks_to_decision", "issues_delivered", "member_attendance_rate",
               "member_hours")  # fmt: skip
     table = store.summary(wanted)

@@ -13,15 +13,20 @@ What the store guarantees (docs/store.md):
   command pointed at the folder is told it is in use and exits 2;
 - the same key stored twice (by any means) counts once: readers keep the row of the earliest
   part, so every count and table is the same as if it were stored once;
-- a damaged part (truncated, empty, not Parquet) or ``experiment.json`` is moved to
-  ``DIR/quarantine/`` with a one-line message naming it; its runs count as missing, so the
-  next sweep runs them again. Leftover temporary files are never read.
+- every part carries its experiment's digest (the ``experiment_digest`` column): a part of
+  another experiment copied in is never read as this one's;
+- a damaged part (truncated, empty, not Parquet, without a run's key) or a foreign one is
+  skipped by readers with a one-line warning naming it, and moved to ``DIR/quarantine/`` by
+  the next sweep (the one writer), which runs its runs again; a damaged ``experiment.json``
+  is refused by readers and rebuilt by the sweep when the parts are all this experiment's.
+  Leftover temporary files are never read.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import uuid
 from collections.abc import Iterator
@@ -36,44 +41,56 @@ from sim.paths import ensure_folder, folder_lock, inside, naming
 
 KEY = ("scenario_file", "structure_file", "point", "replication")
 MANIFEST = "experiment.json"
+DIGEST = "experiment_digest"  # the column every row of a part carries: its experiment's digest
+PART_RUNS = re.compile(r"-n(\d+)\.parquet$")  # a part's name ends with its number of runs
+
+
+class Damaged(Exception):
+    """A part this store will not read: damaged, or written for another experiment."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ResultStore:
     """Append-only, resumable store of sweep rows."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, warn: bool = True) -> None:
         self.root = Path(root)
         self.parts = inside(self.root, "runs")
         self.quarantine = inside(self.root, "quarantine")
+        self.warn = warn  # say on standard error when a part is skipped
+        self.damaged: dict[Path, str] = {}  # parts skipped so far, and why
+        self._digest: str | None = None
+        self._writing = False
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the folder for one writer; :class:`SpecError` if another command holds it."""
+        """Hold the folder for one writer; :class:`SpecError` if another command holds it.
+        While it is held, damaged and foreign parts are moved to ``quarantine/``."""
         with folder_lock(self.root, "sweep"):
-            yield
+            self._writing = True
+            try:
+                yield
+            finally:
+                self._writing = False
 
     # -- the manifest ----------------------------------------------------------------------
-    def claim(
-        self,
-        experiment: str,
-        digest: str,
-        total: int,
-        spec: dict | None = None,
-        keys: set[tuple] | None = None,
-    ) -> None:
+    def claim(self, experiment: str, digest: str, total: int, spec: dict | None = None) -> None:
         """Bind the folder to one experiment; refuse to mix two experiments' rows. A damaged
-        ``experiment.json`` is quarantined and rebuilt when every stored run is one of this
-        experiment's (its name, and a key among ``keys``); otherwise refused. Call it holding
-        :meth:`lock`."""
+        ``experiment.json`` is quarantined and rebuilt when every stored part carries this
+        experiment's digest; otherwise refused. Call it holding :meth:`lock`."""
         ensure_folder(self.root)
         ensure_folder(self.parts)
         manifest = inside(self.root, MANIFEST)
         if manifest.exists():
             try:
-                held = self._read_manifest(manifest)
+                held = self.read_manifest(manifest)
             except ValueError as exc:
-                moved = self._quarantine(manifest, str(exc), "it is rebuilt from the experiment")
-                if not self._parts_agree(experiment, keys):
+                moved = self._quarantine(manifest, f"damaged ({exc})",
+                                         "it is rebuilt from the experiment")  # fmt: skip
+                if not self._parts_agree(digest):
                     raise SpecError(str(self.root), "", f"{MANIFEST} was damaged (moved to "
                                     f"{moved}) and the runs stored here are not all this "
                                     "experiment's; use a new --out folder") from None  # fmt: skip
@@ -85,6 +102,7 @@ class ResultStore:
                         f"holds results of another experiment ('{held.get('experiment')}', "
                         f"{held.get('digest')}); use a new --out folder",
                     )
+        self._digest = digest
         record = {"experiment": experiment, "digest": digest, "runs": total, "spec": spec or {}}
         tmp = inside(self.root, ".tmp-" + MANIFEST)
         try:
@@ -96,19 +114,22 @@ class ResultStore:
         for stale in self.parts.glob(".tmp-*"):  # left by a crash mid-write (we hold the lock)
             stale.unlink(missing_ok=True)
 
-    def _parts_agree(self, experiment: str, keys: set[tuple] | None) -> bool:
+    def _parts_agree(self, digest: str) -> bool:
+        """Whether every readable part carries ``digest`` (damaged ones are set aside)."""
         for path in self.files():
-            table = self._load(path, ["experiment", *KEY])
-            if table is None:
+            try:
+                table = self._check(path, [*KEY, DIGEST], None)
+            except FileNotFoundError:
                 continue
-            if set(table["experiment"]) - {experiment}:
-                return False
-            if keys is not None and set(map(tuple, table[list(KEY)].values.tolist())) - keys:
+            except Damaged as exc:
+                self._skip(path, exc.reason)
+                continue
+            if DIGEST not in table or set(table[DIGEST].astype(str)) != {digest}:
                 return False
         return True
 
     @staticmethod
-    def _read_manifest(path: Path) -> dict:
+    def read_manifest(path: Path) -> dict:
         """The manifest's record; ``ValueError`` saying why when it is damaged."""
         with naming(path):
             text = path.read_bytes()
@@ -127,7 +148,7 @@ class ResultStore:
         if not path.exists():
             raise SpecError(str(self.root), "", f"no sweep results here (no {MANIFEST})")
         try:
-            return self._read_manifest(path)
+            return self.read_manifest(path)
         except ValueError as exc:
             raise SpecError(str(path), "", f"damaged ({exc}); run the sweep again to "
                             "rebuild it") from None  # fmt: skip
@@ -137,42 +158,109 @@ class ResultStore:
         """The finished parts, oldest first (temporary files are never listed)."""
         return sorted(self.parts.glob("part-*.parquet"))
 
-    def _quarantine(self, path: Path, reason: str, then: str) -> Path:
-        """Move a damaged file to ``quarantine/`` and say so on one line; returns where."""
+    def quarantined_as(self, path: Path) -> Path:
+        """Where a damaged file goes in ``quarantine/`` (never over an earlier one)."""
         dest = inside(self.quarantine, path.name)
         n = 1
         while dest.exists():
             dest = inside(self.quarantine, f"{path.name}.{n}")
             n += 1
+        return dest
+
+    def _quarantine(self, path: Path, reason: str, then: str) -> Path:
+        """Move a damaged file to ``quarantine/`` and say so on one line; returns where."""
+        dest = self.quarantined_as(path)
         try:
             self.quarantine.mkdir(parents=True, exist_ok=True)
             os.replace(path, dest)
         except OSError:  # a read-only store: leave it, say so, and read around it
-            print(f"warning: {path} is damaged ({reason}); left in place (cannot move it: the "
+            print(f"warning: {path} is {reason}; left in place (cannot move it: the "
                   f"folder is read-only?) and skipped; {then}", file=sys.stderr)  # fmt: skip
             return path
-        print(f"warning: {path} is damaged ({reason}); moved to {dest}; {then}", file=sys.stderr)
+        print(f"warning: {path} is {reason}; moved to {dest}; {then}", file=sys.stderr)
         return dest
 
-    def _load(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame | None:
-        """A part's rows (or ``columns`` of them); None, with the part quarantined, when it is
-        damaged (empty, truncated, not Parquet, or without a run's key)."""
+    def expected_digest(self) -> str:
+        """The digest every part must carry: the claimed experiment's, else the manifest's."""
+        if self._digest is None:
+            self._digest = str(self.manifest()["digest"])
+        return self._digest
+
+    @staticmethod
+    def runs_in(path: Path) -> int | None:
+        """How many runs a part holds, from its name (or its footer); None when unknown."""
+        named = PART_RUNS.search(path.name)
+        if named:
+            return int(named[1])
         try:
+            return pq.read_metadata(path).num_rows
+        except Exception:  # a damaged footer: pyarrow raises several kinds
+            return None
+
+    @staticmethod
+    def _check(path: Path, columns: list[str] | None, digest: str | None) -> pd.DataFrame:
+        """A part's rows (or ``columns`` of them, without the digest column unless asked);
+        :class:`Damaged` saying why when it is damaged or, given ``digest``, another
+        experiment's."""
+        try:
+            size = path.stat().st_size
+            if size == 0:
+                raise Damaged("damaged: empty (0 bytes)")
             schema = pq.read_schema(path)
             missing = set(KEY) - set(schema.names)
             if missing:
-                raise ValueError(f"no {', '.join(sorted(missing))} column")
+                missing_text = ", ".join(sorted(missing))
+                raise Damaged(f"damaged: no {missing_text} column (not a table of runs)")
             wanted = None if columns is None else [c for c in columns if c in schema.names]
-            return pq.read_table(path, columns=wanted).to_pandas()
-        except FileNotFoundError:  # moved by another reader meanwhile
-            return None
+            if digest is not None and wanted is not None and DIGEST not in wanted:
+                wanted.append(DIGEST)
+            if digest is not None and DIGEST not in schema.names:
+                raise Damaged(f"not this experiment's: no {DIGEST} column (written by an "
+                              "older sim, or not by a sweep)")  # fmt: skip
+            table = pq.read_table(path, columns=wanted).to_pandas()
+        except (FileNotFoundError, Damaged):
+            raise
         except Exception as exc:  # pyarrow raises several kinds; all mean a damaged part
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self._quarantine(path, reason[:120], "its runs count as missing and the next sweep "
-                             "runs them again")  # fmt: skip
+            raise Damaged(_why(path, exc)) from None
+        if digest is not None:
+            found = set(table[DIGEST].astype(str))
+            if found != {digest}:
+                other = ", ".join(sorted(found - {digest}))
+                raise Damaged(f"not this experiment's: {DIGEST} {other}, this folder's is "
+                              f"{digest}")  # fmt: skip
+            if columns is not None and DIGEST not in columns:
+                table = table.drop(columns=[DIGEST])
+        return table
+
+    def _skip(self, path: Path, reason: str) -> None:
+        """A part not read: moved to ``quarantine/`` by the writer; skipped, and said once, by
+        a reader (the next sweep moves it)."""
+        self.damaged[path] = reason
+        if self._writing:
+            self._quarantine(path, reason, "its runs count as missing: this sweep runs them again")
+        elif self.warn:
+            print(f"warning: {path} is {reason}; skipped; the next sweep into {self.root} "
+                  f"moves it to {self.quarantine}/ and runs its runs again",
+                  file=sys.stderr)  # fmt: skip
+
+    def _load(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame | None:
+        """A part's rows (or ``columns`` of them); None when it is damaged or another
+        experiment's (see :meth:`_skip`)."""
+        if path in self.damaged:
+            return None
+        try:
+            return self._check(path, columns, self.expected_digest())
+        except FileNotFoundError:  # moved by the writer meanwhile
+            return None
+        except Damaged as exc:
+            self._skip(path, exc.reason)
             return None
 
     def _tables(self, columns: list[str] | None = None) -> list[tuple[Path, pd.DataFrame]]:
+        """Every part that can be read as this experiment's, with its rows; none before the
+        folder is claimed (no ``experiment.json``: nothing says whose parts are whose)."""
+        if self._digest is None and not inside(self.root, MANIFEST).exists():
+            return []
         out = []
         for path in self.files():
             table = self._load(path, columns)
@@ -191,12 +279,14 @@ class ResultStore:
         failure (a full disk, say) the temporary file is removed and the error names the part."""
         if not rows:
             return None
+        digest = self.expected_digest()
         name = f"part-{pd.Timestamp.now('UTC').strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}"
+        name += f"-n{len(rows)}"
         tmp = inside(self.parts, f".tmp-{name}.parquet")
         final = inside(self.parts, f"{name}.parquet")
         try:
             with naming(final):
-                pd.DataFrame(rows).to_parquet(tmp, index=False)
+                pd.DataFrame(rows).assign(**{DIGEST: digest}).to_parquet(tmp, index=False)
                 os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
@@ -256,3 +346,15 @@ class ResultStore:
                    {", " + spread if spread else ""}
             FROM points GROUP BY ALL ORDER BY ALL"""
         return con.execute(query, [files]).df()
+
+
+def _why(path: Path, exc: Exception) -> str:
+    """What is wrong with a part pyarrow cannot read, in words."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "magic bytes not found" in text.lower():
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+        if head == b"PAR1":
+            return "damaged: truncated (it ends before its Parquet footer)"
+        return "damaged: not a Parquet file"
+    return f"damaged: {text[:120]}"

@@ -127,8 +127,7 @@ def run_into_store(
     and locked while it runs. What `sim sweep` and every phase of `sim robustness` run on."""
     store = ResultStore(out)
     with make_executor(executor, workers, scheduler, runs=len(tasks)) as pool, store.lock():
-        keys = {task_key(t) for t in tasks}
-        store.claim(name, digest, len(tasks), record, keys)
+        store.claim(name, digest, len(tasks), record)
         done = store.done_keys()
         todo = [t for t in tasks if task_key(t) not in done]
         already = len(tasks) - len(todo)

@@ -95,22 +95,73 @@ def damage_part(path: Path, how: str) -> None:
         pd.DataFrame({"x": [1]}).to_parquet(path)
 
 
-@pytest.mark.parametrize("how", ["empty", "truncated", "footer cut", "garbled", "no key"])
-def test_a_damaged_part_is_quarantined_and_only_its_runs_run_again(whole, tmp_path, capsys,
-                                                                    how):  # fmt: skip
+@pytest.mark.parametrize(("how", "wrong"), [
+    ("empty", "empty (0 bytes)"),
+    ("truncated", "truncated (it ends before its Parquet footer)"),
+    ("footer cut", "truncated (it ends before its Parquet footer)"),
+    ("garbled", "not a Parquet file"),
+    ("no key", "no point, replication, scenario_file, structure_file column (not a table of runs)"),
+])  # fmt: skip
+def test_a_damaged_part_is_named_by_results_and_set_aside_by_the_next_sweep(
+    whole, tmp_path, capsys, how, wrong
+):
+    """Issue 19, item 11: `sim results` names each damaged part, what is wrong with it and
+    what the next sweep does with it (it reads nothing and moves nothing); the sweep then
+    does exactly that."""
     out = copy(whole, tmp_path)
-    part = ResultStore(out).files()[0]
+    parts = ResultStore(out).files()
+    part = parts[0]
     lost = len(pd.read_parquet(part))
     damage_part(part, how)
     assert main(["results", str(out)]) == 0  # a reader goes round it, and says so
-    err = capsys.readouterr().err
-    assert f"{part.name} is damaged" in err and "Traceback" not in err
-    assert (out / "quarantine" / part.name).exists() and not part.exists()
-    assert len(ResultStore(out).done_keys()) == 8 - lost
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert f"{8 - lost} of 8 runs stored in {len(parts) - 1} parts (unfinished" in captured.out
+    assert (
+        f"  {part.name} is damaged: {wrong}; the next sim sweep into this folder sets it "
+        f"aside as quarantine/{part.name} and runs its {lost} runs again"
+    ) in captured.out
+    assert part.exists() and not (out / "quarantine").exists()  # a reader moves nothing
     code = main(["sweep", str(experiment(tmp_path)), "--executor", "serial", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert f"{lost} new" in captured.out
+    assert f"{lost} new" in captured.out and f"{8 - lost} already there" in captured.out
+    assert f"{part.name} is damaged: {wrong}; moved to {out / 'quarantine' / part.name}" in (
+        captured.err
+    )
+    assert (out / "quarantine" / part.name).exists() and not part.exists()
+    pd.testing.assert_frame_equal(rows(out), rows(whole))
+    assert main(["results", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "8 of 8 runs stored" in text and "quarantine/ holds 1 file(s) set aside" in text
+
+
+def test_a_part_of_another_experiment_copied_in_is_never_read_as_this_ones(whole, tmp_path, capsys):
+    """Issue 19, item 9: a part is read only by the experiment whose digest it carries; one
+    from another experiment (the same keys, other runs) changes no result and is set aside
+    by the next sweep; a part without a digest (an older sim, or written by hand) likewise."""
+    other = tmp_path / "other"
+    data = yaml.safe_load(experiment(tmp_path).read_text()) | {"seed": 8}
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(data))
+    sweep(load_experiment(tmp_path / "other.yaml"), other, executor="serial", progress=False)
+    out = copy(whole, tmp_path)
+    foreign = ResultStore(other).files()[0]
+    early = out / "runs" / "part-0-foreign.parquet"  # sorts first: would win every key
+    shutil.copy(foreign, early)
+    legacy = out / "runs" / "part-1-legacy.parquet"
+    pd.read_parquet(foreign).drop(columns=["experiment_digest"]).to_parquet(legacy)
+    pd.testing.assert_frame_equal(rows(out), rows(whole))
+    err = capsys.readouterr().err
+    assert f"{early} is not this experiment's: experiment_digest " in err
+    assert f"{legacy} is not this experiment's: no experiment_digest column" in err
+    assert main(["results", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"8 of 8 runs stored in {len(ResultStore(whole).files())} parts" in text
+    assert "part-0-foreign.parquet is not this experiment's" in text
+    assert "sets it aside as quarantine/part-0-foreign.parquet and runs its 8 runs" in text
+    code, err = finish(tmp_path, out, capsys)
+    assert code == 0 and "moved to" in err
+    assert sorted(p.name for p in (out / "quarantine").iterdir()) == [early.name, legacy.name]
     pd.testing.assert_frame_equal(rows(out), rows(whole))
 
 
