@@ -405,16 +405,21 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_robustness(args: argparse.Namespace) -> int:
-    """A robustness analysis: where each declared conclusion holds across the assumptions."""
+    """A robustness analysis: where each declared conclusion holds across the assumptions.
+    Every file it reads, and ``--check`` and ``--docs``, are checked before the first run;
+    the output folder is held for this command alone."""
     from concurrent.futures.process import BrokenProcessPool
 
     from sim.analysis.robustness import (
         SIZES,
+        check_expectations,
+        check_page,
+        declared_conclusions,
         run_robustness,
         update_page,
         write_robustness,
     )
-    from sim.experiment.robustness import Plan
+    from sim.experiment.robustness import Plan, cached_scenario
 
     structures = [s.strip() for s in args.structures.split(",") if s.strip()]
     if len(structures) < 2:
@@ -425,30 +430,37 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     sizes = dict(SIZES[args.size])
     if args.replications is not None:
         sizes["replications"] = args.replications
-    plan = Plan(args.scenario, structures, seed=args.seed, **sizes)
+    plan = Plan(args.scenario, structures, seed=args.seed, alternatives=args.alternatives,
+                patterns=args.patterns, conclusions=args.conclusions, **sizes)  # fmt: skip
+    conclusions = declared_conclusions(plan, cached_scenario(plan.scenario_path))
     checks = None
-    if args.check:  # read before any run, so a bad file costs nothing
-        from sim.spec.robustness import load_robustness_checks
+    if args.check:  # read and judged before any run, so a bad file costs nothing
+        from sim.spec.robustness import load_robustness_checks, shipped_or_path
 
         checks = load_robustness_checks(args.check)
-    out = Path(args.out) if args.out else Path("out") / f"robustness_{plan.scenario_name}"
-    executor = "dask" if args.scheduler else args.executor
-    try:
-        result = run_robustness(plan, out, executor, args.workers, args.scheduler,
-                                progress=not args.quiet)  # fmt: skip
-    except KeyboardInterrupt:
-        print(f"interrupted: finished runs are stored in {out}/; run the same command again "
-              "to finish the rest", file=sys.stderr)  # fmt: skip
-        return 130
-    except BrokenProcessPool:
-        print(f"error: a worker process died; finished runs are stored in {out}/; run the same "
-              "command again to finish the rest", file=sys.stderr)  # fmt: skip
-        return 1
-    write_robustness(result, out, plan)
-    print((out / "conclusions.md").read_text())
+        file = str(shipped_or_path("robustness", args.check))
+        check_expectations(checks, conclusions, plan.factors, file)
     if args.docs:
-        update_page(args.docs, out)
-        print(f"updated {args.docs}")
+        check_page(args.docs, plan.scenario_name)
+    out = Path(args.out) if args.out else inside("out", f"robustness_{plan.scenario_name}")
+    executor = "dask" if args.scheduler else args.executor
+    with folder_lock(out, "robustness run"):
+        try:
+            result = run_robustness(plan, out, executor, args.workers, args.scheduler,
+                                    progress=not args.quiet)  # fmt: skip
+        except KeyboardInterrupt:
+            print(f"interrupted: finished runs are stored in {out}/; run the same command "
+                  "again to finish the rest", file=sys.stderr)  # fmt: skip
+            return 130
+        except BrokenProcessPool:
+            print(f"error: a worker process died; finished runs are stored in {out}/; run the "
+                  "same command again to finish the rest", file=sys.stderr)  # fmt: skip
+            return 1
+        write_robustness(result, out, plan)
+        print((out / "conclusions.md").read_text(encoding="utf-8"))
+        if args.docs:
+            update_page(args.docs, out, plan.alternatives_path, plan.patterns_path)
+            print(f"updated {args.docs}")
     print(f"tables, figures and conclusions.md in {out}/")
     if checks is not None:
         from sim.analysis.robustness import check_verdicts
@@ -631,7 +643,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("robustness", help="where each conclusion holds across the assumptions")
-    p.add_argument("scenario", help="a scenario with declared conclusions (employer_closure, ...)")
+    p.add_argument("scenario", help="a shipped scenario with declared conclusions "
+                   "(employer_closure, ...), or a path (a '/' or ending in .yaml)")  # fmt: skip
     p.add_argument("--structures", default="five_element,pilot",
                    help="two or more, comma-separated; the first is the baseline")  # fmt: skip
     p.add_argument("--size", choices=["small", "full"], default="full",
@@ -644,6 +657,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder (default out/robustness_SCENARIO)")
     p.add_argument("--docs", help="a Markdown page whose section for the scenario to update")
     p.add_argument("--check", help="verdicts that must hold (YAML): exit 1 when one does not")
+    for name, what in (
+        ("alternatives", "structural alternatives"),
+        ("patterns", "reported patterns"),
+        ("conclusions", "declared conclusions"),
+    ):
+        p.add_argument(f"--{name}", metavar="FILE", default=name,
+                       help=f"the {what} (default: the shipped {name}.yaml, whatever the "
+                       "working folder holds; a path has a '/' or ends in .yaml)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_robustness)
 

@@ -190,3 +190,19 @@ def test_nine_by_seven_shared_follow_ups_are_one_line_and_exit_2(tmp_path):
         f"error: {tmp_path / 'g.yaml'}: issues[i0].follow_ups: the named issues expand to "
         "11,111 issues with their follow-ups; the most is 10,000 (docs/inputs.md)"
     )
+
+
+def test_a_second_robustness_run_into_one_folder_is_refused_at_once(tmp_path, capsys, monkeypatch):
+    """Issue 19: two `sim robustness` commands on one output folder: while one holds it, the
+    other is one line and runs nothing (it would interleave its outputs with the first's)."""
+    from sim.paths import folder_lock
+
+    monkeypatch.setattr("sim.analysis.robustness.run_robustness", None)  # never reached
+    out = tmp_path / "out"
+    with folder_lock(out, "robustness run"):
+        code = main(["robustness", "employer_closure", "--out", str(out), "--quiet"])
+    assert code == 2
+    assert one_error_line(capsys.readouterr().err) == (
+        f"error: {out}: in use by another command (a robustness run is writing here); wait "
+        "for it to finish, or use another --out folder"
+    )

@@ -25,8 +25,10 @@ those differences into what a reviewer reads:
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,6 +44,8 @@ PRIM_DENSITY = 0.8  # the box PRIM reports: the largest coverage with at least t
 UNSTABLE_CONF = 0.1  # a Sobol index whose interval half-width exceeds this is not stable
 PRIM_MIN_CUT = 0.2  # a box dimension cut by less than this share of its range is not reported
 PRIM_MIN_DENSITY = PRIM_DENSITY  # a box less dense is not shown: it describes no flip well
+NO_POINTS = "not judged: no points with runs"  # every run of every point failed
+NO_PLAUSIBLE = "not judged: no plausible points"  # no point reproduces the declared patterns
 
 
 def point_differences(
@@ -247,8 +251,11 @@ def verdict(share: float, box: Box | None, factors: dict[str, Factor]) -> str:
     holds and the PRIM box where it fails. A conclusion that fails inside a dense box (one
     reading of a rule switched on, say) depends on that box's assumptions even when the box
     is half the space; one that holds in under :data:`NOWHERE_SHARE` of it is not supported
-    whatever the box; without a dense box, under half is not supported."""
-    if math.isnan(share) or share < NOWHERE_SHARE:
+    whatever the box; without a dense box, under half is not supported. With no points to
+    judge (the share is undefined) it is not judged."""
+    if math.isnan(share):
+        return NO_POINTS
+    if share < NOWHERE_SHARE:
         return "not supported"
     if share >= ROBUST_SHARE:
         return "robust"
@@ -300,7 +307,7 @@ def conclusions_table(
                     sub_box = prim_box(x[kept], ~holds[kept].to_numpy(), factors)
                 row["plausible_verdict"] = verdict(p_share, sub_box, by_column)
             else:
-                row["plausible_verdict"] = "no plausible points"
+                row["plausible_verdict"] = NO_PLAUSIBLE
         rows.append(row)
     return pd.DataFrame(rows), boxes
 
@@ -317,19 +324,37 @@ SIZES: dict[str, dict[str, int]] = {
 
 
 def declared_conclusions(plan, scenario) -> list[Conclusion]:
-    """The scenario's declared conclusions among the plan's structures, each with its
-    indicator's smallest difference that matters."""
+    """The scenario's declared conclusions (in the plan's conclusions file) among the plan's
+    structures, each with its indicator's smallest difference that matters. A conclusion
+    naming an indicator without one, or a structure that is neither shipped nor compared,
+    is an error naming the file and field: never silently left out."""
     from sim.analysis.compare import outcome_indicators
+    from sim.errors import SpecError
     from sim.model.indicators import BY_NAME
+    from sim.spec.loading import shipped_names
     from sim.spec.robustness import load_conclusions
 
     smallest = {name: i.smallest for name, i in BY_NAME.items()}
     smallest |= {i.name: i.smallest for i in outcome_indicators(scenario)}
+    file = plan.conclusions_path
+    structures = set(shipped_names("structure")) | set(plan.structures)
     out = []
-    for c in load_conclusions(scenario.name):
-        if c.of in plan.structures and c.minus in plan.structures and c.indicator in smallest:
+    for c in load_conclusions(scenario.name, file):
+        where = f"{scenario.name}[{c.id}]"
+        if c.indicator not in smallest:
+            raise SpecError(file, f"{where}.indicator", f"'{c.indicator}' is not an indicator "
+                            "with a smallest difference that matters; see docs/indicators.md "
+                            "and `sim indicators`")  # fmt: skip
+        for side in ("of", "minus"):
+            if getattr(c, side) not in structures:
+                raise SpecError(file, f"{where}.{side}", f"no structure '{getattr(c, side)}' "
+                                f"(compared: {', '.join(plan.structures)})")  # fmt: skip
+        if c.of in plan.structures and c.minus in plan.structures:
             out.append(Conclusion(c.id, c.claim, c.indicator, c.of, c.minus, c.direction,
                                   float(smallest[c.indicator])))  # fmt: skip
+    if not out:
+        compared = ", ".join(plan.structures)
+        raise SpecError(file, scenario.name, f"no declared conclusions compare {compared}")
     return out
 
 
@@ -368,15 +393,9 @@ def run_robustness(plan, out, executor="processes", workers=None, scheduler=None
     """Run the three phases (each resumable) and analyse them. The Sobol phase varies the
     factors the Morris phase found influential for any conclusion."""
     from sim.experiment import robustness as design
-    from sim.spec.robustness import load_patterns
 
     scenario = design.cached_scenario(plan.scenario_path)
     conclusions = declared_conclusions(plan, scenario)
-    if not conclusions:
-        from sim.errors import SpecError
-
-        compared = ", ".join(plan.structures)
-        raise SpecError("conclusions", scenario.name, f"no declared conclusions compare {compared}")
     notes: list[str] = []
     run = {"executor": executor, "workers": workers, "scheduler": scheduler,
            "progress": progress}  # fmt: skip
@@ -413,12 +432,11 @@ def run_robustness(plan, out, executor="processes", workers=None, scheduler=None
                 )
             sobol_tables[c.id] = table
 
-    patterns = load_patterns()
     lhs_points = design.lhs_points(plan)
-    extra = design.pattern_runs(plan, lhs_points, patterns)
+    extra = design.pattern_runs(plan, lhs_points)
     design.run_phase(plan, "lhs", lhs_points, out, extra=extra, **run)
     rows = design.read_phase(out, "lhs")
-    plausible = _plausible(rows, patterns, lhs_points)
+    plausible = _plausible(rows, plan, lhs_points)
     tables, boxes = [], {}
     for c in conclusions:
         diffs = _differences(rows, plan, c)
@@ -482,14 +500,16 @@ def _drivers(cid: str, sobol_tables: dict, morris_tables: dict) -> list[str]:
     return [] if table is None else table["factor"].tolist()[:3]
 
 
-def _plausible(rows: pd.DataFrame, patterns, points: pd.DataFrame) -> pd.Series:
-    """Per LHS point, whether the pattern runs reproduce every declared pattern."""
-    from sim.spec.loading import resolve
-
-    path = str(resolve("scenario", patterns.scenario).resolve())
-    mine = rows[(rows["scenario_file"] == path) & (rows["structure_file"] == patterns.structure)
-                & (rows["error"] == "")]  # fmt: skip
+def _plausible(rows: pd.DataFrame, plan, points: pd.DataFrame) -> pd.Series:
+    """Per LHS point, whether the pattern runs reproduce every declared pattern (the plan
+    checked, before any run, that each pattern's indicator is one the runs record)."""
+    patterns = plan.pattern_checks
     columns = [p.indicator for p in patterns.patterns]
+    if not {"error", *columns} <= set(rows):  # no pattern run succeeded
+        return pd.Series(False, index=points["point"])
+    mine = rows[(rows["scenario_file"] == plan.pattern_scenario_path)
+                & (rows["structure_file"] == patterns.structure)
+                & (rows["error"] == "")]  # fmt: skip
     means = mine.groupby("point")[columns].mean().reindex(points["point"])
     bands = {}
     for p in patterns.patterns:
@@ -499,9 +519,24 @@ def _plausible(rows: pd.DataFrame, patterns, points: pd.DataFrame) -> pd.Series:
 
 
 # -- what a reviewer reads ------------------------------------------------------------------------
+def _text(value) -> str:
+    """A table cell as text: empty for a missing value (never "nan")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _share(value) -> str:
+    """A share as a percentage; empty when it is undefined (no points to judge)."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return ""
+    return f"{value:.0%}"
+
+
 def conclusions_markdown(table: pd.DataFrame, meta: dict) -> str:
     """The conclusions table as Markdown: each claim, where it holds (full ranges and the
-    plausible set), where it flips and the verdict; ``meta`` is what :func:`metadata` keeps."""
+    plausible set), where it flips and the verdict; ``meta`` is what :func:`metadata` keeps.
+    A share with no points to judge is left empty, and the verdict says why."""
     structures = ", ".join(f"`{s}`" for s in meta["structures"])
     lines = [
         f"Scenario `{meta['scenario']}`, structures {structures} (differences: each later "
@@ -516,23 +551,32 @@ def conclusions_markdown(table: pd.DataFrame, meta: dict) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in table.to_dict("records"):
-        flips = row.get("flips_where")
-        flips = flips if isinstance(flips, str) else ""
-        box = f"{flips} ({row['box_coverage']:.0%}, {row['box_density']:.0%})" if flips else ""
-        drivers = row.get("drivers") if isinstance(row.get("drivers"), str) else ""
-        plausible = row.get("plausible_share", math.nan)
-        shown = "" if plausible is None or math.isnan(plausible) else f"{plausible:.0%}"
+        flips = _text(row.get("flips_where"))
+        coverage, density = _share(row.get("box_coverage")), _share(row.get("box_density"))
+        box = f"{flips} ({coverage}, {density})" if flips else ""
         lines.append(
-            f"| {row['claim']} | {row['holds_share']:.0%} | {box} | {drivers} "
-            f"| **{row['verdict']}** | {shown} | {row.get('plausible_verdict', '')} |"
+            f"| {_text(row['claim'])} | {_share(row['holds_share'])} | {box} "
+            f"| {_text(row.get('drivers'))} | **{_text(row['verdict'])}** "
+            f"| {_share(row.get('plausible_share'))} | {_text(row.get('plausible_verdict'))} |"
         )
     if meta.get("notes"):
         lines += ["", "Notes:", ""] + [f"- {note}" for note in meta["notes"]]
     return "\n".join(lines) + "\n"
 
 
+def inputs_markdown(meta: dict) -> str:
+    """The files the analysis read, with their SHA-256 (``meta.json``'s ``inputs``)."""
+    inputs = meta.get("inputs") or {}
+    lines = ["", "Read from (SHA-256):", ""]
+    lines += [f"- {role}: `{record['file']}` `{record['sha256']}`"
+              for role, record in inputs.items()]  # fmt: skip
+    return "\n".join(lines) + "\n" if inputs else ""
+
+
 def metadata(result: Robustness, plan) -> dict:
-    """What a conclusions table rests on, kept beside it (``meta.json``)."""
+    """What a conclusions table rests on, kept beside it (``meta.json``): the plan, the
+    files read (``inputs``, each with its SHA-256) and what was found. The outputs are added
+    by :func:`write_robustness`, which writes this file last."""
     from sim import __version__
 
     return {
@@ -548,6 +592,7 @@ def metadata(result: Robustness, plan) -> dict:
         "lhs_points": result.lhs_points,
         "plausible_points": result.plausible_points,
         "notes": result.notes,
+        "inputs": plan.inputs(),
         "sim_version": __version__,
     }  # fmt: skip
 
@@ -576,13 +621,13 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def alternatives_markdown() -> str:
-    """The shipped structural alternatives as a Markdown table."""
+def alternatives_markdown(path: str | Path = "alternatives") -> str:
+    """The structural alternatives (the shipped ones unless a path is given) as Markdown."""
     from sim.spec.alternatives import load_alternatives
 
     lines = ["| id | rule | question | shipped reading | the alternative | structures |",
              "|---|---|---|---|---|---|"]  # fmt: skip
-    for a in load_alternatives().alternatives:
+    for a in load_alternatives(path).alternatives:
         applies = ", ".join(a.structures) or "all"
         if a.steps:
             applies = "scenario " + ", ".join(sorted({s.scenario for s in a.steps}))
@@ -591,11 +636,12 @@ def alternatives_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def patterns_markdown() -> str:
-    """The declared patterns, and those the model cannot check, as Markdown."""
+def patterns_markdown(path: str | Path = "patterns") -> str:
+    """The declared patterns (the shipped ones unless a path is given), and those the model
+    cannot check, as Markdown."""
     from sim.spec.robustness import load_patterns
 
-    patterns = load_patterns()
+    patterns = load_patterns(path)
     lines = [
         f"Measured on `{patterns.scenario}` under `{patterns.structure}` at every point (the "
         "mean over the point's replications):",
@@ -613,16 +659,141 @@ def patterns_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- a robustness folder, written and read --------------------------------------------------------
+MAX_META_BYTES = 4_000_000  # meta.json and conclusions.csv are far smaller
+TEXT_COLUMNS = ("conclusion", "claim", "indicator", "verdict")
+SHARE_COLUMNS = ("holds_share", "plausible_share", "box_coverage", "box_density")
+META_FIELDS = {"scenario": str, "structures": list, "replications": int, "lhs_points": int,
+               "parameters": int, "alternatives": list, "plausible_points": int}  # fmt: skip
+AGAIN = "run sim robustness again"
+
+
+def _own_file(folder: Path, name: str) -> bytes:
+    """The bytes of a file of a robustness folder: its own regular file, not a symbolic link
+    nor anything that resolves outside the folder, and not larger than a folder writes."""
+    from sim.errors import SpecError
+
+    path = folder / name
+    if path.is_symlink() or not path.resolve().is_relative_to(folder.resolve()):
+        raise SpecError(str(path), "", "is a symbolic link; a robustness folder's files must "
+                        "be its own (copy the file in)")  # fmt: skip
+    if not path.is_file():
+        raise SpecError(str(path), "", "not a regular file")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_META_BYTES + 1)
+    if len(data) > MAX_META_BYTES:
+        raise SpecError(str(path), "", f"larger than {MAX_META_BYTES:,} bytes: not what sim "
+                        f"robustness writes; {AGAIN}")  # fmt: skip
+    return data
+
+
+def _read_meta(path: Path, data: bytes) -> dict:
+    """``meta.json``, checked to be what :func:`write_robustness` writes."""
+    import json
+
+    from sim.errors import SpecError
+
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SpecError(str(path), "", f"damaged (not valid JSON: {exc}); {AGAIN}") from None
+    except RecursionError:
+        raise SpecError(str(path), "", f"damaged (nested too deeply to be what sim robustness "
+                        f"writes); {AGAIN}") from None  # fmt: skip
+    if not isinstance(meta, dict):
+        raise SpecError(str(path), "", f"damaged (not a JSON object); {AGAIN}")
+    for name, kind in META_FIELDS.items():
+        value = meta.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            shown = {"str": "text", "int": "whole number"}.get(kind.__name__, kind.__name__)
+            raise SpecError(str(path), name, f"damaged (missing, or not a {shown}); {AGAIN}")
+    if len(meta["structures"]) < 2 or not all(isinstance(s, str) for s in meta["structures"]):
+        raise SpecError(str(path), "structures", f"damaged (not two or more names); {AGAIN}")
+    notes = meta.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise SpecError(str(path), "notes", f"damaged (not a list of text); {AGAIN}")
+    record = (meta.get("outputs") or {}) if isinstance(meta.get("outputs"), dict) else {}
+    record = record.get("conclusions.csv")
+    if not (isinstance(record, dict) and isinstance(record.get("sha256"), str)
+            and isinstance(record.get("rows"), int)):  # fmt: skip
+        raise SpecError(str(path), "outputs", "records no conclusions.csv (its SHA-256 and "
+                        "rows): written by an older sim robustness, or not by sim robustness; "
+                        f"{AGAIN}")  # fmt: skip
+    return meta
+
+
+def _read_table(path: Path, data: bytes, record: dict) -> pd.DataFrame:
+    """``conclusions.csv``, checked against what ``meta.json`` records of it (its SHA-256
+    and rows: a file cut short by an interrupted write, or changed since, is refused) and
+    cell by cell."""
+    import hashlib
+    import io
+
+    from sim.errors import SpecError
+
+    if hashlib.sha256(data).hexdigest() != record["sha256"]:
+        raise SpecError(str(path), "", "does not match meta.json (its SHA-256 differs: changed "
+                        f"since, or cut short by an interrupted write); {AGAIN}")  # fmt: skip
+    try:
+        table = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(str(path), "", f"damaged ({first}); {AGAIN}") from None
+    if len(table) != record["rows"]:
+        raise SpecError(str(path), "", f"holds {len(table)} rows; meta.json records "
+                        f"{record['rows']}; {AGAIN}")  # fmt: skip
+    for column in (*TEXT_COLUMNS, "holds_share"):
+        if column not in table:
+            raise SpecError(str(path), "", f"damaged (no {column} column); {AGAIN}")
+    for i, row in enumerate(table.to_dict("records"), start=1):
+        where = f"row {i}"
+        for column in TEXT_COLUMNS:
+            if not _text(row[column]).strip():
+                raise SpecError(str(path), f"{where}.{column}", f"empty; {AGAIN}")
+        for column in (c for c in SHARE_COLUMNS if c in row):
+            value = row[column]
+            number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+            if _text(value) and (math.isnan(number) or not 0 <= number <= 1):
+                raise SpecError(str(path), f"{where}.{column}", f"'{value}' is not a share "
+                                f"(a number from 0 to 1); {AGAIN}")  # fmt: skip
+    for column in (c for c in SHARE_COLUMNS if c in table):
+        table[column] = pd.to_numeric(table[column], errors="coerce")
+    for column in ("flips_where", "drivers", "plausible_verdict"):
+        if column in table:
+            table[column] = table[column].map(_text)
+    return table
+
+
+def read_folder(folder: str | Path) -> tuple[dict, pd.DataFrame]:
+    """A `sim robustness` folder's ``meta.json`` and ``conclusions.csv``, each refused in one
+    line naming it when it is not what a finished `sim robustness` wrote: a link or a file
+    outside the folder, damaged JSON (however deeply nested), a table that does not match
+    what ``meta.json`` records of it, an empty verdict or text in a share."""
+    from sim.errors import SpecError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SpecError(str(folder), "", "not a folder" if folder.exists() else "no such folder")
+    meta_path, table_path = folder / "meta.json", folder / "conclusions.csv"
+    if not os.path.lexists(meta_path):
+        if os.path.lexists(table_path):
+            raise SpecError(str(folder), "", "unfinished: a sim robustness writing here did "
+                            f"not finish (no meta.json); {AGAIN}")  # fmt: skip
+        raise SpecError(str(folder), "", "not a sim robustness folder (no meta.json and "
+                        "conclusions.csv)")  # fmt: skip
+    meta = _read_meta(meta_path, _own_file(folder, "meta.json"))
+    if not os.path.lexists(table_path):
+        raise SpecError(str(table_path), "", f"missing; {AGAIN}")
+    table = _read_table(table_path, _own_file(folder, "conclusions.csv"),
+                        meta["outputs"]["conclusions.csv"])  # fmt: skip
+    return meta, table
+
+
 def page_section(folder, page=None) -> tuple[str, str]:
     """A results folder's section of a Markdown page: its scenario and its Markdown (with the
     folder's figures linked relative to ``page``, when given)."""
-    import json
-    import os
-    from pathlib import Path
-
     folder = Path(folder)
-    meta = json.loads((folder / "meta.json").read_text())
-    table = pd.read_csv(folder / "conclusions.csv")
+    meta, table = read_folder(folder)
     body = conclusions_markdown(table, meta)
     if page is not None:
         figures = sorted((folder / "figures").glob("*.png"))
@@ -633,39 +804,112 @@ def page_section(folder, page=None) -> tuple[str, str]:
     return meta["scenario"], body
 
 
-def update_page(page, folder) -> None:
-    """Put a results folder's conclusions, and the shipped alternatives and patterns, into
-    the page between their markers."""
-    from pathlib import Path
+def check_page(page: str | Path, scenario: str) -> None:
+    """Whether ``sim robustness --docs PAGE`` can write the scenario's section (checked before
+    any run): a UTF-8 page, or none yet in a folder that exists, writable (it is replaced
+    whole), whose alternatives, patterns and scenario markers each come once, start before
+    end, or not at all (the section is then added at the end)."""
+    from sim.errors import SpecError
+
+    page = Path(page)
+    folder = page.parent
+    if page.exists():
+        if page.is_dir():
+            raise SpecError(str(page), "", "is a folder, not a Markdown page")
+        if not page.is_file():
+            raise SpecError(str(page), "", "not a regular file")
+        try:
+            text = page.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise SpecError(str(page), "", "not UTF-8 text") from None
+        for key in ("alternatives", "patterns", f"robustness: {scenario}"):
+            start, end = f"<!-- {key} -->", f"<!-- end {key} -->"
+            counts = (text.count(start), text.count(end))
+            backwards = counts == (1, 1) and text.index(start) > text.index(end)
+            if counts not in ((0, 0), (1, 1)) or backwards:
+                raise SpecError(str(page), start, f"'{start}' and '{end}' must each come once, "
+                                "the first before the second (or neither, to add the section "
+                                "at the end)")  # fmt: skip
+        if not os.access(page, os.W_OK):
+            raise SpecError(str(page), "", "not writable")
+    elif not folder.is_dir():
+        raise SpecError(str(page), "", "no folder to write this page in")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SpecError(str(page), "", f"its folder {folder} is not writable (the page is "
+                        "replaced whole)")  # fmt: skip
+
+
+def update_page(page, folder, alternatives: str | Path = "alternatives",
+                patterns: str | Path = "patterns") -> None:  # fmt: skip
+    """Put a results folder's conclusions, and the alternatives and patterns it read (the
+    shipped ones unless given), into the page between their markers; the page is replaced
+    whole, atomically."""
+    from sim.paths import replace_text
 
     page = Path(page)
     scenario, body = page_section(folder, page)
-    text = page.read_text() if page.exists() else ""
-    text = replace_section(text, "alternatives", alternatives_markdown())
-    text = replace_section(text, "patterns", patterns_markdown())
+    check_page(page, scenario)
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    text = replace_section(text, "alternatives", alternatives_markdown(alternatives))
+    text = replace_section(text, "patterns", patterns_markdown(patterns))
     text = replace_section(text, f"robustness: {scenario}", body)
-    page.write_text(text)
+    replace_text(page, text)
+
+
+def _replace_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file beside it, renamed into place."""
+    from sim.paths import naming
+
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        with naming(path):
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+OUTPUT_PATTERNS = ("conclusions.csv", "narrowing.csv", "morris_*.csv", "sobol_*.csv",
+                   "prim_*.csv", "conclusions.md", "figures/*.png")  # fmt: skip
 
 
 def write_robustness(result: Robustness, out, plan) -> list:
-    """Tables (CSV), ``meta.json``, figures (PNG) and ``conclusions.md`` into ``out``; the
-    files written."""
+    """Tables (CSV), figures (PNG), ``conclusions.md`` and, last, ``meta.json`` into ``out``;
+    the files written. Each file is written whole (a temporary file renamed into place);
+    ``meta.json`` goes first and comes back last, recording each output's SHA-256 (and a
+    table's rows), so an interrupted write is never read as a finished folder. Outputs of an
+    earlier run that this one does not write (a conclusion since removed) are removed."""
+    import hashlib
+    import io
     import json
-    from pathlib import Path
 
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out = Path(out)
-    figures = out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    written = []
+    from sim.paths import ensure_folder, inside, replace_text
+
+    out = ensure_folder(out)
+    meta_path = inside(out, "meta.json")
+    meta_path.unlink(missing_ok=True)  # unfinished from here until it is written again
+    ensure_folder(inside(out, "figures"))
+    outputs: dict[str, dict] = {}
+
+    def save(name: str, data: bytes, rows: int | None = None) -> None:
+        _replace_bytes(inside(out, name), data)
+        outputs[name] = {"sha256": hashlib.sha256(data).hexdigest()}
+        if rows is not None:
+            outputs[name]["rows"] = rows
 
     def save_csv(table: pd.DataFrame, name: str) -> None:
-        table.to_csv(out / name, index=False)
-        written.append(out / name)
+        save(name, table.to_csv(index=False).encode("utf-8"), len(table))
+
+    def save_figure(fig, name: str) -> None:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+        plt.close(fig)
+        save(f"figures/{name}", buffer.getvalue())
 
     save_csv(result.table, "conclusions.csv")
     if result.narrowing is not None:
@@ -678,9 +922,8 @@ def write_robustness(result: Robustness, out, plan) -> list:
         if box is not None:
             save_csv(box.trajectory.drop(columns=["id"], errors="ignore"), f"prim_{cid}.csv")
     meta = metadata(result, plan)
-    (out / "meta.json").write_text(json.dumps(meta, indent=2))
-    (out / "conclusions.md").write_text(conclusions_markdown(result.table, meta))
-    written += [out / "meta.json", out / "conclusions.md"]
+    text = conclusions_markdown(result.table, meta) + inputs_markdown(meta)
+    save("conclusions.md", text.encode("utf-8"))
 
     # Morris mu*-sigma of each conclusion's difference
     n = len(result.morris)
@@ -698,9 +941,7 @@ def write_robustness(result: Robustness, out, plan) -> list:
         ax.axis("off")
     fig.suptitle("Morris screening of the paired differences")
     fig.tight_layout()
-    fig.savefig(figures / "morris.png", dpi=100)
-    plt.close(fig)
-    written.append(figures / "morris.png")
+    save_figure(fig, "morris.png")
 
     # PRIM peeling trade-off of each conclusion that flips somewhere
     flips = {cid: box for cid, box in result.boxes.items() if box is not None}
@@ -716,15 +957,14 @@ def write_robustness(result: Robustness, out, plan) -> list:
         ax.set_title("PRIM peeling trajectories; dots: the boxes reported")
         ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(figures / "prim_tradeoff.png", dpi=100)
-        plt.close(fig)
-        written.append(figures / "prim_tradeoff.png")
+        save_figure(fig, "prim_tradeoff.png")
 
     # the conclusions chart: share of the space where each holds
     table = result.table
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
     y = np.arange(len(table))
-    ax.barh(y - 0.2, table["holds_share"], height=0.4, color="#0072B2", label="all points")
+    ax.barh(y - 0.2, table["holds_share"].fillna(0), height=0.4, color="#0072B2",
+            label="all points")  # fmt: skip
     if "plausible_share" in table:
         ax.barh(y + 0.2, table["plausible_share"].fillna(0), height=0.4, color="#E69F00",
                 label="plausible points")  # fmt: skip
@@ -736,10 +976,15 @@ def write_robustness(result: Robustness, out, plan) -> list:
     ax.set_xlabel("share of the assumption space where the conclusion holds")
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(figures / "conclusions.png", dpi=100)
-    plt.close(fig)
-    written.append(figures / "conclusions.png")
-    return written
+    save_figure(fig, "conclusions.png")
+
+    for pattern in OUTPUT_PATTERNS:  # an earlier run's outputs this one did not write
+        for stale in out.glob(pattern):
+            if stale.relative_to(out).as_posix() not in outputs:
+                stale.unlink()
+    meta["outputs"] = outputs
+    replace_text(meta_path, json.dumps(meta, indent=2))
+    return [out / name for name in [*outputs, "meta.json"]]
 
 
 def verdict_matches(got: str, expected: str) -> bool:
@@ -772,3 +1017,33 @@ def check_verdicts(table: pd.DataFrame, checks, file: str) -> list[tuple[bool, s
         out.append((ok, f"{'PASS' if ok else 'FAIL'} {e.conclusion} over {e.over} points: "
                         f"{got} (expected {e.verdict})"))  # fmt: skip
     return out
+
+
+def possible_verdict(text: str, assumptions: set[str]) -> bool:
+    """Whether a run can give this verdict: one of the fixed words, or "depends on A[, B]"
+    naming assumptions of the analysis."""
+    fixed = {"robust", "not supported", "depends (no simple box)", NO_POINTS, NO_PLAUSIBLE}
+    if text in fixed:
+        return True
+    prefix = "depends on "
+    names = [n.strip() for n in text.removeprefix(prefix).split(",")]
+    return text.startswith(prefix) and all(names) and set(names) <= assumptions
+
+
+def check_expectations(checks, conclusions: list[Conclusion], factors: list[Factor],
+                       file: str) -> None:  # fmt: skip
+    """A robustness check file against the analysis it is to judge, before any run: every
+    expectation names one of its conclusions and a verdict it can give."""
+    from sim.errors import SpecError
+
+    ids = [c.id for c in conclusions]
+    names = {f.name for f in factors}
+    for i, e in enumerate(checks.expect):
+        if e.conclusion not in ids:
+            raise SpecError(file, f"expect[{i}].conclusion", f"no conclusion '{e.conclusion}' "
+                            f"(the analysis has: {', '.join(ids)})")  # fmt: skip
+        if not possible_verdict(e.verdict, names):
+            raise SpecError(file, f"expect[{i}].verdict", f"'{e.verdict}' is not a verdict the "
+                            "analysis can give: robust, depends on NAME[, NAME] (assumptions it "
+                            f"varies), depends (no simple box), not supported, {NO_PLAUSIBLE}"
+                            )  # fmt: skip

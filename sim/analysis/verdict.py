@@ -28,7 +28,6 @@ Everything here is a claim about the model under its assumptions.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,39 +93,39 @@ class Robustness:
     explained: dict[str, str] = field(default_factory=dict)  # assumption -> what it means
 
     def on(self, indicator: str) -> dict | None:
-        """The conclusion about ``indicator``, if the run checked one: claim and verdict."""
+        """The conclusion about ``indicator``, if the run checked one: its claim, its verdict
+        over the plausible points (over all points when the run had no pattern check), the
+        share of those points where it holds (NaN when there were none: not judged) and
+        which points those are (``over``: "plausible" or "all")."""
         rows = self.conclusions[self.conclusions["indicator"] == indicator]
         if rows.empty:
             return None
         row = rows.iloc[0]
-        plausible = row.get("plausible_verdict")
-        verdict = plausible if isinstance(plausible, str) and plausible else row["verdict"]
-        share = row.get("plausible_share")
-        if share is None or (isinstance(share, float) and math.isnan(share)):
-            share = row.get("holds_share")
-        return {"claim": str(row["claim"]), "verdict": str(verdict),
-                "share": float(share) if share is not None else math.nan}  # fmt: skip
+        plausible = _present(row.get("plausible_verdict"))
+        if plausible:
+            share, over, verdict = row.get("plausible_share"), "plausible", plausible
+        else:
+            share, over, verdict = row.get("holds_share"), "all", _present(row.get("verdict"))
+        share = float(share) if isinstance(share, (int, float)) else math.nan
+        return {"claim": str(row["claim"]), "verdict": verdict or "no verdict", "share": share,
+                "over": over}  # fmt: skip
+
+
+def _present(value) -> str:
+    """A table cell's text; empty for a missing one (never "nan")."""
+    return value.strip() if isinstance(value, str) else ""
 
 
 def load_robustness(folder: Path, scenario: str, names: list[str]) -> Robustness:
     """Read a `sim robustness` folder for the comparison of ``names`` on ``scenario``; a
     folder that is not one, or is about another scenario or other options, is refused with
     one line naming it."""
+    from sim.analysis.robustness import read_folder
+
     folder = Path(folder)
-    meta_path, table_path = folder / "meta.json", folder / "conclusions.csv"
-    if not meta_path.is_file() or not table_path.is_file():
-        raise SpecError(str(folder), "", "not a sim robustness folder (no meta.json and "
-                        "conclusions.csv)")  # fmt: skip
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        table = pd.read_csv(table_path)
-        structures = list(meta["structures"])
-        about = str(meta["scenario"])
-    except (ValueError, KeyError, TypeError, OSError) as exc:
-        raise SpecError(str(meta_path), "", f"damaged: {exc}") from None
-    missing = {"indicator", "claim", "verdict"} - set(table.columns)
-    if missing:
-        raise SpecError(str(table_path), "", f"damaged: no column {sorted(missing)[0]}")
+    meta_path = folder / "meta.json"
+    meta, table = read_folder(folder)  # checked: each file refused by its own name
+    structures, about = list(meta["structures"]), meta["scenario"]
     if about != scenario:
         raise SpecError(str(meta_path), "scenario",
                         f"the robustness run is about '{about}', not '{scenario}'")  # fmt: skip
@@ -282,8 +281,8 @@ def criterion_verdict(rows: list, catalogue: dict[str, Indicator],
             said.sort(key=lambda rc: rc[0].indicator not in lead_ids)
             parts = []
             for row, conclusion in said:
-                share = conclusion["share"]
-                at = f", holds at {share:.0%} of plausible points" if not math.isnan(share) else ""
+                share, over = conclusion["share"], conclusion["over"]
+                at = f", holds at {share:.0%} of {over} points" if not math.isnan(share) else ""
                 parts.append(f"\u201c{conclusion['claim']}\u201d: {conclusion['verdict']}{at}")
                 if row.indicator in lead_ids and conclusion["verdict"].startswith("depends"):
                     names = conclusion["verdict"].removeprefix("depends on ").split(", ")

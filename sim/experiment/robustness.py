@@ -30,14 +30,17 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.errors import SpecError
 from sim.experiment.executors import Kind
 from sim.experiment.seeds import run_seed
 from sim.experiment.store import ResultStore
 from sim.experiment.sweep import SweepReport, run_into_store
 from sim.experiment.tasks import Files, RunTask, cached_scenario, cached_structure
-from sim.spec.alternatives import Alternative, load_alternatives
-from sim.spec.loading import resolve
+from sim.spec.alternatives import Alternative, Alternatives, apply, load_alternatives
+from sim.spec.loading import SCENARIO_DIR
+from sim.spec.outputs import EVALUATION_COLUMNS, SUMMARY_COLUMNS
 from sim.spec.parameters import Parameters
+from sim.spec.robustness import load_patterns, shipped_or_path
 from sim.spec.scenario import check_scenario_against
 
 PHASES = ("morris", "sobol", "lhs")
@@ -81,13 +84,39 @@ def applies(alternative: Alternative, structures: list[str], scenario: str) -> b
     return bool(changes_structure or alternative.parameters or changes_steps)
 
 
-def alternative_factors(structures: list[str], scenario: str) -> list[Factor]:
-    """The shipped alternatives that apply, as 0/1 factors."""
+def alternative_factors(
+    structures: list[str], scenario: str, alternatives: Alternatives | None = None
+) -> list[Factor]:
+    """The alternatives that apply (the shipped ones unless given), as 0/1 factors."""
     return [
         Factor(a.id, 0.0, 1.0, switch=True)
-        for a in load_alternatives().alternatives
+        for a in (alternatives or load_alternatives()).alternatives
         if applies(a, structures, scenario)
     ]
+
+
+def sha256(path: str | Path) -> str:
+    """A file's SHA-256, in hex."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def input_record(path: str | Path) -> dict[str, str]:
+    """A file an analysis read: where it is (a shipped file by its place among the shipped
+    files) and its SHA-256."""
+    path = Path(path).resolve()
+    shipped = SCENARIO_DIR.resolve()
+    shown = (f"{path.relative_to(shipped).as_posix()} (shipped)" if path.is_relative_to(shipped)
+             else str(path))  # fmt: skip
+    return {"file": shown, "sha256": sha256(path)}
+
+
+def _named_in(file: str, field: str, kind, name: str) -> str:
+    """The resolved path of a shipped file a robustness file names, or an error naming the
+    file and field that names it."""
+    try:
+        return str(shipped_or_path(kind, name).resolve())
+    except SpecError as exc:
+        raise SpecError(file, field, exc.message) from None
 
 
 def problem(factors: list[Factor]) -> dict:
@@ -114,26 +143,94 @@ class Plan:
     influential_at_most: int = 8
     pattern_replications: int = 4
     factors: list[Factor] = field(default_factory=list)
+    alternatives: str = "alternatives"
+    patterns: str = "patterns"
+    conclusions: str = "conclusions"
 
     def __post_init__(self) -> None:
-        path = resolve("scenario", self.scenario)
-        self.scenario_path = str(path.resolve())
-        self.scenario_name = cached_scenario(self.scenario_path).name
-        for name in self.structures:
-            check_scenario_against(cached_scenario(self.scenario_path), cached_structure(name))
+        """Find every file the analysis reads (bare names: the shipped files, whatever the
+        working folder holds; paths: those files) and check them together, before any run."""
+        self.scenario_path = str(shipped_or_path("scenario", self.scenario).resolve())
+        self.structure_paths = {
+            name: str(shipped_or_path("structure", name).resolve()) for name in self.structures
+        }
+        self.alternatives_path = str(shipped_or_path("robustness", self.alternatives))
+        self.patterns_path = str(shipped_or_path("robustness", self.patterns))
+        self.conclusions_path = str(shipped_or_path("robustness", self.conclusions))
+        scenario = cached_scenario(self.scenario_path)
+        self.scenario_name = scenario.name
+        for path in self.structure_paths.values():
+            check_scenario_against(scenario, cached_structure(path))
+        self.pattern_checks = load_patterns(self.patterns_path)
+        self._check_patterns()
+        known = load_alternatives(self.alternatives_path)
         if not self.factors:
             self.factors = parameter_factors() + alternative_factors(
-                self.structures, self.scenario_name
+                self.structures, self.scenario_name, known
             )
+        self._check_alternatives(known)
+
+    def _check_patterns(self) -> None:
+        """The pattern scenario and structure exist and fit; every pattern's indicator is one
+        the runs record."""
+        file, patterns = self.patterns_path, self.pattern_checks
+        self.pattern_scenario_path = _named_in(file, "scenario", "scenario", patterns.scenario)
+        self.pattern_structure_path = _named_in(file, "structure", "structure",
+                                                patterns.structure)  # fmt: skip
+        scenario = cached_scenario(self.pattern_scenario_path)
+        check_scenario_against(scenario, cached_structure(self.pattern_structure_path))
+        known = set(SUMMARY_COLUMNS) | set(EVALUATION_COLUMNS)
+        known |= {f"outcome_{i.name}{end}" for i in scenario.indicators for end in ("", "_average")}
+        for p in patterns.patterns:
+            if p.indicator not in known:
+                raise SpecError(file, f"patterns[{p.id}].indicator", f"'{p.indicator}' is not an "
+                                f"indicator the runs of '{scenario.name}' record; see "
+                                "docs/indicators.md and `sim indicators`")  # fmt: skip
+
+    def _check_alternatives(self, known: Alternatives) -> None:
+        """Every switch names an alternative of the file, and switching it on gives a valid
+        structure and scenario for every structure compared (checked now, not in each run)."""
+        file = self.alternatives_path
+        by_id = known.by_id()
+        scenario = cached_scenario(self.scenario_path)
+        for factor in (f for f in self.factors if f.switch):
+            if factor.name not in by_id:
+                raise SpecError(file, "alternatives", f"no alternative '{factor.name}'")
+            for path in self.structure_paths.values():
+                try:
+                    apply([by_id[factor.name]], cached_structure(path), scenario)
+                except SpecError as exc:
+                    field = exc.field if exc.field.startswith("alternatives[") else (
+                        f"alternatives[{factor.name}]")  # fmt: skip
+                    raise SpecError(file, field, exc.message) from None
+
+    def inputs(self, phase: str | None = None) -> dict[str, dict[str, str]]:
+        """The files a phase's runs depend on, each with its SHA-256 (all that the analysis
+        reads, when ``phase`` is None): the scenario, the structures and the alternatives;
+        for Sobol also the conclusions (they choose its factors); for the Latin hypercube
+        also the pattern scenario and structure; for the analysis also the patterns."""
+        out = {"scenario": input_record(self.scenario_path)}
+        out |= {f"structure {n}": input_record(p) for n, p in self.structure_paths.items()}
+        out["alternatives"] = input_record(self.alternatives_path)
+        if phase in (None, "sobol"):
+            out["conclusions"] = input_record(self.conclusions_path)
+        if phase is None:
+            out["patterns"] = input_record(self.patterns_path)
+        if phase in (None, "lhs"):
+            out["pattern scenario"] = input_record(self.pattern_scenario_path)
+            out["pattern structure"] = input_record(self.pattern_structure_path)
+        return out
 
     def record(self) -> dict:
-        data = asdict(self)
+        data = {k: v for k, v in asdict(self).items()
+                if k not in ("alternatives", "patterns", "conclusions")}  # fmt: skip
         data["factors"] = [asdict(f) for f in self.factors]
         data["scenario_path"] = self.scenario_path
         return data
 
     def digest(self, phase: str, points: pd.DataFrame) -> str:
-        text = json.dumps([phase, self.record(), points.round(12).to_numpy().tolist()])
+        text = json.dumps([phase, self.record(), self.inputs(phase),
+                           points.round(12).to_numpy().tolist()])  # fmt: skip
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -187,12 +284,14 @@ def point_runs(
     phase: str,
     points: pd.DataFrame,
     scenario_path: str,
-    structures: list[str],
+    structures: dict[str, str],
     replications: int,
 ) -> list[RunTask]:
-    """The runs of a design: every point x replication x structure, with common seeds."""
+    """The runs of a design: every point x replication x structure (by name, with the file
+    it is read from), with common seeds."""
     tasks = []
     by_column = {f.column: f for f in plan.factors}
+    alternatives = str(Path(plan.alternatives_path).resolve())  # read by workers elsewhere
     for row in points.to_dict("records"):
         params = tuple(sorted(
             (by_column[c].name, float(v)) for c, v in row.items()
@@ -203,7 +302,7 @@ def point_runs(
         shown = tuple((c, float(v)) for c, v in row.items() if c in by_column)
         for rep in range(replications):
             seed = run_seed(plan.seed, rep)
-            for name in structures:
+            for name, structure in structures.items():
                 labels = (
                     ("phase", phase),
                     ("scenario_file", scenario_path),
@@ -214,15 +313,15 @@ def point_runs(
                     *shown,
                     ("sim_version", __version__),
                 )
-                model = Files(scenario_path, name, switched)
+                model = Files(scenario_path, structure, switched, alternatives)
                 tasks.append(RunTask(model, seed, rep, params, labels, evaluate=True))
     return tasks
 
 
-def pattern_runs(plan: Plan, points: pd.DataFrame, patterns) -> list[RunTask]:
+def pattern_runs(plan: Plan, points: pd.DataFrame) -> list[RunTask]:
     """The pattern scenario under the pattern structure at the same points."""
-    path = str(resolve("scenario", patterns.scenario).resolve())
-    return point_runs(plan, "lhs", points, path, [patterns.structure],
+    structure = {plan.pattern_checks.structure: plan.pattern_structure_path}
+    return point_runs(plan, "lhs", points, plan.pattern_scenario_path, structure,
                       plan.pattern_replications)  # fmt: skip
 
 
@@ -238,17 +337,43 @@ def run_phase(
     progress: bool = True,
     limit: int | None = None,
 ) -> SweepReport:
-    """Run one phase's missing runs into ``out/PHASE`` (resumable)."""
-    tasks = point_runs(plan, phase, points, plan.scenario_path, plan.structures,
+    """Run one phase's missing runs into ``out/PHASE`` (resumable). A phase whose stored runs
+    were made from other input files is refused, naming the file that changed."""
+    tasks = point_runs(plan, phase, points, plan.scenario_path, plan.structure_paths,
                        plan.replications) + (extra or [])  # fmt: skip
-    record = {"robustness": plan.record(), "phase": phase}
+    inputs = plan.inputs(phase)
+    check_inputs(out / phase, inputs)
+    record = {"robustness": plan.record(), "phase": phase, "inputs": inputs}
     return run_into_store(tasks, out / phase, f"robustness-{phase}", plan.digest(phase, points),
                           record, executor, workers, scheduler, progress, limit)  # fmt: skip
 
 
+def check_inputs(folder: Path, inputs: dict[str, dict[str, str]]) -> None:
+    """Refuse to add runs to a phase's store whose runs were made from other files: one line
+    naming the first file that differs (resuming never mixes runs of two inputs)."""
+    manifest = folder / "experiment.json"
+    if not manifest.is_file():
+        return
+    try:
+        held = ResultStore.read_manifest(manifest)
+    except ValueError:
+        return  # damaged: the store rebuilds it only if its parts are this phase's
+    spec = held.get("spec")
+    before = spec.get("inputs") if isinstance(spec, dict) else None
+    if not isinstance(before, dict):
+        return  # not a robustness phase's store: the store refuses it by its digest
+    for role, now in inputs.items():  # a role only one has: other structures, say (digest)
+        then = before.get(role)
+        if isinstance(then, dict) and then.get("sha256") != now["sha256"]:
+            raise SpecError(str(folder), "", f"its runs were made from another {role} file "
+                            f"({then.get('file')}, sha256 {str(then.get('sha256'))[:12]}); this "
+                            f"run reads {now['file']}, sha256 {now['sha256'][:12]}; delete "
+                            f"{folder} to run this phase afresh, or use another --out "
+                            "folder")  # fmt: skip
+
+
 def read_phase(out: Path, phase: str) -> pd.DataFrame:
     """A phase's stored rows (empty when it has none)."""
-    store = ResultStore(out / phase)
     if not (out / phase / "experiment.json").exists():
         return pd.DataFrame()
-    return store.read()
+    return ResultStore(out / phase).read()

@@ -30,11 +30,13 @@ from sim.spec.structure import StructureSpec
 @dataclass(frozen=True)
 class Files:
     """A scenario file run under a structure (a shipped name or a file), with the structural
-    alternatives (ids in ``scenarios/robustness/alternatives.yaml``) switched on, if any."""
+    alternatives (ids in ``alternatives_file``: the shipped
+    ``scenarios/robustness/alternatives.yaml`` by default, else a path) switched on, if any."""
 
     scenario: str
     structure: str
     alternatives: tuple[str, ...] = ()
+    alternatives_file: str = "alternatives"
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,7 +113,7 @@ def altered(files: Files) -> tuple[StructureSpec, ScenarioSpec, dict[str, float]
     those alternatives set, built once per process."""
     from sim.spec.alternatives import apply, load_alternatives
 
-    known = load_alternatives().by_id()
+    known = load_alternatives(files.alternatives_file).by_id()
     chosen = [known[a] for a in files.alternatives]
     return apply(chosen, cached_structure(files.structure), cached_scenario(files.scenario))
 

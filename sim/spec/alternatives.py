@@ -27,8 +27,9 @@ from pydantic import Field, field_validator
 
 from sim.errors import SpecError
 from sim.spec.limits import MAX_ITEMS, Name, Ref, Strict, Text
-from sim.spec.loading import read_yaml, resolve, validate_as
+from sim.spec.loading import read_yaml, validate_as
 from sim.spec.parameters import known_parameters
+from sim.spec.robustness import shipped_or_path
 from sim.spec.scenario import ScenarioSpec, StepSpec
 from sim.spec.structure import BodySpec, RoutingRule, SeatSpec, StructureSpec, check_structure
 
@@ -99,8 +100,9 @@ class Alternatives(Strict):
 
 
 def load_alternatives(path: str | Path = "alternatives") -> Alternatives:
-    """Read and validate a file of alternatives (by path, or the shipped ``alternatives``)."""
-    path = resolve("robustness", path)
+    """Read and validate a file of alternatives: the shipped ``alternatives`` by default, a
+    path otherwise (never a file of that name in the working folder)."""
+    path = shipped_or_path("robustness", path)
     spec = validate_as(Alternatives, read_yaml(path), str(path))
     seen: set[str] = set()
     for i, alternative in enumerate(spec.alternatives):

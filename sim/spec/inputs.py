@@ -64,12 +64,19 @@ OPTIONS = [
     ("`--limit`", "sweep, sensitivity", f"whole number, 0 to {limits.MAX_RUNS:,}"),
     ("`--set NAME=VALUE`", "run, trace, compare",
      "a parameter of docs/parameters.md, each name once, a finite number in its valid range"),
-    ("`--structures`", "compare", "at least two, comma-separated, none twice"),
+    ("`--structures`", "compare, robustness", "at least two, comma-separated, none twice"),
     ("`--indicator`", "sensitivity", "an indicator the experiment's runs record (checked "
      "before any run)"),
     ("`--check`", "sweep", "a checks file whose every check names a scenario, structure and "
      "indicator of the experiment (checked before any run)"),
     ("`--validation FILE`", "gcm", "a file in a folder that exists (checked before any run)"),
+    ("the scenario, `--alternatives`, `--patterns`, `--conclusions`, `--check`", "robustness",
+     "a bare name is the shipped file (never one in the working folder), a path has a `/` or "
+     "ends in `.yaml`; every conclusion and pattern names an indicator the runs record, every "
+     "alternative applies cleanly, every expectation names a conclusion and a verdict the "
+     "analysis can give (checked before any run)"),
+    ("`--docs`", "robustness", "a writable UTF-8 page (or a new one in a folder that exists) "
+     "whose section markers come once each, or not at all (checked before any run)"),
     ("`--format`, `--executor`", "run; sweep, sensitivity", "one of the listed choices"),
     ("`--out`", "diagram", "a `.png` or `.svg` file"),
 ]  # fmt: skip

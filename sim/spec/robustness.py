@@ -17,7 +17,25 @@ from pydantic import Field, model_validator
 
 from sim.errors import SpecError
 from sim.spec.limits import MAX_AMOUNT, MAX_ITEMS, Name, Strict, Text
-from sim.spec.loading import read_yaml, resolve, validate_as
+from sim.spec.loading import SHIPPED_FOLDER, Kind, read_yaml, shipped_names, validate_as
+
+
+def shipped_or_path(kind: Kind, name_or_path: str | Path) -> Path:
+    """The file a robustness analysis reads, never guessed from the working folder: a path
+    (holding a ``/`` or ending in ``.yaml`` / ``.yml``) is that file; a bare name is the
+    shipped file of that kind, even when a file of that name lies in the working folder."""
+    given = str(name_or_path)
+    if "/" in given or given.endswith((".yaml", ".yml")):
+        if not Path(given).exists():
+            raise SpecError(given, "", "file not found")
+        return Path(given)
+    shipped = SHIPPED_FOLDER[kind] / f"{given}.yaml"
+    if not shipped.is_file():
+        names = ", ".join(shipped_names(kind))
+        raise SpecError(given, "", f"no shipped {kind} file of this name (shipped: {names}); "
+                        "give a path (a '/' in it, or ending in .yaml) for your own "
+                        "file")  # fmt: skip
+    return shipped
 
 
 class ConclusionSpec(Strict):
@@ -69,8 +87,9 @@ class Patterns(Strict):
 
 
 def load_conclusions(scenario: str, path: str | Path = "conclusions") -> list[ConclusionSpec]:
-    """The declared conclusions of one scenario (by its name); [] when it has none."""
-    file = resolve("robustness", path)
+    """The declared conclusions of one scenario (by its name); [] when it has none. ``path``
+    is a shipped name or a path (:func:`~sim.spec.loading.shipped_or_path`)."""
+    file = shipped_or_path("robustness", path)
     raw = read_yaml(file)
     entry = raw.get(scenario, [])
     if not isinstance(entry, list):
@@ -84,8 +103,8 @@ def load_conclusions(scenario: str, path: str | Path = "conclusions") -> list[Co
 
 
 def load_patterns(path: str | Path = "patterns") -> Patterns:
-    """The pattern checks (the shipped ``patterns`` by default)."""
-    file = resolve("robustness", path)
+    """The pattern checks (the shipped ``patterns`` by default, else a path)."""
+    file = shipped_or_path("robustness", path)
     return validate_as(Patterns, read_yaml(file), str(file))
 
 
@@ -105,5 +124,5 @@ class RobustnessChecks(Strict):
 
 def load_robustness_checks(path: str | Path) -> RobustnessChecks:
     """A robustness check file, by path or shipped name."""
-    file = resolve("robustness", path)
+    file = shipped_or_path("robustness", path)
     return validate_as(RobustnessChecks, read_yaml(file), str(file))

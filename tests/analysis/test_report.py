@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,47 @@ def test_report_takes_a_robustness_run_that_fits_and_refuses_one_that_does_not(
     page = out.read_text()
     assert "No robustness run was given" not in page
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(("how", "says"), [
+    ("deeply nested", "meta.json: damaged (nested too deeply to be what sim robustness writes)"),
+    ("text in a share", "conclusions.csv: row 1.holds_share: 'most' is not a share"),
+    ("cut at a row", "conclusions.csv: does not match meta.json"),
+    ("linked out", "conclusions.csv: is a symbolic link"),
+    ("no meta.json", "robustness: unfinished: a sim robustness writing here did not finish"),
+])  # fmt: skip
+def test_report_refuses_a_damaged_robustness_folder_in_one_line(
+    comparison, tmp_path, capsys, how, says
+):
+    """Issue 19, items 8 and 9: `sim report --robustness` on a damaged folder is one line
+    naming the file at fault (never a RecursionError, a ValueError or a table read as whole),
+    before any work."""
+    shipped = Path(__file__).resolve().parents[2] / "docs" / "robustness" / "employer_closure"
+    if not shipped.is_dir():
+        pytest.skip("docs/robustness is in a checkout, not in an installed package")
+    folder = tmp_path / "robustness"
+    shutil.copytree(shipped, folder)
+    meta, table = folder / "meta.json", folder / "conclusions.csv"
+    if how == "deeply nested":
+        meta.write_text('{"scenario": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    elif how == "text in a share":  # and meta.json made to match it: only the cell is wrong
+        lines = table.read_text().splitlines(keepends=True)
+        lines[1] = lines[1].replace(",400,0.6575,", ",400,most,")
+        table.write_text("".join(lines))
+        record = json.loads(meta.read_text())
+        record["outputs"]["conclusions.csv"]["sha256"] = sha256(table.read_bytes()).hexdigest()
+        meta.write_text(json.dumps(record))
+    elif how == "cut at a row":
+        table.write_text("".join(table.read_text().splitlines(keepends=True)[:-1]))
+    elif how == "linked out":
+        (tmp_path / "other.csv").write_bytes(table.read_bytes())
+        table.unlink()
+        table.symlink_to(tmp_path / "other.csv")
+    else:
+        meta.unlink()
+    out = tmp_path / "r.html"
+    assert main(["report", str(comparison), "--robustness", str(folder), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {folder}") and says in err, err
+    assert not out.exists()

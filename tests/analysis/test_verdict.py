@@ -4,6 +4,7 @@ what their intervals support."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 
@@ -96,6 +97,26 @@ def test_a_robustness_run_that_finds_the_conclusion_flipping_makes_it_depend():
     assert criterion_verdict(better, CATALOGUE, other).verdict == "better"
 
 
+def test_a_run_with_no_plausible_points_is_not_judged_never_a_share_of_them():
+    """Issue 19, item 9: with no plausible point there is no share of them; the share over
+    all points is not passed off as one, and an empty cell is never "nan"."""
+    better = rows(("weeks", "better", -6.2, -8.3, -4.1))
+    table = pd.DataFrame([{"indicator": "weeks", "claim": "the pilot decides sooner",
+                           "verdict": "robust", "holds_share": 1.0,
+                           "plausible_verdict": "not judged: no plausible points",
+                           "plausible_share": math.nan}])  # fmt: skip
+    v = criterion_verdict(better, CATALOGUE, Robustness("s", "five_element", "pilot", table))
+    assert v.robustness == "\u201cthe pilot decides sooner\u201d: not judged: no plausible points"
+    assert v.verdict == "better" and "%" not in v.robustness
+    table = pd.DataFrame([{"indicator": "weeks", "claim": "the pilot decides sooner",
+                           "verdict": "robust", "holds_share": 0.97,
+                           "plausible_verdict": math.nan,
+                           "plausible_share": math.nan}])  # fmt: skip
+    v = criterion_verdict(better, CATALOGUE, Robustness("s", "five_element", "pilot", table))
+    assert v.robustness.endswith(": robust, holds at 97% of all points")  # no pattern check
+    assert "nan" not in v.robustness
+
+
 def test_summary_orders_criteria_and_names_options_by_their_titles():
     table = pd.DataFrame([
         {"indicator": "weeks", "structure": "five_element", "verdict": "", "diff": math.nan,
@@ -124,15 +145,24 @@ def test_numbers_are_rounded_to_what_their_interval_supports(value, low, high, t
     assert rounded(value, low, high) == text
 
 
+def robustness_folder(folder, table: pd.DataFrame, **meta) -> None:
+    """What `sim robustness` leaves in a folder that the report reads: conclusions.csv, and
+    meta.json recording it (its SHA-256 and rows)."""
+    data = table.to_csv(index=False).encode()
+    (folder / "conclusions.csv").write_bytes(data)
+    record = {"sha256": hashlib.sha256(data).hexdigest(), "rows": len(table)}
+    meta = {"scenario": "truancy", "structures": ["five_element", "pilot"], "replications": 2,
+            "lhs_points": 8, "parameters": 1, "alternatives": [], "plausible_points": 3,
+            } | meta | {"outputs": {"conclusions.csv": record}}  # fmt: skip
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
 def test_a_robustness_folder_for_another_comparison_is_refused_in_one_line(tmp_path):
     with pytest.raises(SpecError, match="not a sim robustness folder"):
         load_robustness(tmp_path, "employer_closure", ["five_element", "pilot"])
-    (tmp_path / "meta.json").write_text(
-        json.dumps({"scenario": "truancy", "structures": ["five_element", "pilot"]})
-    )
-    pd.DataFrame([{"indicator": "x", "claim": "c", "verdict": "robust"}]).to_csv(
-        tmp_path / "conclusions.csv", index=False
-    )
+    robustness_folder(tmp_path, pd.DataFrame([{"conclusion": "a", "indicator": "x",
+                                               "claim": "c", "verdict": "robust",
+                                               "holds_share": 1.0}]))  # fmt: skip
     with pytest.raises(SpecError, match="about 'truancy', not 'employer_closure'"):
         load_robustness(tmp_path, "employer_closure", ["five_element", "pilot"])
     with pytest.raises(SpecError, match="compares five_element and pilot"):
