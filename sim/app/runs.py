@@ -126,6 +126,9 @@ class RunService:
                 self._discard_executor()
                 job.fail("a worker process died (out of memory?); the workers are restarted: "
                          "run again")  # fmt: skip
+            except Exception as exc:  # the workers would not start: said on the page
+                self._discard_executor()
+                job.fail(f"the workers could not start ({type(exc).__name__}: {exc})")
         finally:
             with self._turn:
                 self._running.discard(job)

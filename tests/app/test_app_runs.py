@@ -122,3 +122,34 @@ def test_a_small_comparison_runs_in_its_own_thread(service, smoke, options):
     small = service.submit(job(smoke, options, 1), "s")  # 2 runs for 2 workers
     assert small.wait(600) and small.state == "finished"
     assert service.executors_made == 1 and small.outcome is not None
+
+
+def test_workers_that_cannot_start_fail_the_run_in_one_line(smoke, options, monkeypatch):
+    import sim.experiment.executors as executors
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Nanny failed to start.")
+
+    monkeypatch.setattr(executors, "make_executor", refuse)
+    service = RunService("dask", workers=2)
+    try:
+        failed = service.submit(job(smoke, options, 4), "s")
+        assert failed.wait(600) and failed.state == "failed"
+        assert failed.error == "the workers could not start (RuntimeError: Nanny failed to start.)"
+        assert service.active() == {"running": 0, "waiting": 0}  # the queue moves on
+    finally:
+        service.close()
+
+
+def test_the_servers_dask_cluster_gives_the_table_of_this_process(smoke, options):
+    service = RunService("dask", workers=2)
+    try:
+        on_dask = service.submit(job(smoke, options, 4), "s")
+        assert on_dask.wait(600) and on_dask.state == "finished", on_dask.error
+    finally:
+        service.close()
+    here = logic.PairedJob(smoke, options, 4, executor="serial").start()
+    assert here.wait(600)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(on_dask.outcome.table, here.outcome.table)
