@@ -351,7 +351,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_results(args: argparse.Namespace) -> int:
     from sim.experiment.store import ResultStore
 
-    store = ResultStore(Path(args.folder), warn=False)  # damaged parts are listed below
+    folder = Path(args.folder)
+    phases = [p for p in ("morris", "sobol", "lhs") if (folder / p / "experiment.json").exists()]
+    if phases and not (folder / "experiment.json").exists():
+        stores = ", ".join(f"{p}/" for p in phases)
+        raise SpecError(str(folder), "", f"a sim robustness folder: its runs are in the stores "
+                        f"{stores} (sim results {folder / phases[-1]})")  # fmt: skip
+    store = ResultStore(folder, warn=False)  # damaged parts are listed below
     manifest = store.manifest()
     stored = len(store.done_keys())
     robustness = str(manifest["experiment"]).startswith("robustness-")

@@ -776,7 +776,8 @@ def read_folder(folder: str | Path) -> tuple[dict, pd.DataFrame]:
         raise SpecError(str(folder), "", "not a folder" if folder.exists() else "no such folder")
     meta_path, table_path = folder / "meta.json", folder / "conclusions.csv"
     if not os.path.lexists(meta_path):
-        if os.path.lexists(table_path):
+        started = [folder / phase for phase in ("morris", "sobol", "lhs")]
+        if os.path.lexists(table_path) or any(p.is_dir() for p in started):
             raise SpecError(str(folder), "", "unfinished: a sim robustness writing here did "
                             f"not finish (no meta.json); {AGAIN}")  # fmt: skip
         raise SpecError(str(folder), "", "not a sim robustness folder (no meta.json and "

@@ -314,6 +314,10 @@ def test_an_interrupted_write_leaves_an_unfinished_folder_never_a_finished_one(
     with pytest.raises(SpecError, match=r"rb: unfinished: a sim robustness writing here did "
                        r"not finish \(no meta.json\)"):  # fmt: skip
         rb.read_folder(folder)
+    (folder / "conclusions.csv").unlink()  # killed earlier still: only the stores begun
+    (folder / "lhs").mkdir()
+    with pytest.raises(SpecError, match="rb: unfinished"):
+        rb.read_folder(folder)
     monkeypatch.setattr(rb, "_replace_bytes", real)
     rb.write_robustness(found(plausible=False), folder, small_plan())
     assert rb.read_folder(folder)[1]["plausible_verdict"].eq(rb.NO_PLAUSIBLE).all()

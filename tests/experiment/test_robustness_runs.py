@@ -321,3 +321,7 @@ def test_the_command_reads_the_shipped_files_and_says_which(tmp_path, monkeypatc
     assert "<!-- robustness: employer_closure -->" in page and "fe_executive_called_early" in page
     assert main(["results", "out/lhs"]) == 0
     assert "experiment 'robustness-lhs'" in capsys.readouterr().out
+    assert main(["results", "out"]) == 2  # the folder, not one of its stores: said so
+    assert capsys.readouterr().err == ("error: out: a sim robustness folder: its runs are in "
+                                       "the stores morris/, sobol/, lhs/ (sim results "
+                                       "out/lhs)\n")  # fmt: skip
