@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiment.robustness import Factor, problem
+from sim.experiment.robustness import PHASES, Factor, problem
 
 salib_problem = problem  # the name the tests and notebooks use
 
@@ -776,7 +776,7 @@ def read_folder(folder: str | Path) -> tuple[dict, pd.DataFrame]:
         raise SpecError(str(folder), "", "not a folder" if folder.exists() else "no such folder")
     meta_path, table_path = folder / "meta.json", folder / "conclusions.csv"
     if not os.path.lexists(meta_path):
-        started = [folder / phase for phase in ("morris", "sobol", "lhs")]
+        started = [folder / phase for phase in PHASES]
         if os.path.lexists(table_path) or any(p.is_dir() for p in started):
             raise SpecError(str(folder), "", "unfinished: a sim robustness writing here did "
                             f"not finish (no meta.json); {AGAIN}")  # fmt: skip
