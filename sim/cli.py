@@ -731,7 +731,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("app", help="the browser app: try structure options without YAML")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; "
+        "another lets other machines in, and the app has no login)",
+    )
     p.add_argument("--port", type=whole(1, 65535), default=8765, help="port (default 8765)")
     p.add_argument("--open", action="store_true", help="open it in the web browser")
     p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes",
