@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import SpecError
-from sim.spec.loading import SCENARIO_DIR, resolve, shipped_names
+from sim.spec.loading import SCENARIO_DIR, STRUCTURE_DIR, resolve, shipped_names
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
@@ -39,11 +39,12 @@ def test_shipped_files_are_found_by_name_from_any_folder(tmp_path, monkeypatch):
     assert "county_scs_chapters" in shipped_names("structure")
 
 
-def test_a_users_own_file_comes_before_a_shipped_one(tmp_path, monkeypatch):
+def test_a_bare_name_is_the_shipped_file_and_a_path_the_users_own(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pilot.yaml").write_text("name: mine\n")
-    assert resolve("structure", "pilot") == Path("pilot.yaml")
+    assert resolve("structure", "pilot") == STRUCTURE_DIR / "pilot.yaml"
     assert resolve("structure", "pilot.yaml") == Path("pilot.yaml")
+    assert resolve("structure", "./pilot") == Path("pilot.yaml")
 
 
 def test_an_unknown_name_lists_the_shipped_ones(tmp_path, monkeypatch):

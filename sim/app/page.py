@@ -330,6 +330,10 @@ def take_upload(info) -> None:
     except SpecError as exc:
         upload_error.set(exc.one_line())
         return
+    except OSError as exc:  # a full disk, say: the file is read from a temporary folder
+        upload_error.set(f"{name}: the server could not read it ({exc.strerror or exc}); "
+                         "try again later")  # fmt: skip
+        return
     upload_error.set("")
     upload_files.set({**upload_files.value, name: data})
     kept = [o for o in uploads.value if o.origin != name]

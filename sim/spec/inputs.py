@@ -181,6 +181,18 @@ def inputs_markdown() -> str:
         "- Every number finite: `.inf` and `.nan` are errors everywhere.",
         f"- Lists in a spec hold at most {limits.MAX_ITEMS:,} items.",
         "",
+        "## Which file a name means",
+        "",
+        "- A bare name (no folder, no `.yaml`: `pilot`, `employer_closure`) is the shipped file",
+        "  of that name, wherever `sim` runs: a file of the same name in the working folder",
+        "  never takes its place. A bare name that is not shipped is looked for in the working",
+        "  folder (`my_option` finds `./my_option.yaml`).",
+        "- A path (a `/` in it, or ending in `.yaml`: `./pilot.yaml`, `options/lean.yaml`) is that",
+        "  file, relative to the working folder.",
+        "- A structure's `inside` is first looked for beside the file that names it, then as",
+        "  above. In the browser app an uploaded structure's `inside` may name only a shipped",
+        "  structure or a file uploaded in the same tab: never a path on the machine.",
+        "",
         "## Names",
         "",
         "Names that may become parts of file names or columns (a structure's, a scenario's, an",
@@ -210,6 +222,8 @@ def inputs_markdown() -> str:
         "",
         "| what | the most | counted as |",
         "|---|---|---|",
+        f"| named issues of a scenario | {limits.MAX_NAMED_ISSUES:,} | named issues with all "
+        "their follow-ups, an aliased one each time it is named (counted, not built) |",
         f"| issues a run expects | {limits.MAX_ISSUES_PER_RUN:,} | named issues with their "
         "follow-ups, plus each stream's `per_year` x the weeks it runs / 52 |",
         f"| meetings a run expects | {limits.MAX_MEETINGS_PER_RUN:,} | the sum over bodies with "

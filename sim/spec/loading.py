@@ -8,6 +8,7 @@ path, relative to the folder it runs in.
 
 from __future__ import annotations
 
+import os
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -39,23 +40,29 @@ def shipped_names(kind: Kind) -> list[str]:
 
 
 def resolve(kind: Kind, name_or_path: str | Path, relative_to: Path | None = None) -> Path:
-    """The file a user means: a path (tried as given, then with ``.yaml``; first relative to
-    ``relative_to`` if given, then to the working folder), else a shipped file of that kind
-    by short name. A name that is neither is a one-line error listing the shipped names."""
+    """The file a user means. A bare name (no folder, no ``.yaml``) is the shipped file of
+    that kind and name wherever the command runs: a file of the same name in the working
+    folder never takes its place (give its path, ``./pilot.yaml``, for that). Otherwise a
+    path (tried as given, then with ``.yaml``; first relative to ``relative_to``, the folder
+    of a file that names it, if given, then to the working folder). A name that is neither
+    is a one-line error listing the shipped names."""
     given = Path(name_or_path)
-    bases = ([relative_to] if relative_to is not None else []) + [Path(".")]
-    candidates = [
-        base / name for base in bases for name in (given, given.with_name(given.name + ".yaml"))
-    ]
-    if given.parent == Path(".") and given.suffix not in (".yaml", ".yml"):
+    text = str(name_or_path)
+    bare = "/" not in text and os.sep not in text and given.suffix not in (".yaml", ".yml")
+
+    def tried(base: Path) -> list[Path]:
+        return [base / given, base / given.with_name(given.name + ".yaml")]
+
+    candidates = tried(relative_to) if relative_to is not None else []
+    if bare:
         candidates.append(SHIPPED_FOLDER[kind] / f"{given.name}.yaml")
-    candidates.append(SHIPPED_FOLDER[kind] / given.name)
+    candidates += [*tried(Path(".")), SHIPPED_FOLDER[kind] / given.name]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
     if given.is_dir():
         return given  # read_yaml says it is a folder
-    if given.parent != Path(".") or given.suffix in (".yaml", ".yml"):
+    if not bare:
         raise SpecError(str(name_or_path), "", "file not found")
     names = ", ".join(shipped_names(kind))
     raise SpecError(str(name_or_path), "", f"no such file, nor a shipped {kind} (shipped: {names})")

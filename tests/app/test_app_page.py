@@ -43,3 +43,33 @@ def test_a_tables_option_columns_are_headed_in_their_colour():
     assert (
         '<th style="color:#D55E00;border-bottom:3px solid #D55E00">Pilot &lt;2010&gt;</th>' in html
     )
+
+
+def test_an_upload_on_a_full_disk_says_so_in_one_line(monkeypatch):
+    import errno
+    import io
+
+    from sim.app import logic
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(logic, "load_uploaded_structure", full)
+    page.take_upload({"name": "mine.yaml", "size": 10, "file_obj": io.BytesIO(b"name: mine\n")})
+    assert page.upload_error.value == ("mine.yaml: the server could not read it (No space left "
+                                       "on device); try again later")  # fmt: skip
+    assert page.uploads.value == []
+
+
+def test_an_upload_declared_too_large_is_not_read(monkeypatch):
+    from sim.app import logic
+
+    class Unread:
+        def read(self, *args):
+            raise AssertionError("a file declared too large was read")
+
+    size = logic.MAX_FILE_BYTES + 1
+    page.take_upload({"name": "../huge.yaml", "size": size, "file_obj": Unread()})
+    assert page.upload_error.value.startswith(f"huge.yaml: the file is too large ({size:,} bytes")
+    page.take_upload({"name": "x.yaml", "size": "lots", "file_obj": Unread()})
+    assert page.upload_error.value == "x.yaml: the browser did not say how large the file is"

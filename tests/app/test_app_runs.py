@@ -4,10 +4,9 @@ runs cancelled (sim/app/runs.py)."""
 
 from __future__ import annotations
 
-import time
-
 import psutil
 import pytest
+from app_server import wait_until
 
 from sim.app import logic
 from sim.app.runs import PER_SESSION, RunService
@@ -35,15 +34,6 @@ def service():
 
 def job(smoke, options, replications: int = 2) -> logic.PairedJob:
     return logic.PairedJob(smoke, options, replications)
-
-
-def wait_until(test, seconds: float = 300, what: str = "") -> None:
-    """Wait for ``test()`` to hold (the machine may be loaded: no speed is assumed)."""
-    deadline = time.monotonic() + seconds
-    while not test():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds:g} s for {what or test}")
-        time.sleep(0.05)
 
 
 def workers_of_this_process() -> list[psutil.Process]:
