@@ -12,6 +12,11 @@ switch to the other reading, written as data:
 - ``parameters``: named assumptions set to a value (they override the design's value);
 - ``steps``: a step of a scenario's named issue replaced by one or more steps.
 
+Each alternative also says both readings as a plain clause that completes "... if ...":
+``if_default`` (the shipped reading) and ``if_alternative`` (the other), so that a conclusion
+that depends on it can say "holds at 96% of the points if urgent strategic business starts
+at the Conference; at 12% if it starts at the Executive Support Group".
+
 Each alternative names the structures it applies to (empty: all). :func:`apply` switches the
 chosen alternatives on for one structure and scenario and re-validates the result, so a run
 with ``fe_executive_called_early`` on is an ordinary run of a changed structure.
@@ -21,9 +26,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sim.errors import SpecError
 from sim.spec.limits import MAX_ITEMS, Name, Ref, Strict, Text
@@ -34,6 +39,27 @@ from sim.spec.scenario import ScenarioSpec, StepSpec
 from sim.spec.structure import BodySpec, RoutingRule, SeatSpec, StructureSpec, check_structure
 
 ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_CLAUSE = 160
+"""Longest ``if_default`` / ``if_alternative`` clause, in characters: a short clause."""
+
+
+def _clause(value: str) -> str:
+    """A plain clause that completes "... if ...": one line, not empty, not itself starting
+    with "if", with no full stop at the end (it is read inside a sentence)."""
+    text = value.strip()
+    if not text:
+        raise ValueError("say the reading in a few words (it completes '... if ...')")
+    if "\n" in text or len(text) > MAX_CLAUSE:
+        raise ValueError(f"one short clause on one line (at most {MAX_CLAUSE} characters)")
+    if re.match(r"(?i)if\b", text):
+        raise ValueError("leave out the 'if': the sentence supplies it")
+    if text[-1] in ".;:":
+        raise ValueError("no full stop at the end: the clause is read inside a sentence")
+    return text
+
+
+Clause = Annotated[Text, AfterValidator(_clause)]
+"""A reading as a clause completing "... if ..." (``if_default``, ``if_alternative``)."""
 
 
 class BodyChange(Strict):
@@ -68,6 +94,14 @@ class Alternative(Strict):
     question: Text
     default: Text = Field(description="The reading the shipped files take.")
     alternative: Text = Field(description="The other reading, which this switches on.")
+    if_default: Clause = Field(
+        description="The shipped reading as a clause completing '... if ...' (e.g. 'urgent "
+        "strategic business starts at the Conference')."
+    )
+    if_alternative: Clause = Field(
+        description="The other reading as a clause completing '... if ...' (e.g. 'urgent "
+        "strategic business starts at the Executive Support Group')."
+    )
     structures: list[Name] = Field([], description="Structure names it applies to; [] = all.")
     bodies: list[BodyChange] = Field([], max_length=MAX_ITEMS)
     routing: list[RoutingChange] = Field([], max_length=MAX_ITEMS)
@@ -85,6 +119,12 @@ class Alternative(Strict):
     @classmethod
     def _known_parameters(cls, value: dict[str, float]) -> dict[str, float]:
         return known_parameters(value)
+
+    @model_validator(mode="after")
+    def _two_readings(self) -> Alternative:
+        if self.if_default.casefold() == self.if_alternative.casefold():
+            raise ValueError("if_default and if_alternative say the same: name the two readings")
+        return self
 
     def applies_to(self, structure: StructureSpec) -> bool:
         return not self.structures or structure.name in self.structures
