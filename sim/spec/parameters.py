@@ -16,18 +16,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 def _p(
     default: float,
+    title: str,
     description: str,
     valid: tuple[float, float],
     plausible: tuple[float, float],
     why: str,
     source: str = "assumption",
 ):
-    """A named assumption: its default; the finite range a value must lie in (``valid``: past
-    it, a one-line error); the range of values the evidence leaves plausible (``plausible``,
-    swept by `sim robustness`) and why; and where the default comes from."""
+    """A named assumption: its default; its ``title``, a short plain name that reads after
+    "where ... is high" (``the chance that off-focus work is referred out``); its
+    description; the finite range a value must lie in (``valid``: past it, a one-line
+    error); the range of values the evidence leaves plausible (``plausible``, swept by `sim
+    robustness`) and why; and where the default comes from."""
     low, high = valid
     extra = {"source": source, "plausible": list(plausible), "why": why}
-    return Field(default, description=description, ge=low, le=high, json_schema_extra=extra)
+    return Field(
+        default, title=title, description=description, ge=low, le=high, json_schema_extra=extra
+    )
 
 
 class Parameters(BaseModel):
@@ -37,6 +42,7 @@ class Parameters(BaseModel):
 
     attendance_base: float = _p(
         0.85,
+        "the chance that a committed member attends",
         "Probability that a fully committed, unloaded representative attends a meeting.",
         valid=(0, 1),
         plausible=(0.65, 0.95),
@@ -47,6 +53,7 @@ class Parameters(BaseModel):
     )
     load_capacity_meetings: float = _p(
         3.0,
+        "the meetings a partner absorbs in four weeks without strain",
         "Meetings in the last four weeks a partner's representatives absorb without strain.",
         valid=(0, 20),
         plausible=(1.5, 5.0),
@@ -57,6 +64,7 @@ class Parameters(BaseModel):
     )
     load_penalty: float = _p(
         0.08,
+        "how much a heavy load of meetings cuts attendance",
         "Fall in attendance probability per meeting beyond the load capacity.",
         valid=(0, 1),
         plausible=(0.0, 0.2),
@@ -67,6 +75,7 @@ class Parameters(BaseModel):
     )
     disengagement_rate: float = _p(
         0.03,
+        "the commitment a member loses with each missed meeting",
         "Share of a representative's commitment lost at each meeting missed.",
         valid=(0, 1),
         plausible=(0.0, 0.1),
@@ -78,6 +87,7 @@ class Parameters(BaseModel):
     )
     reengagement_rate: float = _p(
         0.15,
+        "the commitment a member regains with each meeting attended",
         "Share of the gap to the organisation's commitment regained per meeting attended.",
         valid=(0, 1),
         plausible=(0.05, 0.4),
@@ -89,6 +99,7 @@ class Parameters(BaseModel):
     )
     substitute_probability: float = _p(
         0.6,
+        "the chance that an absent member sends a substitute",
         "Probability an absent member sends a substitute, where the body allows them.",
         valid=(0, 1),
         plausible=(0.3, 0.9),
@@ -100,6 +111,7 @@ class Parameters(BaseModel):
     )
     substitute_mandate_probability: float = _p(
         0.5,
+        "the chance that a substitute may commit their organisation",
         "Probability a substitute carries the mandate to commit the organisation.",
         valid=(0, 1),
         plausible=(0.2, 0.8),
@@ -111,6 +123,7 @@ class Parameters(BaseModel):
     )
     consensus_probability: float = _p(
         0.7,
+        "the chance that an item is agreed by consensus",
         "Probability an agenda item reaches consensus (otherwise it goes to a vote).",
         valid=(0, 1),
         plausible=(0.5, 0.9),
@@ -122,6 +135,7 @@ class Parameters(BaseModel):
     )
     support_probability: float = _p(
         0.65,
+        "the chance that a member votes for an item",
         "Probability an eligible voting member present votes for an item.",
         valid=(0, 1),
         plausible=(0.5, 0.85),
@@ -130,6 +144,7 @@ class Parameters(BaseModel):
     )
     max_rejections: float = _p(
         1,
+        "the rejections an issue survives before it is dropped",
         "Rejections an issue survives (sent back a step) before it is dropped.",
         valid=(0, 10),
         plausible=(0.0, 3.0),
@@ -140,6 +155,7 @@ class Parameters(BaseModel):
     )
     pledge_response_weeks: float = _p(
         6.0,
+        "the weeks a partner takes to answer a request for resources",
         "Weeks a required partner not at the table takes to answer a request to pledge.",
         valid=(0, 5200),
         plausible=(2.0, 12.0),
@@ -147,6 +163,7 @@ class Parameters(BaseModel):
     )
     meeting_hours: float = _p(
         3.0,
+        "the hours each member gives to a meeting",
         "Member-hours per attendee per meeting, preparation and travel included.",
         valid=(0.5, 24),
         plausible=(2.0, 5.0),
@@ -157,6 +174,7 @@ class Parameters(BaseModel):
     )
     special_meeting_notice_weeks: float = _p(
         2.0,
+        "the notice a special meeting needs",
         "Weeks between calling a special (or early) meeting and holding it.",
         valid=(0, 26),
         plausible=(1.0, 4.0),
@@ -165,6 +183,7 @@ class Parameters(BaseModel):
     )
     on_demand_notice_weeks: float = _p(
         1.0,
+        "the notice an operational group needs to meet",
         "Weeks between work arriving at an on-demand group and its meeting.",
         valid=(0, 26),
         plausible=(0.5, 3.0),
@@ -176,6 +195,7 @@ class Parameters(BaseModel):
     )
     milestone_interval_weeks: float = _p(
         4.0,
+        "the weeks between delivery milestones",
         "Weeks between delivery milestones.",
         valid=(0.25, 52),
         plausible=(2.0, 8.0),
@@ -183,6 +203,7 @@ class Parameters(BaseModel):
     )
     delivery_noise_shape: float = _p(
         4.0,
+        "how steady delivery progress is",
         "Gamma shape of the random factor on each milestone's progress (mean 1).",
         valid=(0.5, 1e6),
         plausible=(2.0, 10.0),
@@ -192,6 +213,7 @@ class Parameters(BaseModel):
     )
     setback_probability: float = _p(
         0.12,
+        "the chance that a delivery milestone is a setback",
         "Probability a delivery milestone makes no progress (a setback).",
         valid=(0, 1),
         plausible=(0.05, 0.25),
@@ -199,6 +221,7 @@ class Parameters(BaseModel):
     )
     stall_ratio: float = _p(
         0.5,
+        "the progress below which a delivery counts as stalled",
         "A milestone that makes less than this share of planned progress marks a stall.",
         valid=(0, 1),
         plausible=(0.3, 0.7),
@@ -209,6 +232,7 @@ class Parameters(BaseModel):
     )
     verbal_report_probability: float = _p(
         0.3,
+        "the chance that a group raises a stall out of turn",
         "Probability a reporting body's representative raises a stall verbally out of rotation.",
         valid=(0, 1),
         plausible=(0.1, 0.6),
@@ -220,6 +244,7 @@ class Parameters(BaseModel):
     )
     outcome_probability: float = _p(
         0.8,
+        "the chance that fully resourced work achieves its outcome",
         "Probability a fully resourced delivery achieves its outcome.",
         valid=(0, 1),
         plausible=(0.6, 0.95),
@@ -231,6 +256,7 @@ class Parameters(BaseModel):
     )
     rework_share: float = _p(
         0.25,
+        "the extra effort work sent back needs",
         "Extra delivery effort, as a share of the original, after an evaluation send-back.",
         valid=(0, 1),
         plausible=(0.1, 0.5),
@@ -241,6 +267,7 @@ class Parameters(BaseModel):
     )
     off_focus_referral_probability: float = _p(
         0.5,
+        "the chance that off-focus work is referred out",
         "Where a structure declares a focus, probability an off-focus issue is referred out.",
         valid=(0, 1),
         plausible=(0.0, 1.0),
@@ -252,6 +279,7 @@ class Parameters(BaseModel):
     )
     idle_weeks_before_review: float = _p(
         52.0,
+        "the idle weeks before a group may be stood down",
         "Weeks without work after which a reviewing body may stand a delivery group down.",
         valid=(1, 5200),
         plausible=(26.0, 104.0),
@@ -263,6 +291,7 @@ class Parameters(BaseModel):
     )
     agenda_capacity_scale: float = _p(
         1.0,
+        "the size of every body's agenda",
         "Multiplier on every body's agenda capacity (the capacities are assumptions).",
         valid=(0.1, 10),
         plausible=(0.5, 1.5),
@@ -273,6 +302,7 @@ class Parameters(BaseModel):
     )
     limited_support_agenda_capacity: float = _p(
         2,
+        "the agenda of a group with only limited support",
         "Agenda items a group with only limited support-team help can take per meeting.",
         valid=(1, 50),
         plausible=(1.0, 4.0),
@@ -284,6 +314,7 @@ class Parameters(BaseModel):
     )
     budget_renewal_weeks: float = _p(
         52.0,
+        "the weeks between budget renewals",
         "Weeks between renewals of partners' budgets.",
         valid=(1, 520),
         plausible=(52.0, 52.0),
@@ -291,6 +322,7 @@ class Parameters(BaseModel):
     )
     solution_coefficient: float = _p(
         0.6,
+        "the share of attention that counts as energy (Garbage Can)",
         (
             "Share of a member's attention that counts as effective energy at a choice under "
             "garbage-can attachment (Cohen, March and Olsen 1972)."
@@ -318,6 +350,13 @@ def check_parameters(values: dict[str, float]) -> Parameters:
         raise ValueError(f"parameter '{name}': {err['msg']}") from None
 
 
+def parameter_title(name: str) -> str:
+    """A parameter in plain words, to read after "where ... is high / low" (a robustness
+    verdict that depends on it says "holds where the chance that off-focus work is referred
+    out is low")."""
+    return Parameters.model_fields[name].title or name
+
+
 def parameter_source(name: str) -> str:
     """Where a parameter's value comes from: assumption, a rule, calibration, literature."""
     return Parameters.model_fields[name].json_schema_extra["source"]
@@ -332,6 +371,10 @@ def parameters_markdown() -> str:
         "scenario (`parameters:`) or on the command line (`--set name=value`). Generated by",
         "`sim parameters`; a test keeps this page identical to the code.",
         "",
+        "*In plain words* is the parameter's title, written to be read after \"where ... is",
+        'high" or "low" (a conclusion that holds "where the chance that off-focus work is',
+        'referred out is low").',
+        "",
         "Source: `assumption` (the source documents are silent), a rule id of",
         "`docs/sources.md` with `(value assumed)` (a rule asks for the mechanism, not the",
         "number), `calibration` (tuned to the one figure of the Partnership's own reporting,",
@@ -343,15 +386,17 @@ def parameters_markdown() -> str:
         "its reason: `sim robustness` sweeps every parameter over it (a parameter whose range",
         "is one value is held there).",
         "",
-        "| name | default | meaning | source | valid | plausible | why plausible |",
-        "|---|---|---|---|---|---|---|",
+        "| name | in plain words | default | meaning | source | valid | plausible "
+        "| why plausible |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, field in Parameters.model_fields.items():
         low, high = valid_range(name)
         p_low, p_high = plausible_range(name)
         why = field.json_schema_extra["why"]
         lines.append(
-            f"| `{name}` | {field.default:g} | {field.description} | {parameter_source(name)} "
+            f"| `{name}` | {parameter_title(name)} | {field.default:g} | {field.description} "
+            f"| {parameter_source(name)} "
             f"| {low:g} to {high:g} | {p_low:g} to {p_high:g} | {why} |"
         )
     return "\n".join(lines) + "\n"
