@@ -27,7 +27,7 @@ FUNCTION_OF_ACTION = {"deliberated": "deliberation", "decided": "decision",
 @dataclass(frozen=True)
 class Indicator:
     """One measure of a run: what it is, which way is better, the smallest difference between
-    structures that matters (in its own unit), and what it cannot show."""
+    structures that matters (in its own unit) and why that much, and what it cannot show."""
 
     name: str
     criterion: str
@@ -37,6 +37,7 @@ class Indicator:
     unit: str = ""
     smallest: float = 0.0
     limits: str = ""
+    why: str = ""  # why ``smallest`` is the difference that matters, in the domain's terms
 
 
 # The run summary's headline measures (sim.model.results), shown first by `sim compare`.
@@ -54,6 +55,9 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "Right-censored: a run that ends before the decision caps the count, so it "
         "understates long waits; read it with the censored share and the Kaplan-Meier "
         "median. Says nothing about the decision's quality.",
+        why="A week: the unit every calendar in the model is set in (meetings every 8 to 26 "
+        "weeks, one to four weeks' notice); a decision a week sooner or later is the least a "
+        "partner waiting on it would notice.",
     ),
     Indicator(
         "named_decision_censored_share",
@@ -65,6 +69,9 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "share",
         0.1,
         "An issue dropped before a decision is not counted as undecided here.",
+        why="With one named issue a run scores 0 or 1, so 0.1 is the issue left undecided in one "
+        "more run in ten; with the Community Strategy's 27 targets it is between two and three of "
+        "them.",
     ),
     Indicator(
         "named_weeks_to_delivery",
@@ -77,6 +84,9 @@ HEADLINE_INDICATORS: list[Indicator] = [
         2.0,
         "Right-censored like weeks to decision; delivery that ends without its outcome "
         "counts as delivered.",
+        why="Half the interval between delivery milestones (4 weeks at the default): a delivery "
+        "is seen to end only at a milestone, so a smaller difference is where the same delivery "
+        "can land by the milestones' timing alone.",
     ),
     Indicator(
         "named_targets_met_share",
@@ -88,6 +98,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         0.1,
         "With one named issue a run scores 0 or 1, so the mean over replications is the "
         "chance of meeting the target, not a degree of success.",
+        why="With one named issue a run scores 0 or 1, so 0.1 is the target met in one more run "
+        "in ten; with the Community Strategy's 27 targets it is between two and three of them.",
     ),
     Indicator(
         "issues_decided",
@@ -99,6 +111,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         1.0,
         "Neither direction is better in itself: throughput, not value; a structure that "
         "refers work out of the partnership decides less of it.",
+        why="One issue: a partnership counts its business in whole issues, and a two-year run "
+        "raises about 50, so one is about 2% of it.",
     ),
     Indicator(
         "issues_delivered",
@@ -110,6 +124,7 @@ HEADLINE_INDICATORS: list[Indicator] = [
         1.0,
         "Counts completion, with or without the outcome; routine and strategic issues "
         "weigh the same.",
+        why="One piece of work completed, about 2% of the 50 or so issues a two-year run raises.",
     ),
     Indicator(
         "issues_closed",
@@ -120,6 +135,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "issues",
         1.0,
         "A closed issue may have closed without its outcome.",
+        why="One issue through the whole cycle, about 2% of the 50 or so issues a two-year run "
+        "raises.",
     ),
     Indicator(
         "issues_dropped",
@@ -132,6 +149,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         1.0,
         "Neither direction is better in itself: referring work out may be the point of "
         "a narrower focus; whether it is done elsewhere is not modelled.",
+        why="One piece of the partnership's business dropped or sent elsewhere, about 2% of the "
+        "50 or so issues a two-year run raises.",
     ),
     Indicator(
         "median_weeks_to_decision",
@@ -144,6 +163,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         1.0,
         "Undefined (n/a) when fewer than half the issues are ever decided; treating "
         "dropped issues as censored assumes they would have fared like the rest.",
+        why="A week: the unit every calendar in the model is set in (meetings every 8 to 26 "
+        "weeks, one to four weeks' notice).",
     ),
     Indicator(
         "decision_censored_share",
@@ -155,6 +176,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "share",
         0.02,
         "Issues that arrive near the end are undecided through no fault of a structure.",
+        why="One issue in fifty: about one of the 50 to 80 issues a run raises left undecided at "
+        "the end.",
     ),
     Indicator(
         "median_weeks_to_delivery",
@@ -165,6 +188,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "weeks",
         2.0,
         "Undefined (n/a) when fewer than half the issues are ever delivered.",
+        why="Half the interval between delivery milestones (4 weeks at the default), at which "
+        "alone a delivery is seen to end.",
     ),
     Indicator(
         "delivery_censored_share",
@@ -175,6 +200,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "share",
         0.02,
         "As for decisions: late arrivals weigh on it.",
+        why="One issue in fifty: about one of the 50 to 80 issues a run raises left undelivered "
+        "at the end.",
     ),
     Indicator(
         "targets_met",
@@ -186,6 +213,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         1.0,
         "Every target weighs the same; a target referred out of the partnership counts "
         "as unmet even if someone else meets it.",
+        why="One target: the unit the Partnership reports its delivery in (15 of 27 Community "
+        "Strategy targets achieved by July 2007).",
     ),
     Indicator(
         "meetings_held",
@@ -196,6 +225,9 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "meetings",
         4.0,
         "A cost, not a benefit; fewer meetings can also mean less scrutiny.",
+        why="A year of one quarterly body's meetings (the Executive's cadence): a board notices a "
+        "body meeting more or less through a year, not one meeting among the 170 to 250 a "
+        "two-year run holds.",
     ),
     Indicator(
         "inquorate_meetings",
@@ -206,6 +238,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "meetings",
         1.0,
         "Depends on the quorums assumed for bodies the sources give none.",
+        why="One meeting that cannot decide: for a quarterly Executive, a quarter of its year's "
+        "decisions put off by three months.",
     ),
     Indicator(
         "member_hours",
@@ -217,6 +251,9 @@ HEADLINE_INDICATORS: list[Indicator] = [
         100.0,
         "Counts the time of substitutes and guests as well as members; officers' time "
         "outside meetings is not modelled.",
+        why="About three working weeks of one officer (37 hours a week), or one and a half "
+        "meetings of the full five-element Executive (22 seats, about 3 hours each); some 2 to 3% "
+        "of the 3,000 to 5,300 hours a run costs.",
     ),
     Indicator(
         "member_attendance_rate",
@@ -228,6 +265,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         0.02,
         "A member replaced after repeated absence (PI-ATTEND) starts afresh, so a "
         "replacement rule raises it without any member changing behaviour.",
+        why="One seat in fifty: one member of a 15-member board missing at every third meeting, "
+        "the difference one habitual absentee makes.",
     ),
     Indicator(
         "substitute_share",
@@ -239,6 +278,7 @@ HEADLINE_INDICATORS: list[Indicator] = [
         0.02,
         "Neither direction is better in itself: a substitute fills a seat but carries a "
         "mandate only sometimes. Add it to member attendance for seats filled.",
+        why="One seat in fifty: a substitute at every third meeting of a 15-member board.",
     ),
     Indicator(
         "stalls_caught",
@@ -249,6 +289,8 @@ HEADLINE_INDICATORS: list[Indicator] = [
         "stalls",
         1.0,
         "More can mean closer scrutiny or more stalls; read with weeks to catch a stall.",
+        why="One stalled delivery caught, the unit of scrutiny, against about 20 caught in a "
+        "two-year run.",
     ),
 ]
 
@@ -257,112 +299,170 @@ INDICATORS: list[Indicator] = [
               "Mean weeks from a strategic issue arising to its first decision (issues not "
               "decided count until the end of the run).", "lower", "weeks", 1.0,
               "Right-censored at the end of the run; says nothing about whether the direction "
-              "was a good one or was followed."),
+              "was a good one or was followed.",
+              why="A week: the unit every calendar in the model is set in (meetings every 8 to 26 "
+              "weeks, one to four weeks' notice)."),
     Indicator("lead_priority_share", "EV-LEAD", "share of work on declared priorities",
               "Share of agenda actions spent on issues whose theme is a declared priority "
               "(the structure's focus themes and the scenario's named issues' themes).",
               "higher", "share", 0.02,
               "A structure that declares more focus themes scores higher by definition; the "
-              "quality of the vision is not measured."),
+              "quality of the vision is not measured.",
+              why="One agenda action in fifty: four to seven of the 200 to 360 items a run "
+              "handles moved onto or off the declared priorities."),
     Indicator("account_owner_share", "EV-ACCOUNT", "decisions with an owner that reports",
               "Share of commissioned issues whose delivery body later reports on its work at "
               "a meeting of a body that hears its reports.", "higher", "share", 0.02,
               "Reporting is taken as a proxy for clear responsibility; what is reported and "
-              "whether anyone acts on it is not."),
+              "whether anyone acts on it is not.",
+              why="One commissioned issue in fifty: about one of the 35 to 70 pieces of "
+              "commissioned work a run has, with an owner reporting on it or not."),
     Indicator("account_orphan_weeks", "EV-ACCOUNT", "orphan weeks",
               "Weeks issues spend with no body holding them (a step asked of several bodies "
               "by nobody in particular, until the answers are pulled together).", "lower",
-              "weeks", 1.0, "Only steps a scenario asks of several bodies at once can orphan."),
+              "weeks", 1.0, "Only steps a scenario asks of several bodies at once can orphan.",
+              why="A week with nobody holding the work: the unit every calendar in the model is "
+              "set in."),
     Indicator("open_decisions_share", "EV-OPEN", "decisions in open meetings",
               "Share of decisions taken at meetings open to observers.", "higher", "share",
               0.02, "Whether a body meets in the open is declared, not simulated; no observer "
-              "is modelled."),
+              "is modelled.",
+              why="One decision in fifty: about one of the 40 to 95 decisions a run takes, moved "
+              "into or out of an open meeting."),
     Indicator("open_communicated_share", "EV-OPEN", "decisions communicated",
               "Share of decisions taken by a body that meets in the open or reports to a "
               "wider body that hears its reports.", "higher", "share", 0.02,
-              "Structural: it reads the bodies' declared links, not what was communicated."),
+              "Structural: it reads the bodies' declared links, not what was communicated.",
+              why="One decision in fifty: about one of the 40 to 95 decisions a run takes, taken "
+              "where the wider partnership hears of it or not."),
     Indicator("open_voluntary_presence", "EV-OPEN", "voluntary sector present at decisions",
               "Mean number of voluntary and community sector members present at meetings "
               "that decide something.", "higher", "members", 0.2,
-              "Presence, not influence."),
+              "Presence, not influence.",
+              why="One more voluntary sector member at one decision-taking meeting in five (about "
+              "one a year at a quarterly board), against 1.3 to 1.5 present on average."),
     Indicator("open_business_presence", "EV-OPEN", "business present at decisions",
               "Mean number of business members present at meetings that decide something.",
-              "higher", "members", 0.2, "Presence, not influence."),
+              "higher", "members", 0.2, "Presence, not influence.",
+              why="One more business member at one decision-taking meeting in five (about one a "
+              "year at a quarterly board), against 0.5 to 1.1 present on average."),
     Indicator("deliver_targets_met", "EV-DELIVER", "targets met",
               "Issues closed with their outcome achieved within their target weeks.", "higher",
-              "targets", 1.0, "Every target weighs the same."),
+              "targets", 1.0, "Every target weighs the same.",
+              why="One target: the unit the Partnership reports its delivery in (15 of 27 "
+              "Community Strategy targets achieved by July 2007)."),
     Indicator("deliver_targets_share", "EV-DELIVER", "share of targets met",
               "Targets met as a share of the issues raised.", "higher", "share", 0.02,
-              "Issues referred out count in the denominator."),
+              "Issues referred out count in the denominator.",
+              why="One issue in fifty: about one more target met of the 50 to 80 issues a run "
+              "raises."),
     Indicator("deliver_outcome_week", "EV-DELIVER", "week the outcome target is reached",
               "First week the scenario's outcome indicator reaches its target (the end of the "
               "run if never); averaged over the scenario's indicators with a target.", "lower",
               "weeks", 2.0,
-              "Censored at the end of the run; n/a for scenarios without an outcome target."),
+              "Censored at the end of the run; n/a for scenarios without an outcome target.",
+              why="Half the interval between delivery milestones (4 weeks at the default): an "
+              "outcome moves with delivery progress, which is taken only at milestones."),
     Indicator("commit_member_attendance", "EV-COMMIT", "members attending in person",
               "Seats filled by the member in person as a share of seats, all meetings.",
               "higher", "share", 0.02,
               "Substitutes are not counted (see the next); replacement of absent members "
-              "raises it by rule."),
+              "raises it by rule.",
+              why="One seat in fifty: one member of a 15-member board missing at every third "
+              "meeting, the difference one habitual absentee makes."),
     Indicator("commit_substitute_share", "EV-COMMIT", "seats filled by substitutes",
               "Seats filled by a substitute as a share of seats, all meetings.", "", "share",
-              0.02, "Neither direction is better in itself."),
+              0.02, "Neither direction is better in itself.",
+              why="One seat in fifty: a substitute at every third meeting of a 15-member board."),
     Indicator("commit_member_attendance_last_year", "EV-COMMIT",
               "members attending in person in the last year",
               "The same as members attending, for meetings in the run's last 52 weeks.",
-              "higher", "share", 0.02, "Shows drift over a run, not beyond it."),
+              "higher", "share", 0.02, "Shows drift over a run, not beyond it.",
+              why="One seat in fifty, as for attendance over the whole run: one member of a "
+              "15-member board missing at every third meeting."),
     Indicator("commit_replacements", "EV-COMMIT", "members replaced",
               "Representatives replaced after repeated absence.", "", "members", 1.0,
-              "Only where a body has a replacement rule (PI-ATTEND)."),
+              "Only where a body has a replacement rule (PI-ATTEND).",
+              why="One representative replaced: an organisation asked for a new member "
+              "(PI-ATTEND) is an event a board notices, and runs see none to a few."),
     Indicator("commit_pledged_per_year", "EV-COMMIT", "resources pledged a year",
               "Resource units pledged by partners and funds, per year.", "higher",
               "units a year", 1.0,
-              "Units are the model's own; more work raised means more to pledge for."),
+              "Units are the model's own; more work raised means more to pledge for.",
+              why="A sixth of the Gloucester partnership fund a year (6 units, FE-ACCOUNTABLE), "
+              "about 1% of the 90 to 115 units pledged a year."),
     Indicator("commit_commitment_end", "EV-COMMIT", "commitment at the end",
               "Mean commitment of the representatives sitting at the end of the run.",
               "higher", "share", 0.02,
-              "A model state (0 to 1), not an observable; replacement resets it by rule."),
+              "A model state (0 to 1), not an observable; replacement resets it by rule.",
+              why="Two thirds of what one missed meeting costs a representative's commitment "
+              "(0.03 at the default disengagement rate): less than a single absence moves it."),
     Indicator("scrutiny_challenges_per_year", "EV-SCRUTINY", "challenges and send-backs a year",
               "Stalled deliveries challenged or sent back, and evaluations sent back, per "
               "year.", "higher", "a year", 0.5,
-              "More challenges can mean closer scrutiny or more failing work."),
+              "More challenges can mean closer scrutiny or more failing work.",
+              why="One challenge in a two-year run, against 10 to 20 a year."),
     Indicator("scrutiny_weeks_to_catch", "EV-SCRUTINY", "weeks for a stall to be caught",
               "Mean weeks from a delivery stalling to a body catching it.", "lower", "weeks",
-              1.0, "Only stalls that are caught count; an uncaught stall is not in the mean."),
+              1.0, "Only stalls that are caught count; an uncaught stall is not in the mean.",
+              why="A week: the unit every calendar in the model is set in; a stall is caught only "
+              "at a meeting that hears the group's report."),
     Indicator("silos_pooled_share", "EV-SILOS", "deliveries pooling two or more sectors",
               "Share of commissioned issues resourced by partners of two or more sectors.",
-              "higher", "share", 0.02, "Pooling, not whether 2 + 2 made 5."),
+              "higher", "share", 0.02, "Pooling, not whether 2 + 2 made 5.",
+              why="One commissioned issue in fifty: about one of the 35 to 70 pieces of "
+              "commissioned work a run has, resourced across sectors or not."),
     Indicator("silos_joint_commissioning_share", "EV-SILOS", "joint commissioning",
               "Share of commissioned issues resourced by two or more partners.", "higher",
-              "share", 0.02, "Several funds of a pooled budget count as several partners."),
+              "share", 0.02, "Several funds of a pooled budget count as several partners.",
+              why="One commissioned issue in fifty: about one of the 35 to 70 pieces of "
+              "commissioned work a run has, resourced jointly or not."),
     Indicator("silos_duplicated_hours", "EV-SILOS", "duplicated effort (member-hours)",
               "Member-hours county-wide organisations spend in district and city bodies, "
               "engaging each district separately (PI-COUNTY-SCS).", "lower", "hours", 20.0,
               "A modelling choice: every hour of a county-wide organisation in a district body "
-              "counts as duplication, useful or not."),
+              "counts as duplication, useful or not.",
+              why="About half a working week of one county officer, or six or seven three-hour "
+              "district meetings; some 2 to 3% of the 650 to 1,050 hours a run counts."),
     Indicator("ripple_quick_wins", "EV-RIPPLE", "quick wins",
               f"Issues closed with their outcome achieved within {QUICK_WIN_WEEKS:g} weeks of "
               "arising.", "higher", "issues", 1.0,
-              "Speed, not the size of the ripple: the model has no spill-over between issues."),
+              "Speed, not the size of the ripple: the model has no spill-over between issues.",
+              why="One issue: a quick win is a whole piece of work delivered with its outcome "
+              "within six months."),
     Indicator("ripple_outcome_per_1000_hours", "EV-RIPPLE", "targets met per 1,000 member-hours",
               "Targets met per 1,000 member-hours of meetings.", "higher", "targets", 0.2,
-              "A ratio: it rises when meetings are cut, even if fewer targets are met."),
+              "A ratio: it rises when meetings are cut, even if fewer targets are met.",
+              why="About one target (the smallest difference of targets met) over the 3,000 to "
+              "5,300 member-hours of a run: 0.2 per 1,000 hours is 0.6 to 1 target."),
     Indicator("cycle_complete_share", "CYCLE", "issues completing all four functions",
               "Share of issues whose history has deliberation (or a prepared proposal), a "
               "decision, a delivery and an evaluation.", "higher", "share", 0.02,
-              "Issues still open at the end count as incomplete."),
+              "Issues still open at the end count as incomplete.",
+              why="One issue in fifty: about one of the 50 to 80 issues a run raises completing "
+              "the cycle or not."),
     Indicator("cycle_function_match_share", "CYCLE", "actions by the body whose function it is",
               "Share of deliberations, decisions, commissionings and evaluations done by a body "
               "declared to perform that function.", "higher", "share", 0.02,
-              "Structural: a body declared with more functions matches more by definition."),
+              "Structural: a body declared with more functions matches more by definition.",
+              why="One action in fifty done by a body not declared to perform it: three to five "
+              "of the 150 to 250 such actions of a run."),
     Indicator("cycle_handoffs_per_issue", "CYCLE", "hand-offs per issue",
               "Mean number of times an issue passes from one body to another.", "lower",
-              "hand-offs", 0.2, "Fewer hand-offs can also mean fewer checks."),
+              "hand-offs", 0.2, "Fewer hand-offs can also mean fewer checks.",
+              why="One more hand-off for one issue in five: each hand-off waits for another "
+              "body's meeting, weeks to months, so ten more over a run's 50 issues is a cost a "
+              "partner notices."),
     Indicator("cycle_member_hours_per_year", "CYCLE", "member-hours a year",
               "Member-hours of meetings per year: the cost of the structure.", "lower",
-              "hours", 50.0, "Meeting time only."),
+              "hours", 50.0, "Meeting time only.",
+              why="Member-hours' 100 over a two-year run, per year: about three quarters of a "
+              "meeting of the full five-element Executive (22 seats, about 3 hours) a year; some "
+              "3% of the 1,450 to 1,800 hours a year."),
     Indicator("cycle_meetings_per_year", "CYCLE", "meetings a year",
-              "Meetings held per year.", "lower", "meetings", 2.0, "A cost, not a benefit."),
+              "Meetings held per year.", "lower", "meetings", 2.0, "A cost, not a benefit.",
+              why="Meetings held's four over a two-year run, per year: one body meeting twice a "
+              "year (as the Conference and the Strategic Group do) more or less."),
 ]  # fmt: skip
 
 BY_NAME = {i.name: i for i in [*HEADLINE_INDICATORS, *INDICATORS]}
@@ -547,7 +647,9 @@ def evaluate_result(result) -> dict[str, float]:
 
 
 def indicators_markdown() -> str:
-    """The indicator catalogue, as committed in docs/indicators.md."""
+    """The indicator catalogue, as committed in docs/indicators.md: every indicator with its
+    smallest difference that matters and why that much, and the shipped scenarios' outcome
+    indicators with theirs."""
     lines = ["# Indicators: what each measures, and what it cannot show", "",
              "Every run is measured twice over. The **headline measures** come with every run's",
              "summary (`sim.model.results`); the **evaluation indicators** are computed from a",
@@ -560,20 +662,48 @@ def indicators_markdown() -> str:
              "*Smallest difference* is the smallest difference between two structures, in the",
              "indicator's own unit, that the comparison treats as mattering: a difference whose",
              "95% interval lies inside plus or minus that amount is reported as *no practical",
-             "difference*. *Better* is the direction that is better in itself (`-`: neither).",
-             "Generated by `sim indicators`; a test keeps this page identical to the code.",
-             ""]  # fmt: skip
+             "difference*. *Why that much* says what that amount is in the partnership's terms",
+             "(a week of a calendar set in weeks, one seat in fifty, a year of a quarterly",
+             "body's meetings), with the scale of the indicator in the shipped scenarios' runs",
+             "where that helps. *Better* is the direction that is better in itself (`-`:",
+             "neither). Generated by `sim indicators`; a test keeps this page identical to the",
+             "code.", ""]  # fmt: skip
     for title, catalogue in (("Headline measures", HEADLINE_INDICATORS),
                              ("Evaluation indicators", INDICATORS)):  # fmt: skip
         lines += [f"## {title}", "",
                   "| indicator | criterion | what it measures | better | smallest difference "
-                  "| what it cannot show |",
-                  "|---|---|---|---|---|---|"]  # fmt: skip
+                  "| why that much | what it cannot show |",
+                  "|---|---|---|---|---|---|---|"]  # fmt: skip
         for i in catalogue:
             lines.append(f"| `{i.name}` | {i.criterion} | {i.definition} | {i.better or '-'} "
-                         f"| {i.smallest:g} {i.unit} | {i.limits} |")  # fmt: skip
+                         f"| {i.smallest:g} {i.unit} | {i.why} | {i.limits} |")  # fmt: skip
         lines.append("")
-    lines += ["Outcome indicators of a scenario (`indicators:` in its file) are measured at the",
+    lines += ["## Outcome indicators of the scenarios", "",
+              "A scenario's outcome indicators (`indicators:` in its file) are measured at the",
               "end of the run and averaged over its weeks; each declares its own smallest",
-              "difference (`smallest_difference`, default 1% of its scale).", ""]  # fmt: skip
+              "difference (`smallest_difference`, default 1% of its scale) and why that much",
+              "(`smallest_why`). Those of the shipped scenarios:", "",
+              "| scenario | indicator | what it measures | better | smallest difference "
+              "| why that much |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    for scenario, spec, smallest in shipped_outcome_indicators():
+        lines.append(f"| `{scenario}` | `outcome_{spec.name}` | {spec.description} "
+                     f"| {spec.good} | {smallest:g} {spec.unit} "
+                     f"| {spec.smallest_reason()} |")  # fmt: skip
+    lines.append("")
     return "\n".join(lines)
+
+
+def shipped_outcome_indicators() -> list:
+    """Each shipped scenario's outcome indicators: (scenario name, its spec, its smallest
+    difference that matters), in file order."""
+    from sim.spec.loading import SCENARIO_DIR
+    from sim.spec.scenario import load_scenario
+
+    out = []
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        scenario = load_scenario(path)
+        out += [
+            (scenario.name, i, i.smallest(scenario.duration_weeks)) for i in scenario.indicators
+        ]
+    return out

@@ -168,6 +168,11 @@ class IndicatorSpec(Strict):
         description="The smallest difference between structures that matters, in the "
         "indicator's unit (default: 1% of its scale).",
     )
+    smallest_why: Text = Field(
+        "",
+        description="Why that difference matters, in the domain's terms (shown in "
+        "docs/indicators.md; e.g. 'about a month of those finding work unaided').",
+    )
 
     def smallest(self, weeks: float) -> float:
         """The declared smallest difference, else 1% of the indicator's scale: the larger of
@@ -179,6 +184,16 @@ class IndicatorSpec(Strict):
         drift = sum(abs(v) for v in self.trend_per_year.values()) * weeks / 52 / n
         scale = max(base, drift)
         return 0.01 * scale if scale > 0 else 1.0
+
+    def smallest_reason(self) -> str:
+        """Why the smallest difference is what it is: the declared reason, else what the
+        default is made of."""
+        if self.smallest_why.strip():
+            return self.smallest_why.strip()
+        if self.smallest_difference is None:
+            return ("The default, 1% of the indicator's scale (its aggregated baseline, or its "
+                    "drift over the run if larger); no reason of its own is declared.")  # fmt: skip
+        return "Declared without a reason (smallest_why)."
 
 
 class GrantSpec(Strict):

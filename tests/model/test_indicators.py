@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.model.indicators import INDICATORS, evaluate_run, indicators_markdown
+from sim.model.indicators import (
+    HEADLINE_INDICATORS,
+    INDICATORS,
+    evaluate_run,
+    indicators_markdown,
+    shipped_outcome_indicators,
+)
+from sim.spec.scenario import IndicatorSpec
 
 NAN = math.nan
 
@@ -203,3 +210,39 @@ def test_indicators_page_is_current(capsys):
     main(["indicators"])
     page = (Path(__file__).resolve().parents[2] / "docs" / "indicators.md").read_text()
     assert capsys.readouterr().out == page == indicators_markdown()
+
+
+# -- issue 20, item 6: every smallest difference that matters has its reason ----------------
+def test_every_indicator_says_why_its_smallest_difference_matters():
+    """Each indicator's smallest difference comes with a reason a domain reader can check (a
+    week of a calendar set in weeks, one seat in fifty...), not a restatement of the number,
+    the definition or the limits; the page shows it."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "indicators.md").read_text()
+    for i in [*HEADLINE_INDICATORS, *INDICATORS]:
+        why = i.why.strip()
+        assert i.smallest > 0 and why, i.name
+        assert why.endswith(".") and len(why.split()) >= 6, f"{i.name}: {why!r}"
+        assert why not in (i.definition, i.limits, i.label), i.name
+        assert why.lower() != f"{i.smallest:g} {i.unit}".lower(), i.name
+        assert f"| {i.smallest:g} {i.unit} | {why} |" in page, i.name
+
+
+def test_every_shipped_outcome_indicator_says_why_its_smallest_difference_matters():
+    """Scenario outcome indicators declare their smallest difference and its reason
+    (smallest_why); the page lists each shipped one. Without a declared reason the page says
+    what the default is made of, never an empty cell."""
+    found = shipped_outcome_indicators()
+    assert {(s, spec.name) for s, spec, _ in found} == {
+        ("employer_closure", "workers_supported"),
+        ("community_cohesion", "cohesion"),
+        ("truancy", "absence_rate"),
+    }
+    page = (Path(__file__).resolve().parents[2] / "docs" / "indicators.md").read_text()
+    for scenario, spec, smallest in found:
+        assert spec.smallest_difference == smallest and spec.smallest_why.strip(), scenario
+        assert f"| {smallest:g} {spec.unit} | {spec.smallest_reason()} |" in page
+    plain = IndicatorSpec(name="x", baseline={"gloucester": 10.0})
+    assert plain.smallest(52) == pytest.approx(0.1)
+    assert plain.smallest_reason().startswith("The default, 1% of the indicator's scale")
+    declared = IndicatorSpec(name="x", baseline={"gloucester": 10.0}, smallest_difference=2)
+    assert declared.smallest_reason() == "Declared without a reason (smallest_why)."
