@@ -332,8 +332,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
         check_against(checks, spec, str(resolve("checks", args.check)))
     out, code = _run_sweep(args, spec)
-    if code or checks is None:
+    if code:
         return code
+    _print_sweep_summaries(out)
+    if checks is None:
+        return 0
     from sim.analysis.checks import evaluate
     from sim.experiment.store import ResultStore
 
@@ -346,6 +349,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 1
     print(f"all {len(results)} checks passed")
     return 0
+
+
+def _print_sweep_summaries(folder: Path) -> None:
+    """Each scenario's paired differences across the design points (a regression on the swept
+    parameters), when the sweep compares structures."""
+    from sim.analysis.sweeps import summaries
+
+    for text in summaries(folder):
+        print(f"\n{text}")
 
 
 def cmd_results(args: argparse.Namespace) -> int:
@@ -384,6 +396,8 @@ def cmd_results(args: argparse.Namespace) -> int:
         return 0
     print("per design point means, smallest / median / largest over the points:")
     print(table.to_string(index=False))
+    if not robustness:
+        _print_sweep_summaries(folder)
     print(f"\nquery it yourself: duckdb.sql(\"SELECT * FROM read_parquet('{store.glob()}', "
           "union_by_name = true)\")")  # fmt: skip
     return 0

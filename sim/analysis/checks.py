@@ -17,7 +17,9 @@ A sweep is not a set of replications: each check is judged at every design point
 (pairs are the point's replications), never by pooling points with different parameters. A
 difference check holds at a point when the mean paired difference has the declared sign (and,
 with ``significant``, when a paired sign-flip test, Holm-adjusted across the check's points,
-gives p < 0.05 with at least 5 pairs); a band check when the point's mean lies in the band.
+gives p < 0.05; with fewer pairs a point than any of that many tests needs,
+:func:`sim.analysis.stats.pairs_needed`, it cannot, and the line says so); a band check when
+the point's mean lies in the band.
 A check passes when it holds at every point, or at the share of points given as ``points``.
 """
 
@@ -74,19 +76,25 @@ def _difference(check: Check, rows: pd.DataFrame) -> tuple[bool, str]:
                             values=check.indicator)  # fmt: skip
     if d.of not in wide or d.minus not in wide:
         return False, f"FAIL {check.name}: no results for {d.of} or {d.minus}"
+    groups = [g for _, g in wide.groupby(level="point")]
+    permutations = stats.permutations_for(len(groups))
+    needed = stats.pairs_needed(len(groups), permutations=permutations)
     means, p_values, sizes = [], [], []
-    for _, group in wide.groupby(level="point"):
+    for group in groups:
         diff = stats.paired_differences(group[d.minus].to_numpy(), group[d.of].to_numpy())
         means.append(float(diff.mean()) if len(diff) else np.nan)
-        p_values.append(stats.sign_flip_p(diff) if len(diff) else np.nan)
+        p_values.append(stats.sign_flip_p(diff, permutations=permutations) if len(diff)
+                        else np.nan)  # fmt: skip
         sizes.append(len(diff))
     means, sizes = np.array(means), np.array(sizes)
     adjusted = stats.adjust(p_values)
     right_sign = means < 0 if d.sign == "negative" else means > 0
     if d.significant:
-        right_sign &= (adjusted < stats.ALPHA) & (sizes >= stats.MIN_PAIRS)
+        right_sign &= (adjusted < stats.ALPHA) & (sizes >= needed)
     want = f"{d.sign}{' and significant (Holm across points)' if d.significant else ''}"
+    few = (f" ({stats.too_few(needed)} a point for {len(groups)} tests)"
+           if d.significant and sizes.min() < needed else "")  # fmt: skip
     detail = (f"{check.indicator} {d.of} - {d.minus} per point {np.nanmin(means):.2f} to "
-              f"{np.nanmax(means):.2f} over {sizes.min()}-{sizes.max()} pairs each, largest "
-              f"adjusted p {np.nanmax(adjusted):.3g}; expected {want}")  # fmt: skip
+              f"{np.nanmax(means):.2f} over {sizes.min()}-{sizes.max()} pairs each{few}, "
+              f"largest adjusted p {np.nanmax(adjusted):.3g}; expected {want}")  # fmt: skip
     return _verdict(check, int(right_sign.sum()), len(means), detail)

@@ -11,6 +11,7 @@ a scenario's outcome indicators, in the scenario file).
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import stats
+from sim.analysis.verdict import catalogue
 from sim.errors import SpecError
 from sim.experiment.executors import Executor, run_tasks
 from sim.experiment.results import Comparison
@@ -75,17 +77,21 @@ def paired_comparison(
 ) -> pd.DataFrame:
     """One row per indicator and structure: the mean with its 95% interval; and, for every
     structure after the first, the paired difference from the first (paired on ``pair_on``)
-    with its interval, p-value, Holm-adjusted p-value across the table's differences,
-    significance and verdict (:func:`sim.analysis.stats.verdict`). ``quick`` uses fewer
-    resamples and permutations (for the many small tables of a sweep's points)."""
+    with its interval, p-value, and Holm-adjusted p-value across the family of every
+    difference in the table (each indicator, each structure against the first), significance
+    and verdict (:func:`sim.analysis.stats.verdict`). ``tests`` is the family's size and
+    ``pairs_needed`` the fewest pairs at which any of its differences can be significant
+    (:func:`sim.analysis.stats.pairs_needed`). The family is whatever ``indicators`` are
+    given: the command, the report and the app all give the verdict's catalogue
+    (:func:`sim.analysis.verdict.catalogue`). ``quick`` uses 500 bootstrap resamples, not
+    2,000 (for the many small tables of a sweep's points); the test is the same."""
     resamples = 500 if quick else stats.RESAMPLES
-    permutations = 999 if quick else stats.PERMUTATIONS
     base = structures[0]
     wide = {
         s: runs[runs["structure"] == s].set_index(list(pair_on)).sort_index() for s in structures
     }
     keys = wide[base].index
-    rows = []
+    rows, differences = [], []
     for indicator in indicators:
         key = indicator.name
         for s in structures:
@@ -94,21 +100,28 @@ def paired_comparison(
                    "better": indicator.better, "smallest": indicator.smallest, "structure": s,
                    "n": est.n, "mean": est.value, "ci_low": est.low, "ci_high": est.high,
                    "ci_method": est.method}  # fmt: skip
+            diff = None
             if s != base:
                 other = wide[s][key].reindex(keys).to_numpy(dtype=float)
                 diff = stats.paired_differences(wide[base][key].to_numpy(dtype=float), other)
                 d = stats.mean_interval(diff, resamples=resamples)
                 row |= {"diff_vs": base, "diff": d.value, "diff_low": d.low,
-                        "diff_high": d.high, "diff_n": d.n, "diff_method": d.method,
-                        "p_value": stats.sign_flip_p(diff, permutations=permutations)
-                        if d.n else math.nan}  # fmt: skip
+                        "diff_high": d.high, "diff_n": d.n, "diff_method": d.method}  # fmt: skip
             rows.append(row)
+            differences.append(diff)
     table = pd.DataFrame(rows)
     if len(structures) < 2 or table.empty:
         return table
+    tests = sum(1 for d in differences if d is not None and len(d) >= 2)  # those with a p
+    permutations = stats.permutations_for(tests)
+    table["p_value"] = [math.nan if d is None else stats.sign_flip_p(d, permutations=permutations)
+                        for d in differences]  # fmt: skip
     others = table["structure"] != base
     table.loc[others, "p_adjusted"] = stats.adjust(table.loc[others, "p_value"])
     table.loc[others, "adjustment"] = stats.ADJUSTMENT
+    needed = stats.pairs_needed(tests, permutations=permutations)
+    table.loc[others, "tests"] = tests
+    table.loc[others, "pairs_needed"] = needed
     verdicts, significant = [], []
     for row in table.itertuples():
         if row.structure == base:
@@ -116,11 +129,9 @@ def paired_comparison(
             significant.append(False)
             continue
         est = stats.Estimate(row.diff, row.diff_low, row.diff_high, row.diff_n, row.diff_method)
-        verdicts.append(stats.verdict(est, row.p_adjusted, row.smallest, row.better))
-        significant.append(
-            bool(row.diff_n >= stats.MIN_PAIRS)
-            and ((est.exact and row.diff != 0) or bool(row.p_adjusted < stats.ALPHA))
-        )
+        verdicts.append(stats.verdict(est, row.p_adjusted, row.smallest, row.better,
+                                      needed=needed))  # fmt: skip
+        significant.append(bool(row.diff_n >= needed) and bool(row.p_adjusted < stats.ALPHA))
     table["verdict"] = verdicts
     table["significant"] = significant
     return table
@@ -129,13 +140,13 @@ def paired_comparison(
 def across_points(
     runs: pd.DataFrame, structures: list[str], indicators: list[Indicator]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A sweep compared honestly: structures are compared within each design point (paired
-    by replication there), never by pooling points with different parameters as if they were
-    replications. Returns the per-point comparisons and, per indicator and structure, the
-    spread across points: the smallest, median and largest point difference and how many
-    points gave each verdict. Each point's table uses 500 bootstrap resamples and 999
-    permutations (``quick``), not 2,000 and 9,999: there are many of them, and a point's
-    verdict needs less precision than a headline comparison."""
+    """A sweep's design points one by one, a detail beside its regression
+    (:func:`sim.analysis.sweeps.sweep_regression`): structures are compared within each
+    point (paired by replication there), never by pooling points with different parameters
+    as if they were replications. Returns the per-point comparisons and, per indicator and
+    structure, the spread across points: the smallest, median and largest point difference
+    and how many points gave each verdict. Each point's table is the family of
+    ``indicators`` (its own Holm adjustment) with 500 bootstrap resamples (``quick``)."""
     per_point = []
     for point, rows in runs.groupby("point", sort=True):
         table = paired_comparison(rows, structures, indicators, quick=True)
@@ -144,14 +155,21 @@ def across_points(
     diffs = points[points["structure"] != structures[0]]
     summary = []
     for (key, structure), g in diffs.groupby(["indicator", "structure"], sort=False):
-        counts = g["verdict"].value_counts()
+        counts = g["verdict"].map(word).value_counts()
         summary.append({
             "indicator": key, "label": g["label"].iloc[0], "structure": structure,
             "points": len(g), "diff_min": g["diff"].min(), "diff_median": g["diff"].median(),
             "diff_max": g["diff"].max(), "replications_per_point": int(g["diff_n"].min()),
+            "pairs_needed": int(g["pairs_needed"].max()),
             **{verdict_column(v): int(counts.get(v, 0)) for v in VERDICTS},
         })  # fmt: skip
     return points, pd.DataFrame(summary)
+
+
+def word(verdict: str) -> str:
+    """A verdict's word without its detail: "too few runs (at least 11 pairs needed)" is
+    "too few runs"."""
+    return verdict.split(" (", 1)[0]
 
 
 def verdict_column(verdict: str) -> str:
@@ -159,8 +177,7 @@ def verdict_column(verdict: str) -> str:
     return "points_" + "".join(c if c.isalnum() else "_" for c in verdict)
 
 
-VERDICTS = ("better", "worse", "higher", "lower", "small", "no practical difference",
-            "no difference", "unclear", "too few runs", "n/a")  # fmt: skip
+VERDICTS = stats.VERDICTS
 
 
 def format_across_points(summary: pd.DataFrame) -> str:
@@ -176,10 +193,23 @@ def format_across_points(summary: pd.DataFrame) -> str:
 
 
 def too_small(table: pd.DataFrame) -> int | None:
-    """The number of pairs when a comparison has too few of them for any claim (else None)."""
+    """The number of pairs when a comparison has too few of them for any difference of its
+    family to be significant (fewer than its ``pairs_needed``), else None."""
     pairs = table["diff_n"].dropna() if "diff_n" in table else pd.Series(dtype=float)
-    n = int(pairs.max()) if len(pairs) else int(table["n"].max() if len(table) else 0)
-    return n if n < stats.MIN_PAIRS else None
+    if pairs.empty:
+        return 0
+    n = int(pairs.max())
+    return n if n < needed(table) else None
+
+
+def needed(table: pd.DataFrame) -> int:
+    """The fewest pairs at which any difference of the table's family can be significant."""
+    return int(table["pairs_needed"].dropna().max())
+
+
+def family_size(table: pd.DataFrame) -> int:
+    """How many differences the table's Holm adjustment runs over (its family)."""
+    return int(table["tests"].dropna().max())
 
 
 def fmt(value: float, digits: int = 2) -> str:
@@ -231,23 +261,30 @@ def format_comparison(table: pd.DataFrame, structures: list[str], notes: bool = 
 
 
 def footer(table: pd.DataFrame) -> list[str]:
-    """How the table was made, and the warnings that matter."""
-    n_diffs = int((table["structure"] != table["structure"].iloc[0]).sum()) if len(table) else 0
-    notes = [
-        "",
-        "Intervals: 95% bootstrap of the mean (BCa, 2,000 resamples; percentile where BCa is",
-        "undefined); differences paired by replication; 'exact' = the same in every replication.",
-        f"* = significant after Holm adjustment across the table's {n_diffs} differences (paired",
-        "sign-flip permutation test, p < 0.05; unadjusted p-values in the p_value column of",
-        "comparison.csv; the intervals are not adjusted). Verdicts compare each difference with",
-        "the indicator's smallest difference that matters (docs/indicators.md): 'small' is",
-        "significant but smaller than that; 'unclear' is not significant and not shown to be",
-        "negligible.",
-    ]
+    """How the table was made, and the warnings that matter. ``table`` holds the rows shown;
+    the family its adjusted p-values come from may be larger (``tests``)."""
+    shown = int((table["structure"] != table["structure"].iloc[0]).sum()) if len(table) else 0
+    tests, n_needed = family_size(table), needed(table)
+    rows = "" if shown == tests else f"; {shown} of them shown here, all in comparison.csv"
+    text = (
+        "Intervals: 95% bootstrap of the mean (BCa, 2,000 resamples; percentile where BCa is "
+        "undefined); differences paired by replication; 'exact' = the same in every "
+        f"replication. A * marks a difference significant after Holm adjustment across the "
+        f"comparison's {tests} "
+        "differences (every indicator the report and the app judge, every option against the "
+        f"first{rows}; paired sign-flip permutation test, p < 0.05; unadjusted p-values in the "
+        "p_value column of comparison.csv; the intervals are not adjusted). With "
+        f"{tests} differences at least {n_needed} pairs are needed before any can be "
+        "significant (with n pairs the exact test's smallest p is 2/2^n). Verdicts compare "
+        "each difference with the indicator's smallest difference that matters "
+        "(docs/indicators.md): 'no practical difference' lies inside it (or is significant but "
+        "smaller); 'not clear' is not significant and not shown to be negligible."
+    )
+    notes = ["", *textwrap.wrap(text, 90)]
     n = too_small(table)
     if n is not None:
-        notes.insert(1, f"TOO SMALL: only {n} paired replications; nothing is called significant "
-                        f"below {stats.MIN_PAIRS} (run 30 or more for a conclusion).")  # fmt: skip
+        notes.insert(1, f"TOO SMALL: only {n} paired replications; with {tests} differences "
+                        f"nothing can be significant below {n_needed}.")  # fmt: skip
     return notes
 
 
@@ -346,7 +383,10 @@ def compare_structures(
     """Paired replications of one scenario under several structures, from one or more root
     seeds, and their comparison: the first root seed's table, the named issues' censoring,
     and whether the conclusions agree across root seeds. The runs of every root seed go to
-    one executor (``executor``, or processes on ``workers`` cores)."""
+    one executor (``executor``, or processes on ``workers`` cores). Each root seed's table
+    is the whole family the report and the app judge (:func:`sim.analysis.verdict.catalogue`,
+    every option against the first), so a row's adjusted p-value and verdict are theirs; the
+    text shows the headline rows of it."""
     scenario = load_scenario(scenario_path)
     if replications < 1:
         raise SpecError("--replications", str(replications), "must be at least 1")
@@ -373,23 +413,25 @@ def compare_structures(
             parts[kind].append(tables[kind].assign(root_seed=seed))
     results = {kind: pd.concat(frames, ignore_index=True) for kind, frames in parts.items()}
     runs = results["summary"]
-    indicators = headline_indicators(runs, scenario)
-    by_seed = {seed: paired_comparison(runs[runs["root_seed"] == seed], names, indicators)
+    family = list(catalogue(runs, scenario).values())  # the report's and the app's
+    by_seed = {seed: paired_comparison(runs[runs["root_seed"] == seed], names, family)
                for seed in seeds}  # fmt: skip
+    shown = {i.name for i in headline_indicators(runs, scenario)}
+    printed = {seed: t[t["indicator"].isin(shown)] for seed, t in by_seed.items()}
     first = seeds[0]
     issues = results["issues"]
     named = issues[(issues["parent"] == "") & (issues["root_seed"] == first)]
     text = [f"{scenario.name}: {scenario.description}",
             f"{replications} paired replications per structure, root seed {first}; "
             "mean [95% interval]",
-            format_comparison(by_seed[first], names)]  # fmt: skip
+            format_comparison(printed[first], names)]  # fmt: skip
     censoring = None
     if (named["source"] == "named").any():
         censoring = censoring_table(named, names, scenario.duration_weeks)
         text += ["", format_censoring(censoring, names)]
     agreement = None
     if len(seeds) > 1:
-        agreement = seed_agreement(by_seed, names)
+        agreement = seed_agreement(printed, names)
         text += ["", format_agreement(agreement, seeds, names)]
     return Comparison(
         scenario=str(Path(scenario.source).resolve()),

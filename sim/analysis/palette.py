@@ -35,6 +35,18 @@ VERDICT_STYLE = {
 }
 
 
+def verdict_style(verdict: str) -> tuple[str, str]:
+    """A verdict's symbol and style class; a verdict with its detail in words ("too few runs
+    (at least 11 pairs needed)", "depends on P (better where it is high)") takes its kind's."""
+    if verdict in VERDICT_STYLE:
+        return VERDICT_STYLE[verdict]
+    if verdict.startswith("too few runs"):
+        return VERDICT_STYLE["too few runs"]
+    if verdict.startswith("depends on"):
+        return VERDICT_STYLE["depends on an assumption"]
+    return ("", "unclear")
+
+
 def structure_colours(names: list[str]) -> dict[str, str]:
     """Each option's colour: the shipped ones fixed, the others in order from what is left.
     More options than colours reuse the palette from the start (names still tell them apart)."""

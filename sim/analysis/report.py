@@ -28,12 +28,15 @@ from sim.analysis import stats
 from sim.analysis.compare import (
     VERDICTS,
     across_points,
+    family_size,
     headline_indicators,
+    needed,
     paired_comparison,
     verdict_column,
 )
 from sim.analysis.diagram import GraphvizMissing, diagram_svg, grid_svg
-from sim.analysis.palette import VERDICT_STYLE, structure_colours
+from sim.analysis.palette import structure_colours, verdict_style
+from sim.analysis.sweeps import sweep_regression
 from sim.analysis.verdict import (
     CRITERION_TEXT,
     ORDER,
@@ -43,7 +46,7 @@ from sim.analysis.verdict import (
     load_robustness,
     rounded,
     summarise,
-    summarise_points,
+    summarise_sweep,
 )
 from sim.experiment.results import Results, load_results
 from sim.model import run_once
@@ -188,7 +191,7 @@ def render(results_list: list[Results], title: str, progress: bool = False,
         version=__version__,
         method_note=stats.METHOD_NOTE,
         sections=sections,
-        styles=VERDICT_STYLE,
+        style=verdict_style,
     )
 
 
@@ -196,7 +199,7 @@ def summary_html(summary: Summary) -> str:
     """The first screen alone, as an HTML fragment with its stylesheet (the app shows it)."""
     env = _environment()
     css = env.get_template("report.css").render()
-    fragment = env.get_template("verdict.html").render(summary=summary, styles=VERDICT_STYLE)
+    fragment = env.get_template("verdict.html").render(summary=summary, style=verdict_style)
     return f"<style>{css}</style>{fragment}"
 
 
@@ -257,18 +260,26 @@ def _render_one(results: Results, done: Bar, robustness: Robustness | None) -> d
     table = None
     where = (scenario.display_name, scenario.description)
     if points > 1:
+        reps = int(runs.groupby(["structure", "point"]).size().min())
+        regression = sweep_regression(runs, names, indicators)
+        section["summary"] = summarise_sweep(regression, names, titles, catalogue, where,
+                                             replications=reps, failed=results.failed,
+                                             unfinished=unfinished)  # fmt: skip
         per_point, spread = across_points(runs, names, indicators)
-        section["summary"] = summarise_points(
-            per_point, names, titles, catalogue, where, failed=results.failed, unfinished=unfinished
-        )
+        slopes = [p for p in regression["parameters"].iloc[0].split(", ") if p]
         section["sweep"] = {
             "points": points,
-            "reps": int(runs.groupby(["structure", "point"]).size().min()),
+            "reps": reps,
+            "slopes": slopes,
+            "tests": int(regression["tests"].iloc[0]),
+            "regression": _regression_rows(regression, titles, slopes),
+            "point_tests": family_size(per_point),
+            "point_needed": needed(per_point),
             "rows": _spread_rows(spread, titles),
         }
         done.update()
     else:
-        table = paired_comparison(runs, names, indicators)
+        table = comparison_table(results, catalogue)
         censored = None
         if "named_decision_censored_share" in runs:
             censored = runs.groupby("structure")["named_decision_censored_share"].mean().to_dict()
@@ -276,7 +287,8 @@ def _render_one(results: Results, done: Bar, robustness: Robustness | None) -> d
                                        robustness=robustness, failed=results.failed,
                                        unfinished=unfinished, censored=censored)  # fmt: skip
         section["compare"] = {"n": int(runs.groupby("structure").size().min()),
-                              "kind": results.kind}  # fmt: skip
+                              "kind": results.kind, "tests": family_size(table),
+                              "needed": needed(table)}  # fmt: skip
         done.update()
     section["diagrams"] = []
     for name in names:
@@ -313,6 +325,29 @@ def _render_one(results: Results, done: Bar, robustness: Robustness | None) -> d
     return section
 
 
+def comparison_table(results: Results, catalogue: dict) -> pd.DataFrame:
+    """The paired comparison of results at one point, as the report shows it: the family of
+    the verdict's catalogue, every option against the first (the table `sim compare` and the
+    app make of the same runs)."""
+    return paired_comparison(results.runs, list(results.structures), list(catalogue.values()))
+
+
+def _regression_rows(regression: pd.DataFrame, titles: dict, slopes: list[str]) -> list[dict]:
+    """The sweep's regression, row by row, as the page shows it."""
+    rows = []
+    for row in regression.itertuples(index=False):
+        exact = "exact" if row.diff_method == "exact" else "bca"
+        slope_cells = [_cell(getattr(row, f"{s}_slope", math.nan),
+                             getattr(row, f"{s}_low", math.nan),
+                             getattr(row, f"{s}_high", math.nan), exact, signed=True)
+                       for s in slopes]  # fmt: skip
+        rows.append({"label": row.label, "structure": titles.get(row.structure, row.structure),
+                     "centre": _cell(row.diff, row.diff_low, row.diff_high, exact, signed=True),
+                     "verdict": row.verdict, "slopes": slope_cells,
+                     "depends": row.depends})  # fmt: skip
+    return rows
+
+
 def _spread_rows(spread: pd.DataFrame, titles: dict) -> list[dict]:
     rows = []
     for row in spread.itertuples(index=False):
@@ -322,13 +357,6 @@ def _spread_rows(spread: pd.DataFrame, titles: dict) -> list[dict]:
                      "max": rounded(row.diff_max),
                      "counts": ", ".join(f"{n} {v}" for v, n in tally.items() if n)})  # fmt: skip
     return rows
-
-
-def _verdict_word(verdict: str) -> str:
-    """A row's verdict as the page shows it: the comparison's words, with "small" and "no
-    difference" read as no practical difference and "unclear" as not clear."""
-    return {"small": "no practical difference", "no difference": "no practical difference",
-            "unclear": "not clear", "n/a": "not clear"}.get(verdict, verdict)  # fmt: skip
 
 
 def _table_rows(table: pd.DataFrame, names: list[str], catalogue: dict) -> list[dict]:
@@ -341,7 +369,7 @@ def _table_rows(table: pd.DataFrame, names: list[str], catalogue: dict) -> list[
         diffs = []
         for s in names[1:]:
             r = g.loc[s]
-            diffs.append({"verdict": _verdict_word(r["verdict"]),
+            diffs.append({"verdict": r["verdict"],
                           "text": _cell(r["diff"], r["diff_low"], r["diff_high"],
                                         r["diff_method"], signed=True)})  # fmt: skip
         unit = indicator.unit if indicator else ""

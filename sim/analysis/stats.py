@@ -7,13 +7,17 @@
   replications (replication i of every structure shares its seed).
 - **A difference identical in every replication** is reported as exact, with no interval.
 - **Tests** are paired sign-flip permutation tests of the mean difference
-  (``scipy.stats.permutation_test``; exact when there are few pairs), and a table of many
-  indicators is adjusted for multiplicity with Holm's method (``statsmodels``'
+  (``scipy.stats.permutation_test``; exact when there are few pairs), and a comparison's
+  differences are adjusted for multiplicity together with Holm's method (``statsmodels``'
   ``multipletests``); the unadjusted p-values are kept beside the adjusted ones.
-- **Fewer than** :data:`MIN_PAIRS` paired replications never make a difference significant.
+- **Too few pairs**: with n pairs the exact test cannot give a p-value below 2 / 2^n, so
+  below :func:`pairs_needed` pairs no difference of a family of m tests can survive Holm's
+  first step; :func:`verdict` then says "too few runs (at least N pairs needed)".
 - **Practical significance**: every indicator declares the smallest difference that matters;
   :func:`verdict` says "no practical difference" when a difference's interval lies inside
   that band, never "better by 0.00".
+- **One vocabulary**: :data:`VERDICTS`, the same words in the command's table, the report and
+  the app.
 - **Censored times**: a time to decision of an issue still undecided when the run ends is
   censored, not missing: :func:`km_median` (the Kaplan-Meier median, checked against
   ``scipy.stats.ecdf`` on ``CensoredData``) and :func:`restricted_mean` live in
@@ -37,21 +41,43 @@ CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE
 RESAMPLES = 2000
 PERMUTATIONS = 9999
-MIN_PAIRS = 5
 ADJUSTMENT = "holm"
 SEED = 20100301  # fixed: the resampling is part of the method, not of the model's randomness
 
 METHOD_NOTE = (
     "95% intervals: bootstrap of the mean (BCa, 2,000 resamples; percentile where BCa is "
     "undefined), differences paired by replication; 'exact' = the same difference in every "
-    "replication. * = significant after Holm adjustment across the table's differences "
-    "(paired sign-flip permutation test, p < 0.05); fewer than 5 pairs are never significant."
+    "replication. Significant = p < 0.05 after Holm adjustment across every difference the "
+    "comparison judges (paired sign-flip permutation test); with fewer pairs than a family of "
+    "that size needs for any difference to survive the adjustment, every verdict is 'too few "
+    "runs'."
 )
+
+# The verdict words: one vocabulary for the command's table, the report and the app.
+BETTER, WORSE, HIGHER, LOWER = "better", "worse", "higher", "lower"
+NO_PRACTICAL = "no practical difference"
+NOT_CLEAR = "not clear"
+TOO_FEW = "too few runs"
+NOT_AVAILABLE = "n/a"
+VERDICTS = (BETTER, WORSE, HIGHER, LOWER, NO_PRACTICAL, NOT_CLEAR, TOO_FEW, NOT_AVAILABLE)
 
 
 __all__ = [
-    "Estimate", "adjust", "bootstrap_statistic", "censored_share", "km_median",
-    "mean_interval", "paired_differences", "restricted_mean", "sign_flip_p", "verdict",
+    "VERDICTS",
+    "Estimate",
+    "adjust",
+    "bootstrap_statistic",
+    "censored_share",
+    "km_median",
+    "mean_interval",
+    "paired_differences",
+    "pairs_needed",
+    "permutations_for",
+    "restricted_mean",
+    "sign_flip_p",
+    "smallest_p",
+    "too_few",
+    "verdict",
 ]  # fmt: skip
 
 
@@ -123,6 +149,46 @@ def sign_flip_p(differences, seed: int = SEED, permutations: int = PERMUTATIONS)
     return float(result.pvalue)
 
 
+def permutations_for(tests: int) -> int:
+    """The random sign patterns drawn for a family of ``tests`` differences: at least
+    :data:`PERMUTATIONS`, and enough that the sampled test's own floor (2 / (patterns + 1))
+    times ``tests`` stays at 0.02, below the 0.05 that Holm's first step needs."""
+    return max(PERMUTATIONS, 100 * max(tests, 1) - 1)
+
+
+def smallest_p(pairs: int, permutations: int = PERMUTATIONS) -> float:
+    """The smallest two-sided p-value :func:`sign_flip_p` can give with ``pairs`` pairs:
+    2 / 2^pairs when it enumerates every sign pattern (2^pairs <= ``permutations``, as
+    ``scipy.stats.permutation_test`` does), else 2 / (permutations + 1) (a sampled test counts
+    the observed pattern once)."""
+    if pairs < 2:
+        return math.nan
+    if 2**pairs <= permutations:
+        return 2.0 / 2**pairs
+    return 2.0 / (permutations + 1)
+
+
+def pairs_needed(tests: int, alpha: float = ALPHA, permutations: int | None = None) -> int:
+    """The fewest pairs at which any of a family of ``tests`` sign-flip tests can be
+    significant: the smallest n whose :func:`smallest_p` times ``tests`` (Holm's first step)
+    is below ``alpha``. With fewer pairs no difference can survive the adjustment, whatever
+    the runs say. ``permutations`` defaults to :func:`permutations_for` the family."""
+    tests = max(tests, 1)
+    permutations = permutations_for(tests) if permutations is None else permutations
+    n = 2
+    while tests * smallest_p(n, permutations) >= alpha:
+        if 2**n > permutations:  # sampled from here on: the floor no longer falls
+            raise ValueError(f"{permutations} sign patterns cannot make any of {tests} "
+                             f"tests significant at {alpha}")  # fmt: skip
+        n += 1
+    return n
+
+
+def too_few(needed: int) -> str:
+    """The verdict of a difference with fewer pairs than ``needed``."""
+    return f"{TOO_FEW} (at least {needed} pairs needed)"
+
+
 def adjust(p_values, method: str = ADJUSTMENT) -> np.ndarray:
     """Multiplicity-adjusted p-values (Holm by default); NaN stays NaN."""
     from statsmodels.stats.multitest import multipletests
@@ -135,34 +201,35 @@ def adjust(p_values, method: str = ADJUSTMENT) -> np.ndarray:
     return out
 
 
-def verdict(estimate: Estimate, p_adjusted: float, smallest: float, better: str = "") -> str:
-    """A paired difference in words.
+def verdict(
+    estimate: Estimate, p_adjusted: float, smallest: float, better: str = "", *, needed: int
+) -> str:
+    """A paired difference in words (:data:`VERDICTS`).
 
-    ``too few runs`` (fewer than :data:`MIN_PAIRS` pairs), ``no difference`` (exactly 0 in
-    every replication), ``no practical difference`` (the interval, or the exact value, lies
-    within +-``smallest``), ``better``/``worse`` (or ``higher``/``lower`` where neither
-    direction is better in itself) when significant after adjustment and at least
-    ``smallest`` in size, ``small`` when significant but smaller than ``smallest``, and
-    ``unclear`` otherwise."""
+    ``too few runs (at least N pairs needed)`` with fewer than ``needed`` pairs (N =
+    :func:`pairs_needed` for the comparison's family); ``no practical difference`` when the
+    interval, or an exact value, lies within +-``smallest``, or the difference is significant
+    but smaller than that; ``better``/``worse`` (or ``higher``/``lower`` where neither
+    direction is better in itself) when significant after adjustment (``p_adjusted`` < 0.05)
+    and at least ``smallest`` in size; ``not clear`` otherwise (neither shown to matter nor
+    shown to be negligible); ``n/a`` with nothing to compare."""
     if estimate.n == 0 or math.isnan(estimate.value):
-        return "n/a"
-    if estimate.n < MIN_PAIRS:
-        return "too few runs"
+        return NOT_AVAILABLE
+    if estimate.n < needed:
+        return too_few(needed)
     value = estimate.value
     if estimate.exact:
-        if value == 0:
-            return "no difference"
-        if abs(value) < smallest:
-            return "no practical difference"
+        if value == 0 or abs(value) < smallest:
+            return NO_PRACTICAL
     elif not math.isnan(estimate.low) and -smallest <= estimate.low and estimate.high <= smallest:
-        return "no practical difference"
-    if not estimate.exact and not (p_adjusted < ALPHA):
-        return "unclear"
+        return NO_PRACTICAL
+    if not (p_adjusted < ALPHA):
+        return NOT_CLEAR
     if abs(value) < smallest:
-        return "small"
+        return NO_PRACTICAL
     if better:
-        return "better" if (value > 0) == (better == "higher") else "worse"
-    return "higher" if value > 0 else "lower"
+        return BETTER if (value > 0) == (better == "higher") else WORSE
+    return HIGHER if value > 0 else LOWER
 
 
 def bootstrap_statistic(

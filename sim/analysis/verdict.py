@@ -14,9 +14,18 @@ baseline (the first option), one verdict in words:
 - **not clear**: the runs cannot tell (an interval reaching past the band on either side);
 - **depends on an assumption**: the comparison says better or worse, but a robustness run
   (`sim robustness`) found that the conclusion on its leading indicator flips under a named
-  assumption in its plausible range; or, for a sweep, the verdict differs between design
-  points (the swept parameters);
-- **too few runs**: fewer paired replications than any claim needs.
+  assumption in its plausible range;
+- **depends on P (better where it is high)**, for a sweep: the regression of the paired
+  differences on the swept parameters (:mod:`sim.analysis.sweeps`) finds a judged
+  indicator's difference changing sign, or crossing the smallest difference that matters,
+  across parameter P's range;
+- **too few runs (at least N pairs needed)**: fewer paired replications than any
+  difference of the comparison's family can be significant with
+  (:func:`sim.analysis.stats.pairs_needed`).
+
+The words are the comparison's (:data:`sim.analysis.stats.VERDICTS`), the same in the
+command's table, the report and the app; the family of differences adjusted together is
+:func:`catalogue`'s indicators, every option against the baseline.
 
 Each verdict carries its effect in plain units (the leading indicator: the largest difference
 relative to the smallest that matters), rounded to what its interval supports. The caveats
@@ -52,28 +61,28 @@ CRITERION_TEXT = {
 }
 ORDER = list(CRITERION_TEXT)
 
-JUDGED_BETTER = "better"
-JUDGED_WORSE = "worse"
-NO_PRACTICAL = "no practical difference"
-NOT_CLEAR = "not clear"
+JUDGED_BETTER = stats.BETTER
+JUDGED_WORSE = stats.WORSE
+NO_PRACTICAL = stats.NO_PRACTICAL
+NOT_CLEAR = stats.NOT_CLEAR
 MIXED = "mixed"
 DEPENDS = "depends on an assumption"
-TOO_FEW = "too few runs"
-_NEGLIGIBLE = {"no practical difference", "no difference", "small"}
+TOO_FEW = stats.TOO_FEW
+_NEGLIGIBLE = {NO_PRACTICAL}
 
 
-def catalogue(runs: pd.DataFrame, scenario, measured_only: bool = False) -> dict:
+def catalogue(runs: pd.DataFrame, scenario) -> dict:
     """The indicators a comparison of these runs judges, by name: the headline ones and the
     scenario's outcomes first, then the evaluation ones, leaving out an evaluation indicator
-    that repeats a headline one (same criterion and label, e.g. members attending in person).
-    ``measured_only`` also leaves out one that no run measured (all missing), as the app
-    does: nothing can be said about it. The report and the app both take their verdicts'
-    indicators from here."""
+    that repeats a headline one (same criterion and label, e.g. members attending in person)
+    and one that no run measured (all missing: nothing can be said about it). This is the
+    one family of a comparison: `sim compare`'s table, `sim demo`, the report and the app
+    adjust the p-values of these indicators, every option against the baseline, together."""
     from sim.analysis.compare import evaluation_indicators, headline_indicators
 
     out, seen = {}, set()
     for i in headline_indicators(runs, scenario) + evaluation_indicators(runs):
-        if measured_only and i.name in runs and runs[i.name].isna().all():
+        if runs[i.name].isna().all():
             continue
         if (i.criterion, i.label) not in seen:
             seen.add((i.criterion, i.label))
@@ -239,8 +248,9 @@ def criterion_verdict(rows: list, catalogue: dict[str, Indicator],
     if not judged:
         verdict.verdict = "no judged indicator"
         return verdict
-    if all(r.verdict in (TOO_FEW, "n/a") for r in judged):
-        verdict.verdict = TOO_FEW
+    if all(r.verdict.startswith(TOO_FEW) or r.verdict == stats.NOT_AVAILABLE for r in judged):
+        few = [r.verdict for r in judged if r.verdict.startswith(TOO_FEW)]
+        verdict.verdict = few[0] if few else stats.NOT_AVAILABLE
         return verdict
     better = [r for r in judged if r.verdict == JUDGED_BETTER]
     worse = [r for r in judged if r.verdict == JUDGED_WORSE]
@@ -347,14 +357,24 @@ def _pairs(table: pd.DataFrame) -> int:
     return int(table["diff_n"].max())
 
 
+def _family(table: pd.DataFrame) -> tuple[int, int]:
+    """The size of the table's family of differences and the fewest pairs any of them needs
+    to be significant (:func:`sim.analysis.compare.paired_comparison`'s ``tests`` and
+    ``pairs_needed``)."""
+    tests = int(table["tests"].max()) if "tests" in table and table["tests"].notna().any() else 0
+    return tests, stats.pairs_needed(tests)
+
+
 def _caveats(n, failed, unfinished, censored, titles, table, robustness, rows) -> list[str]:
     out = []
     if unfinished:
         out.append(f"Unfinished: {unfinished[0]:,} of {unfinished[1]:,} runs stored; the "
                    "verdicts describe only those.")  # fmt: skip
-    if n < stats.MIN_PAIRS:
-        out.append(f"Too small a comparison: {n} paired replications; nothing is called "
-                   f"better or worse below {stats.MIN_PAIRS}. Run 30 or more.")  # fmt: skip
+    tests, needed = _family(table)
+    if n < needed:
+        out.append(f"Too small a comparison: {n} paired replications; with {tests} differences "
+                   f"judged together no difference can be significant below {needed}, so "
+                   f"nothing is called better or worse. Run 30 or more.")  # fmt: skip
     elif n < 30:
         out.append(f"{n} paired replications: enough for large differences only; 30 or more "
                    "would narrow the intervals.")  # fmt: skip
@@ -363,10 +383,11 @@ def _caveats(n, failed, unfinished, censored, titles, table, robustness, rows) -
                    "replication runs every option from the same seed).")  # fmt: skip
     if failed:
         out.append(f"{failed} runs failed and are left out.")
-    adjusted = int((table["structure"] != table["structure"].iloc[0]).sum()) if len(table) else 0
     out.append(
         f"Better or worse means beyond the smallest difference that matters and "
-        f"significant after the Holm adjustment across all {adjusted} differences."
+        f"significant after the Holm adjustment across all {tests} differences (every "
+        f"indicator judged, every option against the baseline); with {tests}, at least "
+        f"{needed} paired replications are needed before any can be."
     )
     for name, share in (censored or {}).items():
         if share and share > 0:
@@ -385,64 +406,107 @@ def _caveats(n, failed, unfinished, censored, titles, table, robustness, rows) -
     return out
 
 
-def summarise_points(
-    points: pd.DataFrame,
+def summarise_sweep(
+    regression: pd.DataFrame,
     names: list[str],
     titles: dict[str, str],
     catalogue: dict[str, Indicator],
     scenario: tuple[str, str],
     *,
+    replications: int,
     failed: int = 0,
     unfinished: tuple[int, int] | None = None,
 ) -> Summary:
-    """The first screen from a sweep: each design point's verdicts
-    (:func:`sim.analysis.compare.across_points`), combined. A criterion whose verdict is the
-    same at every point keeps it; otherwise it depends on the swept assumptions, and the
-    effect says at how many points each verdict holds."""
+    """The first screen from a sweep: per criterion and option, the verdict on the paired
+    difference at the centre of the design (:func:`sim.analysis.sweeps.sweep_regression`),
+    or "depends on P (better where it is high)" where the regression finds a judged
+    indicator's difference changing sign, or crossing the smallest difference that matters,
+    across the range of a swept parameter P (the indicator with the largest such change
+    leads; its parameter is explained below the table)."""
     from sim.analysis.palette import structure_colours
+    from sim.spec.parameters import Parameters
 
     base = names[0]
-    per_point: dict[tuple[str, str], list[Verdict]] = {}
-    for _, rows in points.groupby("point", sort=True):
-        s = summarise(rows, names, titles, catalogue, scenario)
-        for row in s.rows:
-            for v in row["verdicts"]:
-                per_point.setdefault((row["criterion"], v.option), []).append(v)
     rows = []
     for criterion in ORDER:
+        ids = [k for k, i in catalogue.items() if i.criterion == criterion]
         verdicts = []
         for option in names[1:]:
-            vs = per_point.get((criterion, option))
-            if not vs:
+            mine = [r for r in regression.itertuples()
+                    if r.structure == option and r.indicator in ids]  # fmt: skip
+            if not mine:
                 continue
-            counts = pd.Series([v.verdict for v in vs]).value_counts()
-            said = ", ".join(f"{v} at {c} of {len(vs)} points" for v, c in counts.items())
-            if len(counts) == 1:
-                v = Verdict(criterion, CRITERION_TEXT[criterion], option, counts.index[0],
-                            effect=f"at every one of the {len(vs)} points")  # fmt: skip
-            else:
-                v = Verdict(criterion, CRITERION_TEXT[criterion], option, DEPENDS,
-                            effect=said, assumptions=["the swept parameters"])  # fmt: skip
+            v = criterion_verdict(mine, catalogue)
+            v.criterion, v.text, v.option = criterion, CRITERION_TEXT[criterion], option
+            moving = [r for r in mine if r.depends and catalogue[r.indicator].better]
+            if moving:
+                lead = _lead(moving, catalogue)
+                said = f"{v.verdict} at the centre of the design"
+                v.verdict = lead.depends
+                indicator = catalogue[lead.indicator]
+                v.effect = f"{said}; {indicator.label}: {_ends(lead, indicator)}"
+                v.assumptions = [a.split(" (")[0] for a in
+                                 lead.depends.removeprefix("depends on ").split("; ")]  # fmt: skip
+                v.others = [f"also depends: {catalogue[r.indicator].label}, {r.depends}"
+                            for r in moving if r is not lead]  # fmt: skip
             verdicts.append(v)
-        if verdicts:
+        if verdicts and any(v.verdict != "no judged indicator" for v in verdicts):
             rows.append({"criterion": criterion, "text": CRITERION_TEXT[criterion],
                          "verdicts": verdicts})  # fmt: skip
-    reps = _pairs(points)
-    n_points = points["point"].nunique()
+    points = int(regression["points"].max()) if len(regression) else 0
+    slopes = [p for p in (regression["parameters"].iloc[0] if len(regression) else "").split(", ")
+              if p]  # fmt: skip
+    tests = int(regression["tests"].iloc[0]) if len(regression) else 0
     caveats = []
     if unfinished:
         caveats.append(f"Unfinished: {unfinished[0]:,} of {unfinished[1]:,} runs stored; the "
                        "verdicts describe only those.")  # fmt: skip
-    caveats.append(
-        f"A sweep of {n_points} design points with {reps} paired replications at "
-        "each: options are compared within each point, never by pooling points."
-    )
-    if reps < stats.MIN_PAIRS:
-        caveats.append(f"Too few replications per point ({reps}): nothing is called better "
-                       f"or worse below {stats.MIN_PAIRS}.")  # fmt: skip
+    swept = ", ".join(slopes) if slopes else "none (too few points to estimate the slopes)"
+    caveats += [
+        f"A sweep of {points} design points with {replications} paired replications at each. "
+        "Each verdict is about the paired difference at the centre of the design (every swept "
+        "parameter at the middle of its range), from a regression of the points' mean paired "
+        f"differences on the swept parameters ({swept}), each design point one unit: points "
+        "are never pooled as if they were replications.",
+        f"Better or worse means beyond the smallest difference that matters and significant "
+        f"after the Holm adjustment across all {tests} differences (every indicator judged, "
+        "every option against the baseline). “Depends on” means a slope, significant "
+        "after the Holm adjustment across every slope, takes the difference across 0 or across "
+        "the smallest difference that matters within the swept range.",
+    ]
     if failed:
         caveats.append(f"{failed} runs failed and are left out.")
     caveats.append("Every verdict is a claim about the model under its documented assumptions, "
                    "not about the real partnerships.")  # fmt: skip
-    return Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names), reps,
-                   rows, caveats)  # fmt: skip
+    used = sorted({a for row in rows for v in row["verdicts"] for a in v.assumptions})
+    fields = Parameters.model_fields
+    explained = {a: (fields[a].description or "") if a in fields else "" for a in used}
+    for row in rows:
+        for v in row["verdicts"]:
+            v.assumptions = []  # the parameters are in the verdict's own words
+    return Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names),
+                   replications, rows, caveats, explained)  # fmt: skip
+
+
+def _ends(row, indicator: Indicator) -> str:
+    """The predicted difference at the two ends of each parameter the row depends on, in
+    plain units."""
+    parts = []
+    for part in row.depends.removeprefix("depends on ").split("; "):
+        name = part.split(" (")[0]
+        low, high = getattr(row, f"{name}_at_low"), getattr(row, f"{name}_at_high")
+        parts.append(f"{_amount(low, indicator)} where {name} is lowest, "
+                     f"{_amount(high, indicator)} where it is highest")  # fmt: skip
+    return "; ".join(parts)
+
+
+def _amount(value: float, indicator: Indicator) -> str:
+    """A difference in plain units without its interval: "3.1 weeks more", "2.0 percentage
+    points lower"."""
+    if indicator.unit == "share":
+        size, unit = rounded(abs(value) * 100), " percentage points"
+        words = "higher" if value > 0 else "lower"
+    else:
+        size, unit = rounded(abs(value)), f" {indicator.unit}" if indicator.unit else ""
+        words = "more" if value > 0 else "fewer"
+    return f"{size}{unit} {words}"

@@ -473,12 +473,11 @@ def paired_spec_tasks(scenario: ScenarioSpec, options: Sequence[Option], replica
 
 
 def catalogue(runs: pd.DataFrame, scenario: ScenarioSpec) -> dict:
-    """The indicators a comparison judges, as the report's first screen judges them
-    (:func:`sim.analysis.verdict.catalogue`), without one that no run measured (a scenario
-    outcome no run reached, say): nothing can be said about it."""
+    """The indicators a comparison judges: the one family of `sim compare`, the report and
+    the app (:func:`sim.analysis.verdict.catalogue`)."""
     from sim.analysis.verdict import catalogue as judged
 
-    return judged(runs, scenario, measured_only=True)
+    return judged(runs, scenario)
 
 
 ROBUSTNESS_DIR = Path(__file__).resolve().parents[2] / "docs" / "robustness"
@@ -720,7 +719,7 @@ def verdict_table(
     significant after Holm adjustment) and its verdict. Columns are headed by the options'
     display names (``shown``: name to display name; the names themselves without it); ``keys``
     keeps those indicators only."""
-    from sim.analysis.palette import VERDICT_STYLE
+    from sim.analysis.palette import verdict_style
 
     shown = shown or {}
     label = {s: shown.get(s, s) for s in names}
@@ -739,10 +738,18 @@ def verdict_table(
             mark = "*" if r["significant"] else ""
             diff = _interval(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"])
             row[f"{label[s]} − {label[base]}"] = diff + mark
-            symbol = VERDICT_STYLE.get(r["verdict"], ("", ""))[0]
+            symbol = verdict_style(r["verdict"])[0]
             row[f"verdict ({label[s]})"] = f"{symbol} {r['verdict']}".strip()
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def family(table: pd.DataFrame) -> tuple[int, int]:
+    """The comparison's family: how many differences are adjusted together, and the fewest
+    paired replications at which any of them can be significant."""
+    from sim.analysis.compare import family_size, needed
+
+    return family_size(table), needed(table)
 
 
 def key_indicators(table: pd.DataFrame, names: list[str], keys: Sequence[str] = ()) -> list[dict]:

@@ -597,9 +597,11 @@ def Results():
         with solara.Row(style={"flex-wrap": "wrap"}):
             for label, colour in colours.items():
                 swatch(label, colour)
+        tests, needed = logic.family(outcome.table)
         escaped(
             f"Mean [95% interval]; differences from {shown_names[names[0]]}, paired by "
-            "replication; * significant after Holm adjustment across all the indicators."
+            f"replication; * significant after Holm adjustment across all {tests} differences "
+            f"the verdict judges (at least {needed} paired replications needed for any)."
         )
         table = logic.verdict_table(outcome.table, names, shown_names, outcome.key)
         solara.HTML(tag="div", unsafe_innerHTML=html_table(table, colours, "sim-table"),

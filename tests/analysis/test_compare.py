@@ -4,6 +4,8 @@ control, practical significance, and the command's outputs."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -58,14 +60,65 @@ def test_bootstrap_intervals_are_reproducible():
     pd.testing.assert_frame_equal(compared(a, b), compared(a, b))
 
 
-def test_fewer_than_five_pairs_are_never_significant():
-    """Item 6: four replications with a large, consistent difference are still too few."""
-    table = compared([1.0, 2.0, 3.0, 4.0], [11.0, 12.5, 13.0, 14.5])
+def test_below_the_pairs_the_family_needs_nothing_is_significant():
+    """Issue 20, item 7: five pairs with a large, consistent difference cannot be significant
+    (the exact test's smallest p is 2/2^5 = 0.0625); the verdict says how many are needed."""
+    table = compared([1.0, 2.0, 3.0, 4.0, 5.0], [11.0, 12.5, 13.0, 14.5, 15.0])
     new = table.loc["new"]
-    assert not new["significant"] and new["verdict"] == "too few runs"
+    assert new["p_value"] == pytest.approx(0.0625)
+    assert not new["significant"] and new["verdict"] == "too few runs (at least 6 pairs needed)"
     text = format_comparison(table.reset_index(), ["old", "new"])
-    assert "TOO SMALL: only 4 paired replications" in text
+    assert "TOO SMALL: only 5 paired replications; with 1 differences nothing can be " in text
+    assert "at least 6 pairs are needed" in " ".join(text.split())
     assert not text.splitlines()[1].rstrip().endswith("*")
+
+
+def test_a_five_pair_comparison_gets_the_computed_words():
+    """Five pairs of a family of 21 differences: every verdict is too few runs, at least 10
+    pairs needed, however large the difference (issue 20: 'fewer than 10 can never survive
+    Holm over 21 tests')."""
+    n, indicators = 5, []
+    rows = {"structure": ["old"] * n + ["new"] * n, "replication": list(range(n)) * 2}
+    for k in range(21):
+        rows[f"i{k}"] = [*range(n), *(v + 100 + v % 2 for v in range(n))]
+        indicators.append(Indicator(f"i{k}", "TEST", f"indicator {k}", "", "higher", "", 1.0))
+    table = paired_comparison(pd.DataFrame(rows), ["old", "new"], indicators)
+    new = table[table["structure"] == "new"]
+    assert (new["tests"] == 21).all() and (new["pairs_needed"] == 10).all()
+    assert set(new["verdict"]) == {"too few runs (at least 10 pairs needed)"}
+    footer = " ".join(format_comparison(table, ["old", "new"]).split())
+    assert "across the comparison's 21 differences" in footer
+    assert "With 21 differences at least 10 pairs are needed" in footer
+
+
+@pytest.mark.parametrize(("tests", "pairs"), [(1, 6), (21, 10), (47, 11)])
+def test_the_pairs_needed_are_the_fewest_at_which_the_exact_test_survives_holm(tests, pairs):
+    """N for a family of m tests, checked by brute force on the exact sign-flip test: with n
+    pairs all of one sign, enumerate every sign pattern; the smallest p survives Holm's first
+    step (m p < 0.05) from n = N on, never below."""
+    assert stats.pairs_needed(tests) == pairs
+    for n in range(2, pairs + 3):
+        d = np.arange(1.0, n + 1)
+        signs = np.array(np.meshgrid(*[[-1.0, 1.0]] * n)).reshape(n, -1).T  # all 2^n patterns
+        means = (signs * d).mean(axis=1)
+        smallest = float(np.mean(np.abs(means) >= abs(d.mean()) - 1e-12))
+        assert smallest == stats.smallest_p(n, stats.permutations_for(tests))
+        assert stats.sign_flip_p(d, permutations=stats.permutations_for(tests)) == (
+            pytest.approx(smallest)
+        )
+        holm = stats.adjust([smallest] + [1.0] * (tests - 1))[0]
+        assert (holm < stats.ALPHA) == (n >= pairs), n
+
+
+def test_a_sampled_test_draws_enough_sign_patterns_for_its_family():
+    """Past 13 pairs the test samples sign patterns, and its p cannot fall below
+    2 / (patterns + 1): a family large enough for that floor to block every difference gets
+    more patterns, so that its N exists."""
+    with pytest.raises(ValueError, match="cannot make any of 300 tests significant"):
+        stats.pairs_needed(300, permutations=stats.PERMUTATIONS)
+    patterns = stats.permutations_for(300)
+    assert 300 * 2 / (patterns + 1) < stats.ALPHA
+    assert stats.pairs_needed(300) == 14
 
 
 def test_a_difference_identical_in_every_replication_is_exact():
@@ -113,12 +166,19 @@ def test_a_difference_inside_the_smallest_that_matters_is_no_practical_differenc
 
 def test_verdicts_follow_the_declared_direction_and_size():
     est = stats.Estimate(-3.0, -4.0, -2.0, 30, "bca")
-    assert stats.verdict(est, 0.001, 1.0, "lower") == "better"
-    assert stats.verdict(est, 0.001, 1.0, "higher") == "worse"
-    assert stats.verdict(est, 0.001, 1.0, "") == "lower"
-    assert stats.verdict(est, 0.2, 1.0, "lower") == "unclear"
-    assert stats.verdict(est, 0.001, 3.5, "lower") == "small"
-    assert stats.verdict(est, 0.001, 5.0, "lower") == "no practical difference"
+    assert stats.verdict(est, 0.001, 1.0, "lower", needed=11) == "better"
+    assert stats.verdict(est, 0.001, 1.0, "higher", needed=11) == "worse"
+    assert stats.verdict(est, 0.001, 1.0, "", needed=11) == "lower"
+    assert stats.verdict(est, 0.2, 1.0, "lower", needed=11) == "not clear"
+    assert stats.verdict(est, 0.001, 3.5, "lower", needed=11) == "no practical difference"
+    assert stats.verdict(est, 0.001, 5.0, "lower", needed=11) == "no practical difference"
+    assert stats.verdict(est, 0.001, 1.0, "lower", needed=31) == (
+        "too few runs (at least 31 pairs needed)"
+    )
+    assert stats.verdict(stats.Estimate(0.0, 0.0, 0.0, 30, "exact"), 1.0, 0.0,
+                         needed=11) == "no practical difference"  # fmt: skip
+    assert stats.verdict(stats.Estimate(math.nan, math.nan, math.nan, 0, "none"), math.nan, 1.0,
+                         needed=11) == "n/a"  # fmt: skip
 
 
 def test_every_headline_indicator_declares_its_smallest_difference():
@@ -141,9 +201,14 @@ def test_compare_command_writes_tables_figures_and_the_method(tmp_path, capsys):
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 6 and set(runs["structure"]) == {"five_element", "pilot"}
     comparison = pd.read_csv(out / "comparison.csv")
-    assert {"p_value", "p_adjusted", "adjustment", "verdict", "smallest"} <= set(comparison)
+    assert {"p_value", "p_adjusted", "adjustment", "verdict", "smallest", "tests",
+            "pairs_needed"} <= set(comparison)  # fmt: skip
+    scenario = load_scenario(SCENARIO_DIR / "employer_closure.yaml")
+    shown = [i.name for i in headline_indicators(runs, scenario)]
+    assert set(shown) < set(comparison["indicator"])  # the family; the text shows the headline
+    assert (comparison["tests"].dropna() == comparison["indicator"].nunique()).all()
     figures = {p.name for p in (out / "figures").glob("*.png")}
-    for key in comparison["indicator"].unique():
+    for key in shown:
         assert f"{key}.png" in figures
     assert "outcome_workers_supported_over_time.png" in figures
     assert (out / "indicators.csv").exists() and (out / "censoring.csv").exists()

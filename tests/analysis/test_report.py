@@ -83,13 +83,18 @@ def test_report_from_a_sweep(tmp_path, capsys):
     assert main(["report", str(out), "--out", str(tmp_path / "r.html")]) == 0
     page = (tmp_path / "r.html").read_text()
     assert "Unfinished" not in page
-    # points are compared one by one, never pooled as replications (issue 10, item 11)
+    # points are never pooled as replications (issue 10, item 11)
     assert "A sweep of 2 parameter points, 2 paired replications at each" in page
-    # the first screen of a sweep: a verdict per criterion combined over the points
+    # the first screen of a sweep: a verdict per criterion from the regression across the
+    # points (issue 20, item 7); two points are too few for a slope: the mean over the design
     assert page.index('id="verdict"') < page.index("<h2")
     assert "A sweep of 2 design points with 2 paired replications at each" in page
-    assert "Too few replications per point (2)" in page
-    assert "never pooled" in page and "smallest point difference" in page
+    assert "on the swept parameters (none (too few points to estimate the slopes))" in page
+    assert "never pooled" in page and "at the centre [95%]" in page
+    # the points one by one are a detail, with the pairs a point needs for its own verdicts
+    assert "Point by point (a detail)" in page and "smallest point difference" in page
+    assert "at least 11 paired replications are needed at a point" in page
+    assert "too few runs" in page.split("Point by point")[1]
     assert "share of work on declared priorities" in page
     capsys.readouterr()
 

@@ -5,12 +5,15 @@ what their intervals support."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
 
+from sim.analysis.stats import VERDICTS
 from sim.analysis.verdict import (
     DEPENDS,
     MIXED,
@@ -18,6 +21,7 @@ from sim.analysis.verdict import (
     NOT_CLEAR,
     TOO_FEW,
     Robustness,
+    catalogue,
     criterion_verdict,
     load_robustness,
     rounded,
@@ -59,14 +63,15 @@ def test_worse_mixed_no_practical_difference_not_clear_too_few():
     mixed = rows(("weeks", "better", -6.0, -8.0, -4.0), ("share", "worse", -0.05, -0.07, -0.03))
     v = criterion_verdict(mixed, CATALOGUE)
     assert v.verdict == MIXED and "better on weeks" in v.effect and "worse on share" in v.effect
-    none = rows(("weeks", "no practical difference", 0.1, -0.5, 0.6), ("share", "small", 0.01,
-                0.005, 0.015))  # fmt: skip
+    none = rows(("weeks", "no practical difference", 0.1, -0.5, 0.6),
+                ("share", "no practical difference", 0.01, 0.005, 0.015))  # fmt: skip
     assert criterion_verdict(none, CATALOGUE).verdict == NO_PRACTICAL
-    unclear = rows(("weeks", "unclear", -2.0, -5.0, 1.0), ("share", "no difference", 0, 0, 0))
+    unclear = rows(("weeks", "not clear", -2.0, -5.0, 1.0),
+                   ("share", "no practical difference", 0, 0, 0))  # fmt: skip
     v = criterion_verdict(unclear, CATALOGUE)
     assert v.verdict == NOT_CLEAR and "weeks to decision" in v.effect
-    few = rows(("weeks", "too few runs", -2.0, -5.0, 1.0))
-    assert criterion_verdict(few, CATALOGUE).verdict == TOO_FEW
+    few = rows(("weeks", "too few runs (at least 11 pairs needed)", -2.0, -5.0, 1.0))
+    assert criterion_verdict(few, CATALOGUE).verdict == f"{TOO_FEW} (at least 11 pairs needed)"
 
 
 def test_an_indicator_with_no_better_direction_is_described_not_judged():
@@ -120,15 +125,18 @@ def test_a_run_with_no_plausible_points_is_not_judged_never_a_share_of_them():
 def test_summary_orders_criteria_and_names_options_by_their_titles():
     table = pd.DataFrame([
         {"indicator": "weeks", "structure": "five_element", "verdict": "", "diff": math.nan,
-         "diff_low": math.nan, "diff_high": math.nan, "diff_method": "", "diff_n": math.nan},
+         "diff_low": math.nan, "diff_high": math.nan, "diff_method": "", "diff_n": math.nan,
+         "tests": math.nan},
         {"indicator": "weeks", "structure": "pilot", "verdict": "better", "diff": -6.0,
-         "diff_low": -8.0, "diff_high": -4.0, "diff_method": "BCa", "diff_n": 3},
+         "diff_low": -8.0, "diff_high": -4.0, "diff_method": "BCa", "diff_n": 3, "tests": 47},
     ])  # fmt: skip
     titles = {"five_element": "Five elements", "pilot": "The pilot"}
     s = summarise(table, ["five_element", "pilot"], titles, CATALOGUE, ("Closure", ""))
     assert [r["criterion"] for r in s.rows] == ["EV-LEAD"]
     assert s.colours == {"five_element": "#0072B2", "pilot": "#D55E00"}
-    assert any("Too small a comparison: 3 paired" in c for c in s.caveats)
+    assert any("Too small a comparison: 3 paired" in c and "below 11" in c for c in s.caveats)
+    assert any("across all 47 differences" in c and "at least 11 paired" in c
+               for c in s.caveats)  # fmt: skip
     assert any("No robustness run" in c for c in s.caveats)
 
 
@@ -170,3 +178,68 @@ def test_a_robustness_folder_for_another_comparison_is_refused_in_one_line(tmp_p
     (tmp_path / "meta.json").write_text("{not json")
     with pytest.raises(SpecError, match="damaged"):
         load_robustness(tmp_path, "truancy", ["five_element", "pilot"])
+
+
+def _report_words(page: str) -> dict[str, str]:
+    """Each indicator row of the report's tables: its label and its verdict."""
+    words = {}
+    for chunk in page.split("<tr><td>")[1:]:
+        label = re.split(r" <span|</td>", chunk, maxsplit=1)[0]
+        found = re.search(r'data-verdict="([^"]*)"', chunk.split("</tr>")[0])
+        if found:
+            words[html.unescape(label)] = html.unescape(found[1])
+    return words
+
+
+def test_one_family_one_verdict_in_the_command_the_report_and_the_app(tmp_path, capsys):
+    """Issue 20, item 7: the same comparison through `sim compare`, `sim report` and the app
+    adjusts the same family of differences, so every indicator gets the same adjusted
+    p-value and the same word in all three, and the words are one vocabulary."""
+    from sim.analysis.compare import headline_indicators
+    from sim.analysis.report import comparison_table
+    from sim.app import logic
+    from sim.cli import main
+    from sim.experiment.results import load_results
+    from sim.spec import load_scenario, load_structure
+    from sim.spec.loading import SCENARIO_DIR
+
+    path, reps = SCENARIO_DIR / "smoke.yaml", 11
+    out = tmp_path / "cmp"
+    assert main(["compare", str(path), "--replications", str(reps), "--workers", "1",
+                 "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    cli = pd.read_csv(out / "comparison.csv").query("structure == 'pilot'").set_index("indicator")
+    scenario = load_scenario(path)
+    [results] = load_results(out)
+    report = comparison_table(results, catalogue(results.runs, scenario))
+    report = report[report["structure"] == "pilot"].set_index("indicator")
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    options = [logic.Option(load_structure(n), n) for n in ("five_element", "pilot")]
+    job = logic.PairedJob(scenario, options, reps, root_seed=1, executor="serial").start()
+    assert job.wait(300) and job.state == "finished", job.error
+    app = job.outcome.table.query("structure == 'pilot'").set_index("indicator")
+
+    assert list(cli.index) == list(report.index) == list(app.index)
+    assert (cli["tests"] == len(cli)).all() and (cli["pairs_needed"] == 11).all()
+    for table in (report, app):
+        assert table["p_adjusted"].to_numpy() == pytest.approx(cli["p_adjusted"].to_numpy())
+        assert table["verdict"].tolist() == cli["verdict"].tolist()
+    assert cli["verdict"].str.startswith(("better", "worse", "higher", "lower")).any()
+
+    # the words: the command's printed table, the report's page, the app's table
+    shown = logic.verdict_table(job.outcome.table, job.outcome.names)
+    in_app = dict(zip(shown["indicator"], shown["verdict (pilot)"].str.split(" ", n=1).str[1],
+                      strict=True))  # fmt: skip
+    in_report = _report_words(page)
+    lines = {ln.split("  ")[0]: ln.rstrip() for ln in printed.splitlines() if "  " in ln}
+    headline = {i.label for i in headline_indicators(results.runs, scenario)}
+    for key, row in cli.iterrows():
+        word = row["verdict"]
+        assert in_report[row["label"]] == word and in_app[row["label"]] == word, key
+        if row["label"] in headline:  # the command prints the headline rows of the family
+            assert lines[row["label"]].endswith(f"  {word}"), lines[row["label"]]
+    said = set(cli["verdict"]) | set(in_report.values()) | set(in_app.values())
+    assert said <= {*VERDICTS, "too few runs (at least 11 pairs needed)"}
+    printed_words = {line.split("  ")[-1].strip() for line in lines.values()}
+    assert not {"unclear", "no difference", "small"} & (printed_words | said)

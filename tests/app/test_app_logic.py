@@ -408,7 +408,7 @@ def test_the_worked_examples_robustness_run_informs_the_first_screen(pilot):
     assert logic.robustness_for(smoke, ["five_element", "pilot"]) is None
     options = [logic.Option(load_structure("five_element"), "five_element"),
                logic.Option(pilot, "pilot")]  # fmt: skip
-    job = logic.PairedJob(closure, options, 6, executor="serial")  # enough pairs to judge
+    job = logic.PairedJob(closure, options, 11, executor="serial")  # enough pairs to judge
     assert job.start().wait(300) and job.state == "finished", job.error
     said = [v.robustness for row in job.outcome.summary.rows for v in row["verdicts"]]
     assert any(said)
