@@ -22,16 +22,19 @@ differences; the errors are the classical ones of the point means, with t interv
 G - k - 1 degrees of freedom (G points, k slopes). Standard errors of the per-replication
 regression clustered by point (CR1, t on G - 1 degrees of freedom) were the alternative; in
 a simulation of this design their 95% intervals covered the true centre 74% of the time with
-4 points, 86% with 6 and 93% with 8 to 20, the point-level ones 95% to 97%. With fewer than
-k + 2 points the slopes cannot be estimated with an error; the model is then the intercept
-alone (the mean difference over the design).
+4 points, 86% with 6 and 93% with 8 to 20, the point-level ones 95% to 97%. The slopes are
+estimated only with at least :data:`MIN_DF` degrees of freedom left (G >= k + 4): with fewer,
+a t interval is too wide to settle anything (its 97.5% point is 12.7 on one degree of
+freedom, 4.3 on two, 3.2 on three), and the model is the intercept alone, the mean
+difference over the design, on G - 1.
 
 - **Verdict** on ``b0``: the words of :func:`sim.analysis.stats.verdict`, with its 95%
   interval and its p-value Holm-adjusted across the family (every indicator, every option).
 - **Depends on a parameter** when a slope is significant (Holm across every slope of the
   family) and the predicted difference at the two ends of that parameter's range changes
   sign or crosses the smallest difference that matters: "depends on P (better where it is
-  high)" (higher/lower for an indicator with no better direction).
+  low)", naming each end where the difference matters and which way (higher/lower for an
+  indicator with no better direction).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from sim.analysis import stats
 from sim.model.indicators import Indicator
 
 PREFIX = "p_"  # a sweep's run rows carry each varied parameter as p_NAME
+MIN_DF = 3  # degrees of freedom the slopes must leave for their t intervals
 
 
 def swept(runs: pd.DataFrame) -> list[str]:
@@ -123,7 +127,7 @@ def sweep_regression(
     (``P_slope``, ``P_low``, ``P_high``, ``P_p_adjusted``) and the predicted difference at
     the lowest and highest value run (``P_at_low``, ``P_at_high``, the others at their
     centre); ``depends`` says on which parameters, and which way, when any. ``parameters``
-    names the swept parameters the model has slopes for (none with fewer than k + 2 points,
+    names the swept parameters the model has slopes for (none with fewer than k + 4 points,
     or when one parameter's values are a mix of the others'; an indicator measured at too few
     points has none either)."""
     base = structures[0]
@@ -131,7 +135,7 @@ def sweep_regression(
     points = runs.groupby("point")[[PREFIX + v for v in varied]].first()
     design = np.column_stack([np.ones(len(points)), scaled(points, varied).to_numpy()])
     identified = np.linalg.matrix_rank(design) == len(varied) + 1  # no parameter a mix of others
-    slopes = varied if identified and len(points) >= len(varied) + 2 else []
+    slopes = varied if identified and len(points) >= len(varied) + 1 + MIN_DF else []
     rows = []
     for indicator in indicators:
         for option in structures[1:]:
@@ -141,7 +145,7 @@ def sweep_regression(
                    "structure": option, "diff_vs": base, "points": d["point"].nunique(),
                    "pairs": len(d), "parameters": ", ".join(slopes)}  # fmt: skip
             if row["points"] >= 2:
-                fitted = slopes if row["points"] >= len(slopes) + 2 else []
+                fitted = slopes if row["points"] >= len(slopes) + 1 + MIN_DF else []
                 x = _scaled_for(runs, d, fitted)
                 fit = _fit(d, x)
                 exact = bool(np.all(d["d"] == d["d"].iloc[0]))
@@ -195,10 +199,12 @@ def _verdict(row) -> str:
 
 
 def depends(row: pd.Series, slopes: list[str]) -> str:
-    """The words "depends on P (better where it is high)" for each parameter P whose slope is
+    """The words "depends on P (better where it is low)" for each parameter P whose slope is
     significant after adjustment and whose range takes the predicted difference across 0 or
     across the smallest difference that matters (a change of sign with both ends inside that
-    band does not count: it makes no practical difference); empty when none does."""
+    band does not count: it makes no practical difference). The brackets name each end of
+    P's range where the predicted difference matters, and which way: "better where it is
+    low, worse where it is high". Empty when no parameter does."""
     said = []
     for name in slopes:
         p = row.get(f"{name}_p_adjusted", math.nan)
@@ -210,13 +216,19 @@ def depends(row: pd.Series, slopes: list[str]) -> str:
         matters = max(abs(at_low), abs(at_high)) >= row["smallest"]  # not all inside the band
         if not (matters and (flips or crosses)):
             continue
-        rises = row[f"{name}_slope"] > 0
-        if row["better"]:
-            which = stats.BETTER if rises == (row["better"] == "higher") else stats.WORSE
-        else:
-            which = stats.HIGHER if rises else stats.LOWER
-        said.append(f"{name} ({which} where it is high)")
+        ends = [f"{_word(value, row['better'])} where it is {end}"
+                for end, value in (("low", at_low), ("high", at_high))
+                if abs(value) >= row["smallest"]]  # fmt: skip
+        said.append(f"{name} ({', '.join(ends)})")
     return f"depends on {'; '.join(said)}" if said else ""
+
+
+def _word(difference: float, better: str) -> str:
+    """A difference that matters in a word: better or worse (higher or lower where neither
+    direction is better)."""
+    if better:
+        return stats.BETTER if (difference > 0) == (better == "higher") else stats.WORSE
+    return stats.HIGHER if difference > 0 else stats.LOWER
 
 
 def format_regression(table: pd.DataFrame, shown: set[str] | None = None) -> str:

@@ -19,12 +19,12 @@ DROPPED = Indicator("dropped", "EV-LEAD", "issues dropped", "", "", "issues", 1.
 
 def sweep_runs(difference, points: int = 8, reps: int = 5, noise: float = 0.3) -> pd.DataFrame:
     """Runs of two structures at ``points`` design points of two parameters (a from 0 to 1,
-    b from 10 to 20, crossed so that they are not collinear); the paired difference at a
+    b between 10 and 20, not in step with a); the paired difference at a
     point is ``difference(a, b)`` plus noise."""
     rng = np.random.default_rng(7)
     rows = []
     for point in range(points):
-        a, b = point / (points - 1), 10 + 10 * ((point * 5) % points) / (points - 1)
+        a, b = point / (points - 1), 10 + 10 * (point * point % points) / (points - 1)
         for rep in range(reps):
             base = 20 + rng.normal(0, 2)
             d = difference(a, b) + rng.normal(0, noise)
@@ -49,12 +49,16 @@ def test_the_centre_of_the_design_and_each_slope_with_intervals():
 
 def test_a_difference_that_changes_sign_across_a_range_depends_on_that_parameter():
     """Better where a is low, worse where it is high: the centre alone would say "not clear"
-    (or "no practical difference"); the verdict names the parameter and the way it goes."""
+    (or "no practical difference"); the verdict names the parameter and each end's way."""
     runs = sweep_runs(lambda a, b: 8 * (a - 0.5))
     table = sweep_regression(runs, ["old", "new"], [WEEKS, DROPPED]).set_index("indicator")
     assert table.loc["weeks", "verdict"] in ("not clear", "no practical difference")
-    assert table.loc["weeks", "depends"] == "depends on a (worse where it is high)"
-    assert table.loc["dropped", "depends"] == "depends on a (higher where it is high)"
+    assert table.loc["weeks", "depends"] == (
+        "depends on a (better where it is low, worse where it is high)"
+    )
+    assert table.loc["dropped", "depends"] == (
+        "depends on a (lower where it is low, higher where it is high)"
+    )
     assert table.loc["weeks", "a_at_low"] == pytest.approx(-4, abs=0.5)
     assert table.loc["weeks", "a_at_high"] == pytest.approx(4, abs=0.5)
     titles = {"old": "Old", "new": "New"}
@@ -62,11 +66,20 @@ def test_a_difference_that_changes_sign_across_a_range_depends_on_that_parameter
                               {"weeks": WEEKS, "dropped": DROPPED}, ("Sweep", ""),
                               replications=5)  # fmt: skip
     [cell] = summary.rows[0]["verdicts"]
-    assert cell.verdict == "depends on a (worse where it is high)"
+    assert cell.verdict == "depends on a (better where it is low, worse where it is high)"
     assert "at the centre of the design" in cell.effect and "where a is lowest" in cell.effect
     assert "a" in summary.explained
     text = format_regression(table.reset_index())
-    assert "depends on a (worse where it is high)" in text and "a low->high" in text
+    assert "depends on a (better where it is low, worse where it is high)" in text
+    assert "a low->high" in text
+
+
+def test_a_difference_that_matters_at_one_end_only_depends_on_that_end():
+    """Better by 4 weeks where a is low, by half a week (less than the 1 that matters) where
+    it is high: the verdict at the centre is better, but it holds at one end only."""
+    runs = sweep_runs(lambda a, b: -2.25 + 3.5 * (a - 0.5))
+    [row] = sweep_regression(runs, ["old", "new"], [WEEKS]).itertuples()
+    assert row.verdict == "better" and row.depends == "depends on a (better where it is low)"
 
 
 def test_a_sign_change_inside_the_smallest_difference_is_no_dependence():
@@ -76,16 +89,17 @@ def test_a_sign_change_inside_the_smallest_difference_is_no_dependence():
     assert row.verdict == "no practical difference" and row.depends == ""
 
 
-def test_too_few_points_for_the_slopes_leave_the_mean_over_the_design():
-    """Three points cannot estimate two slopes and an intercept with an error: the model is
-    the intercept alone, and says so."""
-    runs = sweep_runs(lambda a, b: -3.0, points=3)
-    [row] = sweep_regression(runs, ["old", "new"], [WEEKS]).itertuples()
-    assert row.parameters == "" and not hasattr(row, "a_slope")
+@pytest.mark.parametrize(("points", "slopes"), [(3, ""), (5, ""), (6, "a, b")])
+def test_too_few_points_for_the_slopes_leave_the_mean_over_the_design(points, slopes):
+    """Two slopes and an intercept need six points to leave three degrees of freedom; with
+    fewer the model is the intercept alone (the mean over the design), and says so."""
+    runs = sweep_runs(lambda a, b: -3.0, points=points)
+    table = sweep_regression(runs, ["old", "new"], [WEEKS])
+    [row] = table.itertuples()
+    assert row.parameters == slopes and hasattr(row, "a_slope") == bool(slopes)
     assert row.diff == pytest.approx(-3, abs=0.3) and row.verdict == "better"
-    assert "nothing (too few points for the slopes)" in " ".join(
-        format_regression(sweep_regression(runs, ["old", "new"], [WEEKS])).split()
-    )
+    said = " ".join(format_regression(table).split())
+    assert ("nothing (too few points for the slopes)" in said) == (not slopes)
 
 
 def test_a_difference_identical_everywhere_is_exact():
