@@ -206,7 +206,7 @@ def test_validate_reads_every_kind_of_file_and_reports_each(tmp_path, capsys):
                  str(experiments / "ci_checks.yaml"), SMOKE])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 2
-    assert "experiment 'ci_smoke', 120 runs" in captured.out
+    assert "experiment 'ci_smoke', 300 runs" in captured.out
     assert "6 checks" in captured.out and "scenario 'smoke'" in captured.out
     assert captured.err.count("error: ") == 1
 

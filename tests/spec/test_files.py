@@ -22,7 +22,7 @@ EXPERIMENTS = SCENARIO_DIR / "experiments"
         (EXPERIMENTS / "ci_checks.yaml", "checks", "6 checks"),
         (SCENARIO_DIR / "gcm" / "design.yaml", "gcm_design",
          "garbage-can design 'garbage_can_81', 81 variants"),
-        (EXPERIMENTS / "ci_smoke.yaml", "experiment", "experiment 'ci_smoke', 120 runs"),
+        (EXPERIMENTS / "ci_smoke.yaml", "experiment", "experiment 'ci_smoke', 300 runs"),
         (STRUCTURE_DIR / "pilot.yaml", "structure", "structure 'pilot', 22 bodies, 23 partners"),
         (SCENARIO_DIR / "smoke.yaml", "scenario",
          "scenario 'smoke', 2 named issues, 3 streams; runs under five_element, pilot"),
