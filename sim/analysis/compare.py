@@ -266,13 +266,15 @@ def footer(table: pd.DataFrame) -> list[str]:
     shown = int((table["structure"] != table["structure"].iloc[0]).sum()) if len(table) else 0
     tests, n_needed = family_size(table), needed(table)
     rows = "" if shown == tests else f"; {shown} of them shown here, all in comparison.csv"
-    text = (
+    intervals = (
         "Intervals: 95% bootstrap of the mean (BCa, 2,000 resamples; percentile where BCa is "
         "undefined); differences paired by replication; 'exact' = the same in every "
-        f"replication. A * marks a difference significant after Holm adjustment across the "
-        f"comparison's {tests} "
-        "differences (every indicator the report and the app judge, every option against the "
-        f"first{rows}; paired sign-flip permutation test, p < 0.05; unadjusted p-values in the "
+        "replication."
+    )
+    stars = (
+        f"* = significant after Holm adjustment across the comparison's {tests} differences "
+        "(every indicator the report and the app judge, every option against the first"
+        f"{rows}; paired sign-flip permutation test, p < 0.05; unadjusted p-values in the "
         "p_value column of comparison.csv; the intervals are not adjusted). With "
         f"{tests} differences at least {n_needed} pairs are needed before any can be "
         "significant (with n pairs the exact test's smallest p is 2/2^n). Verdicts compare "
@@ -280,7 +282,7 @@ def footer(table: pd.DataFrame) -> list[str]:
         "(docs/indicators.md): 'no practical difference' lies inside it (or is significant but "
         "smaller); 'not clear' is not significant and not shown to be negligible."
     )
-    notes = ["", *textwrap.wrap(text, 90)]
+    notes = ["", *textwrap.wrap(intervals, 90), *textwrap.wrap(stars, 90)]
     n = too_small(table)
     if n is not None:
         notes.insert(1, f"TOO SMALL: only {n} paired replications; with {tests} differences "
