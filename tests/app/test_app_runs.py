@@ -36,18 +36,13 @@ def job(smoke, options, replications: int = 2) -> logic.PairedJob:
     return logic.PairedJob(smoke, options, replications)
 
 
-def workers_of_this_process() -> list[psutil.Process]:
-    return psutil.Process().children(recursive=True)
-
-
 def test_three_sessions_share_one_pool_two_run_and_one_waits(service, smoke, options):
     jobs = [service.submit(job(smoke, options, 40), f"session-{k}") for k in range(3)]
     wait_until(lambda: service.active()["running"] == 2, what="two running")
     assert service.active()["waiting"] == 1
     assert jobs[2].state == "waiting" and service.ahead_of(jobs[2]) == 0
-    wait_until(lambda: len(workers_of_this_process()) >= 2, what="the workers")
-    # the two workers (with a fork server and its resource tracker), not a pool per session
-    assert len(workers_of_this_process()) <= 2 + 2
+    wait_until(lambda: service._executor is not None, what="the pool")
+    assert len(service._executor.pool._processes) == 2  # two workers, not a pool per session
     for each in jobs:
         assert each.wait(600)
     assert [j.state for j in jobs] == ["finished"] * 3

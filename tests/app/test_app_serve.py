@@ -55,6 +55,15 @@ def test_the_guard_lets_in_the_apps_own_pages_only(guard):
     assert guard.refusal(scope("http", path="/resourcez")) == "not served"
 
 
+def run_async(make) -> object:
+    """Run the coroutine ``make()`` to its end in a thread of its own (a browser test's
+    Playwright may hold an event loop in this one)."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(make())).result()
+
+
 def test_a_refused_websocket_is_closed_before_it_is_accepted(guard):
     sent = []
 
@@ -64,7 +73,7 @@ def test_a_refused_websocket_is_closed_before_it_is_accepted(guard):
     async def send(message):
         sent.append(message)
 
-    asyncio.run(guard(scope(origin="http://evil.example"), receive, send))
+    run_async(lambda: guard(scope(origin="http://evil.example"), receive, send))
     assert sent == [{"type": "websocket.close", "code": 1008}]  # the server answers HTTP 403
 
 
@@ -103,7 +112,7 @@ def open_websocket(app: App, headers: dict[str, str]) -> str:
         except websockets.exceptions.InvalidStatus as exc:
             return f"HTTP {exc.response.status_code}"
 
-    return asyncio.run(attempt())
+    return run_async(attempt)
 
 
 def test_a_page_of_another_site_cannot_drive_the_app(app):
