@@ -5,6 +5,8 @@ control, practical significance, and the command's outputs."""
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,6 +110,16 @@ def test_the_pairs_needed_are_the_fewest_at_which_the_exact_test_survives_holm(t
         )
         holm = stats.adjust([smallest] + [1.0] * (tests - 1))[0]
         assert (holm < stats.ALPHA) == (n >= pairs), n
+
+
+def test_the_statistics_page_states_the_pairs_needed():
+    """docs/statistics.md's table of N by family size is the code's."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "statistics.md").read_text()
+    rows = re.findall(r"^  \| (\d+)(?: to (\d+))? \| (\d+) \|", page, flags=re.MULTILINE)
+    assert len(rows) >= 4
+    for low, high, pairs in rows:
+        for tests in (int(low), int(high or low)):
+            assert stats.pairs_needed(tests) == int(pairs), tests
 
 
 def test_a_sampled_test_draws_enough_sign_patterns_for_its_family():
