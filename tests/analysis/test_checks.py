@@ -51,3 +51,15 @@ def test_a_band_check_holds_at_every_point():
             "between": [0, 20]}  # fmt: skip
     [(passed, line)] = evaluate(Checks.model_validate({"checks": [band]}), runs)
     assert not passed and "held at 1 of 2" in line
+
+
+def test_a_significant_check_needs_the_pairs_its_points_family_needs():
+    """Holm across two points: with six pairs a point no p-value can pass (the exact test's
+    smallest, 2/2^6, times 2 is 0.0625), so the check fails and says how many are needed;
+    with seven it can, and does."""
+    six = sweep_rows({0: [10.0 + k for k in range(6)], 1: [12.0 + k for k in range(6)]})
+    [(passed, line)] = evaluate(check(), six)
+    assert not passed and "too few runs (at least 7 pairs needed) a point for 2 tests" in line
+    seven = sweep_rows({0: [10.0 + k for k in range(7)], 1: [12.0 + k for k in range(7)]})
+    [(passed, line)] = evaluate(check(), seven)
+    assert passed and "too few runs" not in line
