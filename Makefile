@@ -53,7 +53,7 @@ robustness-docs: $(STAMP)
 	for s in $(EXAMPLES); do \
 		$(BIN)/sim robustness $$s --size full --quiet --out out/robustness_$$s > /dev/null \
 			|| exit 1; \
-		mkdir -p docs/robustness/$$s/figures; \
+		rm -rf docs/robustness/$$s; mkdir -p docs/robustness/$$s/figures; \
 		cp out/robustness_$$s/*.csv out/robustness_$$s/meta.json docs/robustness/$$s/; \
 		cp out/robustness_$$s/figures/*.png docs/robustness/$$s/figures/; \
 		$(BIN)/python -c "from sim.analysis.robustness import update_page; \

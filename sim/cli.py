@@ -361,14 +361,16 @@ def _print_sweep_summaries(folder: Path) -> None:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    from sim.experiment.robustness import PHASES
     from sim.experiment.store import ResultStore
 
     folder = Path(args.folder)
-    phases = [p for p in ("morris", "sobol", "lhs") if (folder / p / "experiment.json").exists()]
+    phases = [p for p in PHASES if (folder / p / "experiment.json").exists()]
     if phases and not (folder / "experiment.json").exists():
         stores = ", ".join(f"{p}/" for p in phases)
+        shown = "lhs" if "lhs" in phases else phases[-1]
         raise SpecError(str(folder), "", f"a sim robustness folder: its runs are in the stores "
-                        f"{stores} (sim results {folder / phases[-1]})")  # fmt: skip
+                        f"{stores} (sim results {folder / shown})")  # fmt: skip
     store = ResultStore(folder, warn=False)  # damaged parts are listed below
     manifest = store.manifest()
     stored = len(store.done_keys())
@@ -434,7 +436,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         SIZES,
         check_expectations,
         check_page,
-        declared_conclusions,
+        declared_claims,
         run_robustness,
         update_page,
         write_robustness,
@@ -452,14 +454,15 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         sizes["replications"] = args.replications
     plan = Plan(args.scenario, structures, seed=args.seed, alternatives=args.alternatives,
                 patterns=args.patterns, conclusions=args.conclusions, **sizes)  # fmt: skip
-    conclusions = declared_conclusions(plan, cached_scenario(plan.scenario_path))
+    scenario = cached_scenario(plan.scenario_path)
+    declared_claims(plan, scenario)  # a bad conclusions file costs no run
     checks = None
     if args.check:  # read and judged before any run, so a bad file costs nothing
         from sim.spec.robustness import load_robustness_checks, shipped_or_path
 
         checks = load_robustness_checks(args.check)
         file = str(shipped_or_path("robustness", args.check))
-        check_expectations(checks, conclusions, plan.factors, file)
+        check_expectations(checks, plan, scenario, file)
     if args.docs:
         check_page(args.docs, plan.scenario_name)
     out = Path(args.out) if args.out else inside("out", f"robustness_{plan.scenario_name}")
@@ -669,7 +672,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="two or more, comma-separated; the first is the baseline")  # fmt: skip
     p.add_argument("--size", choices=["small", "full"], default="full",
                    help="small: a quick look (every phase, too few points to trust)")  # fmt: skip
-    p.add_argument("--replications", type=whole(1, 1000), help="per point and structure")
+    p.add_argument(
+        "--replications",
+        type=whole(1, 1000),
+        help="per point in the first batch (doubled where a claim is undecided)",
+    )
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
     p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")

@@ -1,227 +1,198 @@
-"""Robust conclusions: what each verdict rests on, and where it flips.
+"""Robust conclusions: every claim the first screen makes, tested across the assumptions, each
+decided beyond noise, stated per reading of the sources.
 
 A robustness analysis runs two (or more) structures on one scenario across the whole
 assumption space: every parameter over its plausible range (`docs/parameters.md`) and every
-structural alternative (`scenarios/robustness/alternatives.yaml`) switched off or on. At each
-design point the structures run with the same seeds, so each point gives a **paired
-difference** per headline indicator (mean over the point's replications). This module turns
-those differences into what a reviewer reads:
+structural alternative (`scenarios/robustness/alternatives.yaml`) off or on. At each point
+the structures run with the same seeds, so each point gives **paired differences**. This
+module turns them into what a reviewer reads:
 
-- :func:`morris` and :func:`sobol`: global sensitivity of the paired differences (not the
-  levels) to each assumption (SALib), with confidence intervals and a warning where they are
-  not stable;
-- :func:`conclusion_status`: at which points a declared conclusion holds (the difference is
-  at least the indicator's smallest difference that matters, in the claimed direction);
-- :func:`prim_box`: scenario discovery with PRIM (EMA Workbench) of where a conclusion flips:
-  the box of assumptions, its coverage and density, and the peeling trade-off;
-- :func:`plausible_points`: the points whose runs reproduce the declared patterns of the
-  source documents (rejection, approximate Bayesian computation), and how far that narrows
-  each assumption's range;
-- :func:`conclusions_table`: each conclusion, the share of the space where it holds (over
-  the full ranges and over the plausible set), the box where it flips, the assumptions that
-  drive it and a one-word verdict: robust / depends / not supported.
+1. **Claims from the verdict** (:mod:`sim.analysis.claims`): the comparison at the default
+   assumptions, as the first screen makes it, gives a claim per indicator that decides a
+   cell (better and worse sides, every option against the baseline); declared claims add
+   to them.
+2. **Each point decided beyond noise**: at each Latin hypercube point a claim holds, fails
+   or is undecided by the interval of its paired difference; points where any claim is
+   undecided get more replications, in batches, up to a cap (:func:`adaptive`). Each share
+   comes with a 95% interval that counts the sampling of points and the undecided ones; the
+   decisions' misclassification is measured against a high-replication reference
+   (:func:`misclassification`).
+3. **Conditional on the readings, direction in words** (:mod:`sim.analysis.discovery`): a
+   claim's share under each reading of each alternative, a reading that matters named in
+   plain words with both shares, and a PRIM box of the failures checked on held-out points.
+4. **Screening that tells effects from noise**: Morris with a dummy factor (the noise floor),
+   and Sobol indices on a random-forest metamodel only where its cross-validated R² says it
+   describes the model.
+5. **Thresholds shown**: each claim's share at 1x, 2x and 4x its smallest difference.
+6. **Plausibility weighed** (:func:`plausible_points`): a point is plausible when each
+   reported pattern lies within the 90% spread of its replications there; the plausible set
+   and every share are given as the patterns' tolerance narrows and widens.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import warnings
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.experiment.robustness import PHASES, Factor, problem
+from sim.analysis.claims import (
+    DECISION_CONFIDENCE,
+    DEPENDS,
+    FAILS,
+    FEW,
+    HOLDS,
+    NO_PLAUSIBLE,
+    NO_POINTS,
+    NO_SIMPLE,
+    NOISY,
+    NOT_SUPPORTED,
+    ONE_WAY,
+    ROBUST,
+    ROBUST_LOW,
+    UNDECIDED,
+    Claim,
+    Share,
+    best_guess,
+    claim_verdict,
+    claims_from_comparison,
+    decide,
+    merge_declared,
+    point_intervals,
+    share_interval,
+)
+from sim.analysis.discovery import (
+    Box,
+    Words,
+    dependence,
+    metamodel_sobol,
+    morris_screen,
+    words_for,
+)
+from sim.experiment.robustness import (
+    DUMMY,
+    MORRIS_LEVELS,
+    PHASES,
+    REFERENCE_FIRST,
+    ROUNDS,
+    Factor,
+    problem,
+)
 
 salib_problem = problem  # the name the tests and notebooks use
 
-ROBUST_SHARE = 0.95  # a conclusion holding at this share of the space or more is robust
-SUPPORTED_SHARE = 0.5  # below this share, without a dense box of failures, not supported
-NOWHERE_SHARE = 0.1  # below this share it is not supported, whatever the box
-PRIM_DENSITY = 0.8  # the box PRIM reports: the largest coverage with at least this density
-UNSTABLE_CONF = 0.1  # a Sobol index whose interval half-width exceeds this is not stable
-PRIM_MIN_CUT = 0.2  # a box dimension cut by less than this share of its range is not reported
-PRIM_MIN_DENSITY = PRIM_DENSITY  # a box less dense is not shown: it describes no flip well
-NO_POINTS = "not judged: no points with runs"  # every run of every point failed
-NO_PLAUSIBLE = "not judged: no plausible points"  # no point reproduces the declared patterns
+SCALES = (1.0, 2.0, 4.0)  # a claim's share at 1x, 2x and 4x its smallest difference
+TOLERANCES = (0.5, 1.0, 2.0)  # the patterns' bands, narrowed, as declared, and widened
+PATTERN_SPREAD = (0.05, 0.95)  # a pattern is reproduced when its band meets this spread
+EQUIFINAL_SHARE = 0.8  # a plausible set keeping this share of the points narrows little
+REFERENCE_CONFIDENCE = 0.95
+
+SIZES: dict[str, dict[str, int]] = {
+    # the CI's and the tests' size: every phase runs, nothing is trusted
+    "small": {"defaults_replications": 20, "morris_trajectories": 4,
+              "morris_replications": 1, "lhs_samples": 40, "replications": 2,
+              "max_replications": 8, "pattern_replications": 4, "reference_points": 4,
+              "reference_replications": 16},
+    # the size `make bench` times and the docs' tables come from
+    "full": {"defaults_replications": 30, "morris_trajectories": 30,
+             "morris_replications": 2, "lhs_samples": 200, "replications": 4,
+             "max_replications": 16, "pattern_replications": 8, "reference_points": 12,
+             "reference_replications": 48},
+}  # fmt: skip
 
 
-def point_differences(
-    runs: pd.DataFrame, base: str, other: str, indicators: list[str], factors: list[Factor]
-) -> pd.DataFrame:
-    """One row per design point: its factor values and, per indicator, the mean over the
-    point's replications of ``other - base`` (paired by replication)."""
-    columns = [f.column for f in factors]
-    keyed = runs.set_index(["point", "replication"])
-    a = keyed[keyed["structure"] == base][indicators]
-    b = keyed[keyed["structure"] == other][indicators]
-    diffs = (b - a.reindex(b.index)).groupby(level="point").mean()
-    values = runs.groupby("point")[columns].first()
-    out = values.join(diffs, how="inner").reset_index()
-    return out
+# -- paired differences -----------------------------------------------------------------------
+def key(of: str, indicator: str) -> str:
+    """The column of a paired difference: ``of`` minus the baseline on ``indicator``."""
+    return f"{of}:{indicator}"
 
 
-# -- global sensitivity -------------------------------------------------------------------------
-def morris(problem: dict, x: np.ndarray, y: np.ndarray, levels: int, seed: int) -> pd.DataFrame:
-    """Morris screening of one output: mu* (mean absolute elementary effect) with its
-    bootstrap 95% interval, mu and sigma, one row per factor, most influential first."""
-    from SALib.analyze import morris as analyze
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = analyze.analyze(problem, x, y, conf_level=0.95, num_levels=levels, seed=seed)
-    return pd.DataFrame({
-        "factor": problem["names"], "mu_star": res["mu_star"],
-        "mu_star_conf": res["mu_star_conf"], "mu": res["mu"], "sigma": res["sigma"],
-    }).sort_values("mu_star", ascending=False, ignore_index=True)  # fmt: skip
-
-
-def influential(table: pd.DataFrame, share: float = 0.05, at_most: int = 8) -> list[str]:
-    """The factors whose mu* is at least ``share`` of the largest (at most ``at_most``)."""
-    if table.empty or not np.isfinite(table["mu_star"]).any() or table["mu_star"].max() <= 0:
-        return []
-    top = table["mu_star"].max()
-    chosen = table[table["mu_star"] >= share * top]["factor"].tolist()
-    return chosen[:at_most]
+def paired_differences(rows: pd.DataFrame, base: str, keys: list[tuple[str, str]]) -> pd.DataFrame:
+    """One row per point and replication, a column per (option, indicator) in ``keys``: the
+    option's value minus the baseline's, paired by replication (``rows``: runs with columns
+    ``structure``, ``point``, ``replication`` and the indicators)."""
+    if rows.empty:
+        return pd.DataFrame(columns=["point", "replication", *(key(*k) for k in keys)])
+    keyed = rows.set_index(["point", "replication"])
+    a = keyed[keyed["structure"] == base]
+    out = pd.DataFrame(index=a.index)
+    for of, indicator in keys:
+        b = keyed[keyed["structure"] == of]
+        both = a.index.intersection(b.index)
+        column = pd.Series(np.nan, index=a.index)
+        if indicator in b and indicator in a:
+            column.loc[both] = (b.loc[both, indicator].astype(float)
+                                - a.loc[both, indicator].astype(float))  # fmt: skip
+        out[key(of, indicator)] = column
+    return out.reset_index()
 
 
-def sobol(problem: dict, y: np.ndarray, seed: int) -> pd.DataFrame:
-    """Variance-based indices of one output (Saltelli design, no second order): first-order
-    S1 and total ST with 95% intervals; ``stable`` is False where an interval is wider than
-    :data:`UNSTABLE_CONF` or an index leaves [0, 1] by more than its interval."""
-    from SALib.analyze import sobol as analyze
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
-    table = pd.DataFrame({
-        "factor": problem["names"], "S1": res["S1"], "S1_conf": res["S1_conf"],
-        "ST": res["ST"], "ST_conf": res["ST_conf"],
-    })  # fmt: skip
-    table["stable"] = stable(table)
-    return table.sort_values("ST", ascending=False, ignore_index=True)
+def decisions(diffs: pd.DataFrame, claim: Claim, scale: float = 1.0,
+              confidence: float = DECISION_CONFIDENCE) -> pd.Series:  # fmt: skip
+    """At each point with runs, whether ``claim`` holds, fails or is undecided."""
+    values = diffs[["point", key(claim.of, claim.indicator)]]
+    values = values.rename(columns={key(claim.of, claim.indicator): "value"})
+    return decide(point_intervals(values, confidence), claim.direction, claim.smallest, scale)
 
 
-def stable(table: pd.DataFrame) -> pd.Series:
-    """Whether each row's Sobol indices are estimated well enough to read."""
-    wide = (table["S1_conf"] > UNSTABLE_CONF) | (table["ST_conf"] > UNSTABLE_CONF)
-    outside = (table["ST"] - table["ST_conf"] > 1) | (table["S1"] + table["S1_conf"] < 0)
-    outside |= table["ST"] + table["ST_conf"] < 0
-    return ~(wide | outside | ~np.isfinite(table["ST"]))
+Evaluate = Callable[[str, pd.DataFrame, range], pd.DataFrame]
+"""Runs ``replications`` of each of ``points`` in a phase and returns their paired
+differences (:func:`paired_differences`): the model's runs, or a synthetic model's."""
 
 
-# -- conclusions --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Conclusion:
-    """A headline conclusion: ``of`` minus ``minus`` on ``indicator`` is ``direction`` (lower or
-    higher by at least ``smallest``, or the ``same`` within it)."""
-
-    id: str
-    claim: str
-    indicator: str
-    of: str
-    minus: str
-    direction: str
-    smallest: float
-
-
-def conclusion_status(differences: pd.Series, conclusion: Conclusion) -> pd.Series:
-    """At each point, whether the conclusion holds (NaN differences never hold)."""
-    d, s = differences, conclusion.smallest
-    if conclusion.direction == "lower":
-        return d <= -s
-    if conclusion.direction == "higher":
-        return d >= s
-    return d.abs() < s
+def adaptive(evaluate: Evaluate, points: pd.DataFrame, claims: list[Claim],
+             looks: list[int]) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+    """Every point's first batch of replications, then, batch after batch (``looks``: the
+    replications per point after each), more at the points where some claim is still
+    undecided, up to the last look. The paired differences and what each batch did."""
+    diffs = evaluate(ROUNDS[0], points, range(looks[0]))
+    done = [{"phase": ROUNDS[0], "points": len(points), "replications": looks[0]}]
+    for k in range(1, len(looks)):
+        pending = undecided_points(diffs, claims)
+        if not pending:
+            break
+        chosen = points[points["point"].isin(pending)]
+        more = evaluate(ROUNDS[k], chosen, range(looks[k - 1], looks[k]))
+        diffs = pd.concat([diffs, more], ignore_index=True)
+        done.append({"phase": ROUNDS[k], "points": len(chosen), "replications": looks[k]})
+    return diffs, done
 
 
-@dataclass
-class Box:
-    """A PRIM box: ranges of the assumptions that matter, and how good a description it is."""
-
-    limits: dict[str, tuple[float, float] | set]  # restricted dimensions only
-    coverage: float
-    density: float
-    mass: float
-    trajectory: pd.DataFrame = field(repr=False)
-
-    def describe(self, factors: dict[str, Factor]) -> str:
-        """The box in words: each restricted assumption and its range."""
-        parts = []
-        for column, lim in self.limits.items():
-            factor = factors.get(column)
-            name = factor.name if factor else column
-            if isinstance(lim, set):
-                parts.append(f"{name} {'on' if lim == {True} or lim == {1} else 'off'}")
-            elif factor and factor.switch:
-                parts.append(f"{name} {'on' if lim[0] > 0.5 else 'off'}")
-            else:
-                parts.append(f"{name} {lim[0]:.3g} to {lim[1]:.3g}")
-        return "; ".join(parts) if parts else "everywhere"
-
-
-def prim_box(x: pd.DataFrame, y: np.ndarray, factors: list[Factor]) -> Box | None:
-    """Where ``y`` is true (the cases of interest, e.g. a conclusion fails), found by PRIM
-    (``ema_workbench.analysis.prim``): of the boxes on the peeling trajectory with density of
-    at least :data:`PRIM_DENSITY`, the one with the largest coverage (else the densest).
-    None when there are no cases of interest."""
-    y = np.asarray(y, dtype=bool)
-    if not y.any():
-        return None
-    with warnings.catch_warnings():  # it warns of optional extras we do not use
-        warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
-
-    data = x.copy()
-    for f in factors:
-        if f.switch and f.column in data:
-            data[f.column] = pd.Categorical(data[f.column].round().astype(int).astype(bool))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        finder = prim.Prim(data.reset_index(drop=True), y)
-        box = finder.find_box()
-    trajectory = box.peeling_trajectory.copy()
-    good = trajectory[trajectory["density"] >= PRIM_DENSITY]
-    i = int(good["coverage"].idxmax()) if len(good) else int(trajectory["density"].idxmax())
-    limits = _restricted(box.box_lims[0], box.box_lims[i])
-    row = trajectory.loc[i]
-    return Box(limits, float(row["coverage"]), float(row["density"]), float(row["mass"]),
-               trajectory)  # fmt: skip
-
-
-def _restricted(initial: pd.DataFrame, chosen: pd.DataFrame) -> dict:
-    """The box's restricted dimensions that matter, most restricted first: a switch held on
-    or off, or a range cut by at least :data:`PRIM_MIN_CUT` of its width (PRIM peels many
-    dimensions a little on the way; those slivers describe noise, not where a conclusion
-    flips)."""
-    cuts: list[tuple[float, str, object]] = []
-    for column in chosen.columns:
-        a, b = chosen[column].iloc[0], chosen[column].iloc[1]
-        low, high = initial[column].iloc[0], initial[column].iloc[1]
-        if isinstance(a, set):
-            if a != low:
-                cuts.append((1.0, column, a))
-        elif (a, b) != (low, high):
-            cut = 1 - (float(b) - float(a)) / (float(high) - float(low)) if high > low else 0.0
-            if cut >= PRIM_MIN_CUT:
-                cuts.append((cut, column, (float(a), float(b))))
-    cuts.sort(key=lambda c: -c[0])
-    return {column: lim for _, column, lim in cuts}
+def undecided_points(diffs: pd.DataFrame, claims: list[Claim]) -> list[int]:
+    """The points where some claim is undecided."""
+    pending: set[int] = set()
+    for claim in claims:
+        d = decisions(diffs, claim)
+        pending |= set(d.index[d == UNDECIDED])
+    return sorted(pending)
 
 
 # -- plausibility -------------------------------------------------------------------------------
-def plausible_points(
-    pattern_values: pd.DataFrame, bands: dict[str, tuple[float, float]]
-) -> pd.Series:
-    """Rejection (approximate Bayesian computation over the design): a point is plausible when
-    every pattern's value at that point (a column of ``pattern_values``, indexed by point) lies
-    in its declared band."""
-    keep = pd.Series(True, index=pattern_values.index)
-    for name, (low, high) in bands.items():
-        values = pattern_values[name]
-        keep &= values.between(low, high)
+def plausible_points(values: pd.DataFrame, patterns, points: pd.Index,
+                     tolerance: float = 1.0) -> pd.Series:  # fmt: skip
+    """Rejection (approximate Bayesian computation over the design), through the spread of
+    the replications: a point is plausible when, for every pattern, the band it declares
+    (narrowed or widened about its middle by ``tolerance``) meets the 5th to 95th percentile
+    of the pattern indicator over the point's replications (``values``: point, replication,
+    indicators). A point with no pattern runs is not plausible."""
+    keep = pd.Series(True, index=points)
+    if values.empty:  # no pattern run succeeded: no point reproduces anything
+        return ~keep
+    grouped = values.groupby("point")
+    for p in patterns:
+        low, high = p.between
+        middle, half = (low + high) / 2, (high - low) / 2 * tolerance
+        spread = grouped[p.indicator].quantile(list(PATTERN_SPREAD)).unstack()
+        spread = spread.reindex(points)
+        meets = (spread[PATTERN_SPREAD[0]] <= middle + half) & (
+            spread[PATTERN_SPREAD[1]] >= middle - half
+        )
+        keep &= meets.fillna(False).astype(bool)
     return keep
 
 
@@ -245,89 +216,103 @@ def narrowing(points: pd.DataFrame, plausible: pd.Series, factors: list[Factor])
     return pd.DataFrame(rows)
 
 
-# -- the conclusions table ----------------------------------------------------------------------
-def verdict(share: float, box: Box | None, factors: dict[str, Factor]) -> str:
-    """robust / depends on X / not supported, from the share of the space where a conclusion
-    holds and the PRIM box where it fails. A conclusion that fails inside a dense box (one
-    reading of a rule switched on, say) depends on that box's assumptions even when the box
-    is half the space; one that holds in under :data:`NOWHERE_SHARE` of it is not supported
-    whatever the box; without a dense box, under half is not supported. With no points to
-    judge (the share is undefined) it is not judged."""
-    if math.isnan(share):
-        return NO_POINTS
-    if share < NOWHERE_SHARE:
-        return "not supported"
-    if share >= ROBUST_SHARE:
-        return "robust"
-    if box is not None and box.limits and box.density >= PRIM_DENSITY:
-        names = [factors[c].name if c in factors else c for c in box.limits][:3]
-        return f"depends on {', '.join(names)}"
-    if share < SUPPORTED_SHARE:
-        return "not supported"
-    return "depends (no simple box)"
+# -- the reference --------------------------------------------------------------------------------
+def misclassification(diffs: pd.DataFrame, reference: pd.DataFrame,
+                      claims: list[Claim]) -> dict:  # fmt: skip
+    """How often the adaptive decisions disagree with a high-replication reference at the
+    reference's points: of the (claim, point) pairs decided both ways (holds or fails), the
+    share decided differently, with its 95% interval (Clopper-Pearson)."""
+    compared = wrong = 0
+    for claim in claims:
+        mine = decisions(diffs, claim)
+        theirs = decisions(reference, claim, confidence=REFERENCE_CONFIDENCE)
+        both = mine.index.intersection(theirs.index)
+        a, b = mine.loc[both], theirs.loc[both]
+        decided = a.isin([HOLDS, FAILS]) & b.isin([HOLDS, FAILS])
+        compared += int(decided.sum())
+        wrong += int((a[decided] != b[decided]).sum())
+    share = share_interval(pd.Series([FAILS] * wrong + [HOLDS] * (compared - wrong)))
+    rate = wrong / compared if compared else math.nan
+    low = 1 - share.high if compared else math.nan  # the interval of the wrong share
+    high = 1 - share.low if compared else math.nan
+    return {"compared": compared, "wrong": wrong, "rate": rate, "low": low, "high": high,
+            "points": int(reference["point"].nunique()) if len(reference) else 0}  # fmt: skip
 
 
-def conclusions_table(
+# -- what drives a difference -------------------------------------------------------------------
+def morris_tables(
+    diffs: pd.DataFrame,
+    raw: np.ndarray,
     points: pd.DataFrame,
-    conclusions: list[Conclusion],
+    keys: list[str],
     factors: list[Factor],
-    plausible: pd.Series | None,
-    drivers: dict[str, list[str]] | None = None,
-) -> tuple[pd.DataFrame, dict[str, Box | None]]:
-    """Each conclusion over the full space and over the plausible set: share of points where
-    it holds, the PRIM box where it fails, its drivers (most influential assumptions of its
-    difference) and the verdict. ``points`` is :func:`point_differences`' table."""
-    by_column = {f.column: f for f in factors}
-    x = points[[f.column for f in factors]]
-    rows, boxes = [], {}
-    for c in conclusions:
-        holds = conclusion_status(points[c.indicator], c)
-        share = float(holds.mean()) if len(holds) else math.nan
-        box = prim_box(x, ~holds.to_numpy(), factors) if 0 < share < 1 else None
-        boxes[c.id] = box
-        described = box is not None and box.limits and box.density >= PRIM_MIN_DENSITY
-        row = {
-            "conclusion": c.id, "claim": c.claim, "indicator": c.indicator,
-            "points": len(holds), "holds_share": share,
-            "flips_where": box.describe(by_column) if described else "",
-            "box_coverage": box.coverage if box else math.nan,
-            "box_density": box.density if box else math.nan,
-            "drivers": ", ".join(by_column[d].name if d in by_column else d
-                                 for d in (drivers or {}).get(c.indicator, [])[:3]),
-            "verdict": verdict(share, box, by_column),
-        }  # fmt: skip
-        if plausible is not None:
-            kept = plausible.reindex(points["point"]).fillna(False).to_numpy()
-            row["plausible_points"] = int(kept.sum())
-            row["plausible_share"] = float(holds[kept].mean()) if kept.any() else math.nan
-            if kept.any():
-                sub_box = None
-                p_share = row["plausible_share"]
-                if 0 < p_share < 1:
-                    sub_box = prim_box(x[kept], ~holds[kept].to_numpy(), factors)
-                row["plausible_verdict"] = verdict(p_share, sub_box, by_column)
-            else:
-                row["plausible_verdict"] = NO_PLAUSIBLE
-        rows.append(row)
-    return pd.DataFrame(rows), boxes
+    seed: int,
+) -> dict[str, pd.DataFrame]:
+    """Morris screening of each paired difference's point mean (with the dummy's noise
+    floor); switches' effects scaled to their whole flip."""
+    with_dummy = [*factors, DUMMY]
+    means = diffs.groupby("point")[keys].mean().reindex(points["point"])
+    out = {}
+    for column in keys:
+        y = means[column]
+        y = y.fillna(y.mean() if y.notna().any() else 0.0).to_numpy(dtype=float)
+        table = morris_screen(problem(with_dummy), raw, y, MORRIS_LEVELS, seed)
+        out[column] = _per_range(table, with_dummy)
+    return out
 
 
-# -- the analysis, end to end ---------------------------------------------------------------------
-SIZES: dict[str, dict[str, int]] = {
-    # the CI's and the tests' size: every phase runs, nothing is stable
-    "small": {"replications": 2, "morris_trajectories": 3, "sobol_samples": 8,
-              "lhs_samples": 40, "pattern_replications": 2},
-    # the size `make bench` times and the docs' tables come from
-    "full": {"replications": 4, "morris_trajectories": 10, "sobol_samples": 64,
-             "lhs_samples": 400, "pattern_replications": 4},
-}  # fmt: skip
+def _per_range(table: pd.DataFrame, factors: list[Factor]) -> pd.DataFrame:
+    """Morris effects as the effect of moving over a factor's whole range: SALib divides by
+    the step (2/3 of the range at four levels), but a switch's step is the whole flip, so
+    its effects are scaled back by 2/3."""
+    delta = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
+    switches = {f.column for f in factors if f.switch}
+    table = table.copy()
+    rows = table["factor"].isin(switches)
+    for column in ("mu_star", "mu_star_conf", "mu", "sigma"):
+        table.loc[rows, column] = table.loc[rows, column] * delta
+    return table.sort_values("mu_star", ascending=False, ignore_index=True)
 
 
-def declared_conclusions(plan, scenario) -> list[Conclusion]:
-    """The scenario's declared conclusions (in the plan's conclusions file) among the plan's
-    structures, each with its indicator's smallest difference that matters. A conclusion
-    naming an indicator without one, or a structure that is neither shipped nor compared,
-    is an error naming the file and field: never silently left out."""
+def drivers(column: str, sobol: dict[str, pd.DataFrame], morris: dict[str, pd.DataFrame],
+            factors: dict[str, Factor], words: Words) -> list[str]:  # fmt: skip
+    """A difference's drivers in words: the factors with the largest stable total-effect
+    index on the metamodel (at least 0.1), else those Morris finds above the noise floor."""
+    table = sobol.get(column)
+    if table is not None and len(table):
+        chosen = table[table["stable"] & (table["ST"] >= 0.1)]["factor"].tolist()[:3]
+    else:
+        table = morris.get(column)
+        chosen = [] if table is None else table[table["above_noise"]]["factor"].tolist()[:3]
+    out = []
+    for c in chosen:
+        f = factors[c]
+        out.append(f"which reading of {f.name}" if f.switch else words.title(f))
+    return out
+
+
+# -- the claims at the defaults -----------------------------------------------------------------
+def claims_at_defaults(rows: pd.DataFrame, plan, scenario) -> tuple[list[Claim], pd.DataFrame]:
+    """The claims the first screen makes at the default assumptions (its verdicts over the
+    defaults' replications), with the declared ones added; and that comparison's table."""
+    from sim.analysis.compare import paired_comparison
+    from sim.analysis.verdict import catalogue as judged
+    from sim.experiment.tasks import cached_structure
+
+    runs = rows.drop(columns=["point"]).reset_index(drop=True)
+    names = list(plan.structures)
+    catalogue = judged(runs, scenario)
+    table = paired_comparison(runs, names, list(catalogue.values()))
+    titles = {n: cached_structure(p).display_name for n, p in plan.structure_paths.items()}
+    derived = claims_from_comparison(table, names, titles, catalogue)
+    return merge_declared(derived, declared_claims(plan, scenario)), table
+
+
+def declared_claims(plan, scenario) -> list[Claim]:
+    """The scenario's declared claims (the plan's conclusions file) among the plan's
+    structures, each with its indicator's smallest difference that matters. A claim naming
+    an indicator without one, or a structure that is neither shipped nor compared, is an
+    error naming the file and field: never silently left out."""
     from sim.analysis.compare import outcome_indicators
     from sim.errors import SpecError
     from sim.model.indicators import BY_NAME
@@ -336,6 +321,7 @@ def declared_conclusions(plan, scenario) -> list[Conclusion]:
 
     smallest = {name: i.smallest for name, i in BY_NAME.items()}
     smallest |= {i.name: i.smallest for i in outcome_indicators(scenario)}
+    criteria = {name: i.criterion for name, i in BY_NAME.items()}
     file = plan.conclusions_path
     structures = set(shipped_names("structure")) | set(plan.structures)
     out = []
@@ -349,173 +335,227 @@ def declared_conclusions(plan, scenario) -> list[Conclusion]:
             if getattr(c, side) not in structures:
                 raise SpecError(file, f"{where}.{side}", f"no structure '{getattr(c, side)}' "
                                 f"(compared: {', '.join(plan.structures)})")  # fmt: skip
-        if c.of in plan.structures and c.minus in plan.structures:
-            out.append(Conclusion(c.id, c.claim, c.indicator, c.of, c.minus, c.direction,
-                                  float(smallest[c.indicator])))  # fmt: skip
-    if not out:
-        compared = ", ".join(plan.structures)
-        raise SpecError(file, scenario.name, f"no declared conclusions compare {compared}")
+        if c.of in plan.structures and c.minus == plan.structures[0]:
+            out.append(Claim(c.id, c.claim, c.indicator, c.of, c.minus, c.direction,
+                             float(smallest[c.indicator]),
+                             criteria.get(c.indicator, "OUTCOME"), "", "declared"))  # fmt: skip
     return out
 
 
-def _differences(rows: pd.DataFrame, plan, c: Conclusion) -> pd.DataFrame:
-    """Per point of a phase: factor values and the mean paired difference ``of - minus``."""
-    mine = rows[(rows["scenario_file"] == plan.scenario_path) & (rows["error"] == "")]
-    mine = mine.drop(columns=["structure"]).rename(columns={"structure_file": "structure"})
-    return point_differences(mine, c.minus, c.of, [c.indicator], plan.factors)
-
-
-def _complete(points: pd.DataFrame, diffs: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
-    """The output in the design's point order; points with no difference (every run failed)
-    take the mean, and are counted."""
-    y = points[["point"]].merge(diffs[["point", column]], on="point", how="left")[column]
-    missing = int(y.isna().sum())
-    return y.fillna(y.mean() if y.notna().any() else 0.0).to_numpy(dtype=float), missing
-
-
+# -- the analysis, end to end ---------------------------------------------------------------------
 @dataclass
 class Robustness:
     """What `sim robustness` found."""
 
-    conclusions: list[Conclusion]
+    claims: list[Claim]
+    table: pd.DataFrame  # one row per claim: conclusions.csv
+    readings: pd.DataFrame  # a claim's share under each reading of each alternative
+    tolerance: pd.DataFrame  # the plausible set and each claim's share as the bands move
     morris: dict[str, pd.DataFrame]
     sobol: dict[str, pd.DataFrame]
-    table: pd.DataFrame
     boxes: dict[str, Box | None]
     narrowing: pd.DataFrame | None
+    defaults: pd.DataFrame  # the comparison at the default assumptions
+    rounds: list[dict]
+    reference: dict
     plausible_points: int
     lhs_points: int
-    notes: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+class ModelRuns:
+    """The model's runs of a phase, as paired differences (:data:`Evaluate`): each phase's
+    missing runs go into its store (resumable), then its rows are read back."""
+
+    def __init__(self, plan, out: Path, keys: list[tuple[str, str]], run: dict) -> None:
+        self.plan, self.out, self.keys, self.run = plan, Path(out), keys, run
+        self.rows: dict[str, pd.DataFrame] = {}
+
+    def __call__(self, phase: str, points: pd.DataFrame, replications: range) -> pd.DataFrame:
+        from sim.experiment import robustness as design
+
+        extra = design.pattern_runs(self.plan, points) if phase == ROUNDS[0] else None
+        design.run_phase(self.plan, phase, points, self.out, replications, extra=extra,
+                         **self.run)  # fmt: skip
+        self.rows[phase] = design.read_phase(self.out, phase)
+        mine = _compared_runs(self.rows[phase], self.plan)
+        return paired_differences(mine, self.plan.structures[0], self.keys)
+
+
+def _compared_runs(rows: pd.DataFrame, plan) -> pd.DataFrame:
+    """The runs of the compared structures on the analysed scenario that did not fail, with
+    ``structure`` the structure's name."""
+    if rows.empty:
+        return rows
+    mine = rows[(rows["scenario_file"] == plan.scenario_path) & (rows["error"] == "")]
+    return mine.drop(columns=["structure"]).rename(columns={"structure_file": "structure"})
+
+
+def pattern_values(rows: pd.DataFrame, plan) -> pd.DataFrame:
+    """The pattern runs' values: point, replication and each pattern's indicator."""
+    patterns = plan.pattern_checks
+    columns = [p.indicator for p in patterns.patterns]
+    if rows.empty or not {"error", *columns} <= set(rows):  # no pattern run succeeded
+        return pd.DataFrame(columns=["point", "replication", *columns])
+    mine = rows[(rows["scenario_file"] == plan.pattern_scenario_path)
+                & (rows["structure_file"] == patterns.structure)
+                & (rows["error"] == "")]  # fmt: skip
+    return mine[["point", "replication", *dict.fromkeys(columns)]]
 
 
 def run_robustness(plan, out, executor="processes", workers=None, scheduler=None,
                    progress=True) -> Robustness:  # fmt: skip
-    """Run the three phases (each resumable) and analyse them. The Sobol phase varies the
-    factors the Morris phase found influential for any conclusion."""
+    """Run every phase (each resumable) and analyse them: the defaults give the claims;
+    Morris screens the factors; the Latin hypercube, with its extra batches where a claim is
+    undecided, decides each claim at each point; the reference measures the misclassification;
+    the pattern runs give the plausible set."""
     from sim.experiment import robustness as design
+    from sim.spec.alternatives import load_alternatives
 
     scenario = design.cached_scenario(plan.scenario_path)
-    conclusions = declared_conclusions(plan, scenario)
-    notes: list[str] = []
     run = {"executor": executor, "workers": workers, "scheduler": scheduler,
            "progress": progress}  # fmt: skip
+    notes: list[str] = []
+
+    defaults = design.defaults_point(plan)
+    design.run_phase(plan, "defaults", defaults, out, range(plan.defaults_replications), **run)
+    claims, at_defaults = claims_at_defaults(
+        _compared_runs(design.read_phase(out, "defaults"), plan), plan, scenario
+    )
+    keys = list(dict.fromkeys((c.of, c.indicator) for c in claims))
+    columns = [key(*k) for k in keys]
+    runs = ModelRuns(plan, out, keys, run)
 
     morris_points = design.morris_points(plan)
-    design.run_phase(plan, "morris", morris_points, out, **run)
-    rows = design.read_phase(out, "morris")
-    raw = _morris_raw(plan)
-    morris_tables: dict[str, pd.DataFrame] = {}
-    for c in conclusions:
-        y, missing = _complete(morris_points, _differences(rows, plan, c), c.indicator)
-        if missing:
-            notes.append(f"morris, {c.id}: {missing} points with no runs took the mean")
-        table = morris(problem(plan.factors), raw, y, design.MORRIS_LEVELS, plan.seed)
-        morris_tables[c.id] = _per_range(table, plan.factors)
-    chosen = most_influential(morris_tables, plan.influential_at_most)
+    morris_diffs = runs("morris", morris_points, range(plan.morris_replications))
+    morris = morris_tables(morris_diffs, design.morris_raw(plan), morris_points, columns,
+                           plan.factors, plan.seed)  # fmt: skip
 
-    sobol_points = design.sobol_points(plan, chosen)
-    sobol_tables: dict[str, pd.DataFrame] = {}
-    if len(sobol_points):
-        design.run_phase(plan, "sobol", sobol_points, out, **run)
-        rows = design.read_phase(out, "sobol")
-        varied = [f for f in plan.factors if f.column in chosen]
-        for c in conclusions:
-            y, missing = _complete(sobol_points, _differences(rows, plan, c), c.indicator)
-            if missing:
-                notes.append(f"sobol, {c.id}: {missing} points with no runs took the mean")
-            table = sobol(problem(varied), y, plan.seed)
-            unstable = table.loc[~table["stable"], "factor"].tolist()
-            if unstable:
-                notes.append(
-                    f"sobol, {c.id}: indices not stable for {', '.join(unstable)} "
-                    "(interval wider than 0.1 or outside [0, 1]; more samples)"
-                )
-            sobol_tables[c.id] = table
-
-    lhs_points = design.lhs_points(plan)
-    extra = design.pattern_runs(plan, lhs_points)
-    design.run_phase(plan, "lhs", lhs_points, out, extra=extra, **run)
-    rows = design.read_phase(out, "lhs")
-    plausible = _plausible(rows, plan, lhs_points)
-    tables, boxes = [], {}
-    for c in conclusions:
-        diffs = _differences(rows, plan, c)
-        drivers = {c.indicator: _drivers(c.id, sobol_tables, morris_tables)}
-        table, found = conclusions_table(diffs, [c], plan.factors, plausible, drivers)
-        tables.append(table)
-        boxes |= found
-    table = pd.concat(tables, ignore_index=True)
-    narrowed = narrowing(lhs_points.set_index("point", drop=False), plausible, plan.factors)
-    return Robustness(conclusions, morris_tables, sobol_tables, table, boxes, narrowed,
-                      int(plausible.sum()), len(lhs_points), notes)  # fmt: skip
+    points = design.lhs_points(plan)
+    diffs, rounds = adaptive(runs, points, claims, plan.looks())
+    values = pattern_values(runs.rows[ROUNDS[0]], plan)
+    reference_points = design.reference_points(plan, points)
+    first = REFERENCE_FIRST
+    reference = runs("reference", reference_points,
+                     range(first, first + plan.reference_replications))  # fmt: skip
+    alternatives = load_alternatives(plan.alternatives_path)
+    result = analyse(plan, claims, diffs, points, values, morris, reference,
+                     words_for(plan.factors, alternatives), notes)  # fmt: skip
+    result.defaults, result.rounds = at_defaults, rounds
+    return result
 
 
-def _morris_raw(plan) -> np.ndarray:
-    """The Morris sample before switches are rounded (SALib reads the steps from it)."""
-    from SALib.sample import morris as sample
+def analyse(plan, claims: list[Claim], diffs: pd.DataFrame, points: pd.DataFrame,
+            values: pd.DataFrame, morris: dict[str, pd.DataFrame], reference: pd.DataFrame,
+            words: Words, notes: list[str]) -> Robustness:  # fmt: skip
+    """Judge every claim over the Latin hypercube's points (``diffs``, ``points``), over all
+    of them and over the plausible set (``values``: the pattern runs), with its dependence,
+    its shares at larger thresholds and as the plausible set moves, its drivers, and the
+    decisions' misclassification against the ``reference``."""
+    factors = plan.factors
+    by_column = {f.column: f for f in factors}
+    x = points.set_index("point")
+    patterns = plan.pattern_checks.patterns
+    plausible = {t: plausible_points(values, patterns, x.index, t) for t in TOLERANCES}
+    kept = plausible[1.0]
+    missing = len(x) - diffs.dropna(how="all", subset=diffs.columns[2:])["point"].nunique()
+    if missing:
+        notes.append(f"{missing} Latin hypercube points have no runs (every run failed); "
+                     "they are left out")  # fmt: skip
+    sobol: dict[str, pd.DataFrame] = {}
+    means = diffs.groupby("point")[list(diffs.columns[2:])].mean()
+    for column in means.columns:
+        y = means[column].dropna()
+        table, r2 = metamodel_sobol(x.loc[y.index], y.to_numpy(), factors, plan.seed)
+        if table is None:
+            why = ("too few points or no variation" if math.isnan(r2)
+                   else f"a random-forest metamodel of the points explains only {r2:.0%} of "
+                        "the variance (cross-validated), so variance-based indices would "
+                        "describe the metamodel, not the model")  # fmt: skip
+            notes.append(f"Sobol indices of {column} not computed: {why}; its drivers are "
+                         "Morris' factors above the noise floor")  # fmt: skip
+        else:
+            table["r2"] = r2
+            sobol[column] = table
+    rows, readings, tolerance, boxes = [], [], [], {}
+    for claim in claims:
+        column = key(claim.of, claim.indicator)
+        decided = decisions(diffs, claim)
+        guess = best_guess(decided, means[column], claim.direction, claim.smallest)
+        every = share_interval(decided, guess)
+        inside = kept.reindex(decided.index, fill_value=False)
+        within, guessed = decided[inside], guess[inside]
+        plaus = share_interval(within, guessed)
+        on_all = dependence(decided, guess, x, factors, words, plan.seed, "points")
+        on = dependence(within, guessed, x, factors, words, plan.seed, "plausible points")
+        box = on.box
+        boxes[claim.id] = box
+        row = {
+            "conclusion": claim.id, "claim": claim.claim, "indicator": claim.indicator,
+            "option": claim.of, "baseline": claim.minus, "direction": claim.direction,
+            "smallest": claim.smallest, "criterion": claim.criterion, "side": claim.side,
+            "source": claim.source,
+            **_share_columns("", every),
+            "verdict": claim_verdict(every, on_all.text, over_plausible=False),
+            "depends": on_all.text,
+            "depends_factors": ", ".join(on_all.factors),
+            **_share_columns("plausible_", plaus),
+            "plausible_verdict": claim_verdict(plaus, on.text),
+            "plausible_depends": on.text,
+            "plausible_depends_factors": ", ".join(on.factors),
+            "flips_where": box.describe(by_column, words) if box is not None else "",
+            "box_coverage": box.coverage if box is not None else math.nan,
+            "box_density": box.density if box is not None else math.nan,
+            "drivers": ", ".join(drivers(column, sobol, morris, by_column, words)),
+        }  # fmt: skip
+        for scale in SCALES[1:]:
+            wider = decisions(diffs, claim, scale)
+            wider_guess = best_guess(wider, means[column], claim.direction,
+                                     claim.smallest * scale)  # fmt: skip
+            inside_wider = kept.reindex(wider.index, fill_value=False)
+            share = share_interval(wider[inside_wider], wider_guess[inside_wider])
+            row[f"plausible_share_{scale:g}x"] = share.estimate
+        rows.append(row)
+        for over, table in (("all", on_all.readings), ("plausible", on.readings)):
+            for r in table.itertuples():
+                readings.append({"conclusion": claim.id, "over": over, "alternative": r.factor.name,
+                                 "if_off": words.reading(r.factor, False),
+                                 "share_off": r.off.estimate, "low_off": r.off.low,
+                                 "high_off": r.off.high, "points_off": r.off.points,
+                                 "if_on": words.reading(r.factor, True),
+                                 "share_on": r.on.estimate, "low_on": r.on.low,
+                                 "high_on": r.on.high, "points_on": r.on.points,
+                                 "p_value": r.p, "named": r.named})  # fmt: skip
+        for t in TOLERANCES:
+            chosen = plausible[t].reindex(decided.index, fill_value=False)
+            share = share_interval(decided[chosen], guess[chosen])
+            tolerance.append({"conclusion": claim.id, "tolerance": t,
+                              "plausible_points": int(plausible[t].sum()),
+                              "share": share.estimate, "low": share.low,
+                              "high": share.high})  # fmt: skip
+    table = pd.DataFrame(rows)
+    if kept.mean() >= EQUIFINAL_SHARE:
+        notes.append(f"The patterns narrow the assumptions little: {kept.mean():.0%} of the "
+                     "points reproduce them (equifinality: many combinations of assumptions "
+                     "fit the sources equally well), so the plausible set is nearly the whole "
+                     "space")  # fmt: skip
+    return Robustness(claims, table, pd.DataFrame(readings), pd.DataFrame(tolerance), morris,
+                      sobol, boxes, narrowing(x, kept, factors), pd.DataFrame(), [],
+                      misclassification(diffs, reference, claims), int(kept.sum()), len(x),
+                      notes)  # fmt: skip
 
-    from sim.experiment.robustness import MORRIS_LEVELS
 
-    return sample.sample(problem(plan.factors), plan.morris_trajectories,
-                         num_levels=MORRIS_LEVELS, seed=plan.seed)  # fmt: skip
-
-
-def _per_range(table: pd.DataFrame, factors: list[Factor]) -> pd.DataFrame:
-    """Morris effects as the effect of moving over a factor's whole range: SALib divides by
-    the step (2/3 of the range at four levels), but a switch's step is the whole flip, so
-    its effects are scaled back by 2/3."""
-    from sim.experiment.robustness import MORRIS_LEVELS
-
-    delta = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
-    switches = {f.column for f in factors if f.switch}
-    table = table.copy()
-    rows = table["factor"].isin(switches)
-    for column in ("mu_star", "mu_star_conf", "mu", "sigma"):
-        table.loc[rows, column] = table.loc[rows, column] * delta
-    return table.sort_values("mu_star", ascending=False, ignore_index=True)
-
-
-def most_influential(tables: dict[str, pd.DataFrame], at_most: int) -> list[str]:
-    """The factors influential for any conclusion (mu* at least 5% of that conclusion's
-    largest), ranked by their largest share, at most ``at_most``."""
-    score: dict[str, float] = {}
-    for table in tables.values():
-        top = table["mu_star"].max()
-        if not np.isfinite(top) or top <= 0:
-            continue
-        for name in influential(table, at_most=len(table)):
-            share = float(table.loc[table["factor"] == name, "mu_star"].iloc[0] / top)
-            score[name] = max(score.get(name, 0.0), share)
-    return sorted(score, key=lambda n: -score[n])[:at_most]
-
-
-def _drivers(cid: str, sobol_tables: dict, morris_tables: dict) -> list[str]:
-    """A conclusion's drivers: the factors with the largest total-effect index (stable ones
-    first), else the largest Morris mu*."""
-    table = sobol_tables.get(cid)
-    if table is not None and len(table):
-        ranked = table.sort_values(["stable", "ST"], ascending=[False, False])
-        return ranked[ranked["ST"] > UNSTABLE_CONF]["factor"].tolist()[:3]
-    table = morris_tables.get(cid)
-    return [] if table is None else table["factor"].tolist()[:3]
-
-
-def _plausible(rows: pd.DataFrame, plan, points: pd.DataFrame) -> pd.Series:
-    """Per LHS point, whether the pattern runs reproduce every declared pattern (the plan
-    checked, before any run, that each pattern's indicator is one the runs record)."""
-    patterns = plan.pattern_checks
-    columns = [p.indicator for p in patterns.patterns]
-    if not {"error", *columns} <= set(rows):  # no pattern run succeeded
-        return pd.Series(False, index=points["point"])
-    mine = rows[(rows["scenario_file"] == plan.pattern_scenario_path)
-                & (rows["structure_file"] == patterns.structure)
-                & (rows["error"] == "")]  # fmt: skip
-    means = mine.groupby("point")[columns].mean().reindex(points["point"])
-    bands = {}
-    for p in patterns.patterns:
-        means[p.id] = means[p.indicator]
-        bands[p.id] = p.between
-    return plausible_points(means, bands).fillna(False).astype(bool)
+def _share_columns(prefix: str, share: Share) -> dict:
+    name = "plausible" if prefix else ""
+    return {
+        f"{prefix}points": share.points,
+        f"{prefix}holds": share.holds,
+        f"{prefix}fails": share.fails,
+        f"{prefix}undecided": share.undecided,
+        f"{name or 'holds'}_share": share.estimate,
+        f"{prefix}low": share.low,
+        f"{prefix}high": share.high,
+    }
 
 
 # -- what a reviewer reads ------------------------------------------------------------------------
@@ -533,32 +573,82 @@ def _share(value) -> str:
     return f"{value:.0%}"
 
 
+def _interval(row: dict, prefix: str = "") -> str:
+    """A claim's share over a set of points with its 95% interval and undecided count."""
+    name = "plausible_share" if prefix else "holds_share"
+    points = _count(row.get(f"{prefix}points"))
+    if not points:
+        return ""
+    undecided = _count(row.get(f"{prefix}undecided"))
+    extra = f", {undecided} undecided" if undecided else ""
+    return (f"{_share(row.get(name))} ({_share(row.get(f'{prefix}low'))} to "
+            f"{_share(row.get(f'{prefix}high'))}) of {int(points)}{extra}")  # fmt: skip
+
+
+def _bold(text: str) -> str:
+    return f"**{text}**" if text else ""
+
+
+def _count(value) -> int:
+    """A count cell as a whole number (0 when empty)."""
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return int(number) if math.isfinite(number) else 0
+
+
 def conclusions_markdown(table: pd.DataFrame, meta: dict) -> str:
-    """The conclusions table as Markdown: each claim, where it holds (full ranges and the
-    plausible set), where it flips and the verdict; ``meta`` is what :func:`metadata` keeps.
-    A share with no points to judge is left empty, and the verdict says why."""
+    """The conclusions table as Markdown: each claim (from the verdict, declared, or both),
+    where it holds over the plausible set with its interval, at larger thresholds, what it
+    depends on in plain words, and its verdict; then the same over every point; ``meta`` is
+    what :func:`metadata` keeps. A share with no points to judge is left empty, and the
+    verdict says why."""
     structures = ", ".join(f"`{s}`" for s in meta["structures"])
+    looks = meta.get("looks") or [meta["replications"]]
+    wrong = meta.get("misclassification") or {}
     lines = [
         f"Scenario `{meta['scenario']}`, structures {structures} (differences: each later "
-        f"structure minus the first), {meta['replications']} replications per point: "
+        f"structure minus the first). The claims are the first screen's at the default "
+        f"assumptions ({meta.get('defaults_replications', '?')} paired replications), on its "
+        "better and worse sides, with any declared ones. Each is decided at "
         f"{meta['lhs_points']} points of a Latin hypercube over every assumption "
         f"({meta['parameters']} parameters over their plausible ranges, "
-        f"{len(meta['alternatives'])} structural alternatives off or on), of which "
-        f"{meta['plausible_points']} reproduce the declared patterns (the plausible set).",
+        f"{len(meta['alternatives'])} structural alternatives off or on) by the "
+        f"{meta.get('decision_confidence', DECISION_CONFIDENCE):.1%} interval of its paired "
+        f"difference, with {' then '.join(str(n) for n in looks)} replications at points "
+        "still undecided; "
+        f"{meta['plausible_points']} points reproduce the declared patterns (the plausible "
+        "set). Shares: the share of decided points where the claim holds, with a 95% interval "
+        "that counts the sampling of points and the undecided ones.",
+    ]
+    if wrong.get("compared"):
+        lines.append(
+            f"\nMisclassification against a {meta.get('reference_replications', '?')}-"
+            f"replication reference at {wrong['points']} points: {wrong['wrong']} of "
+            f"{wrong['compared']} decisions differ ({_share(wrong['rate'])}, 95% interval "
+            f"{_share(wrong['low'])} to {_share(wrong['high'])})."
+        )
+    lines += [
         "",
-        "| conclusion | holds (all points) | flips where (PRIM box: coverage, density) "
-        "| drivers | verdict | holds (plausible) | verdict (plausible) |",
-        "|---|---|---|---|---|---|---|",
+        "| claim | side | holds (plausible points) | at 2x / 4x the smallest difference "
+        "| depends on | verdict (plausible) | holds (all points) | verdict (all) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in table.to_dict("records"):
-        flips = _text(row.get("flips_where"))
-        coverage, density = _share(row.get("box_coverage")), _share(row.get("box_density"))
-        box = f"{flips} ({coverage}, {density})" if flips else ""
+        side = _text(row.get("side")) or "declared"
+        if _text(row.get("source")) == "both":
+            side += ", declared"
+        wider = " / ".join(_share(row.get(f"plausible_share_{s:g}x")) or "n/a"
+                           for s in SCALES[1:])  # fmt: skip
         lines.append(
-            f"| {_text(row['claim'])} | {_share(row['holds_share'])} | {box} "
-            f"| {_text(row.get('drivers'))} | **{_text(row['verdict'])}** "
-            f"| {_share(row.get('plausible_share'))} | {_text(row.get('plausible_verdict'))} |"
+            f"| {_cell(_text(row['claim']))} | {side} | {_interval(row, 'plausible_')} "
+            f"| {wider} | {_cell(_text(row.get('plausible_depends')))} "
+            f"| {_bold(_text(row.get('plausible_verdict')))} | {_interval(row)} "
+            f"| {_text(row['verdict'])} |"
         )
+    tolerance = meta.get("tolerance") or {}
+    if tolerance:
+        kept = ", ".join(f"{n} at {t}x" for t, n in tolerance.items())
+        lines += ["", f"Plausible points as the patterns' bands narrow and widen: {kept} "
+                  "(tolerance.csv gives each claim's share at each)."]  # fmt: skip
     if meta.get("notes"):
         lines += ["", "Notes:", ""] + [f"- {note}" for note in meta["notes"]]
     return "\n".join(lines) + "\n"
@@ -579,18 +669,31 @@ def metadata(result: Robustness, plan) -> dict:
     by :func:`write_robustness`, which writes this file last."""
     from sim import __version__
 
+    sizes = ("defaults_replications", "morris_trajectories", "morris_replications",
+             "lhs_samples", "replications", "max_replications", "pattern_replications",
+             "reference_points", "reference_replications")  # fmt: skip
+    tolerance = result.tolerance.drop_duplicates("tolerance") if len(result.tolerance) else None
     return {
         "scenario": plan.scenario_name,
         "structures": list(plan.structures),
         "seed": plan.seed,
         "replications": plan.replications,
-        "sizes": {k: getattr(plan, k) for k in ("morris_trajectories", "sobol_samples",
-                                                 "lhs_samples", "pattern_replications")},
+        "looks": plan.looks(),
+        "defaults_replications": plan.defaults_replications,
+        "reference_replications": plan.reference_replications,
+        "decision_confidence": DECISION_CONFIDENCE,
+        "sizes": {k: getattr(plan, k) for k in sizes},
         "parameters": sum(not f.switch for f in plan.factors),
         "alternatives": [f.name for f in plan.factors if f.switch],
         "factors": [[f.name, f.low, f.high, f.switch] for f in plan.factors],
         "lhs_points": result.lhs_points,
         "plausible_points": result.plausible_points,
+        "tolerance": {} if tolerance is None else {
+            f"{t:g}": int(n) for t, n in zip(tolerance["tolerance"],
+                                             tolerance["plausible_points"], strict=True)},
+        "rounds": result.rounds,
+        "misclassification": result.reference,
+        "claims": len(result.claims),
         "notes": result.notes,
         "inputs": plan.inputs(),
         "sim_version": __version__,
@@ -625,14 +728,15 @@ def alternatives_markdown(path: str | Path = "alternatives") -> str:
     """The structural alternatives (the shipped ones unless a path is given) as Markdown."""
     from sim.spec.alternatives import load_alternatives
 
-    lines = ["| id | rule | question | shipped reading | the alternative | structures |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = ["| id | rule | question | shipped reading | the alternative | in a verdict | "
+             "structures |", "|---|---|---|---|---|---|---|"]  # fmt: skip
     for a in load_alternatives(path).alternatives:
         applies = ", ".join(a.structures) or "all"
         if a.steps:
             applies = "scenario " + ", ".join(sorted({s.scenario for s in a.steps}))
+        said = f"if {_cell(a.if_default)} / if {_cell(a.if_alternative)}"
         lines.append(f"| `{a.id}` | {a.rule} | {_cell(a.question)} | {_cell(a.default)} "
-                     f"| {_cell(a.alternative)} | {applies} |")  # fmt: skip
+                     f"| {_cell(a.alternative)} | {said} | {applies} |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -643,8 +747,9 @@ def patterns_markdown(path: str | Path = "patterns") -> str:
 
     patterns = load_patterns(path)
     lines = [
-        f"Measured on `{patterns.scenario}` under `{patterns.structure}` at every point (the "
-        "mean over the point's replications):",
+        f"Measured on `{patterns.scenario}` under `{patterns.structure}` at every point: a "
+        "point reproduces a pattern when its band meets the 5th-to-95th-percentile spread of "
+        "the point's replications:",
         "",
         "| pattern | indicator | plausible between | source |",
         "|---|---|---|---|",
@@ -661,8 +766,12 @@ def patterns_markdown(path: str | Path = "patterns") -> str:
 
 # -- a robustness folder, written and read --------------------------------------------------------
 MAX_META_BYTES = 4_000_000  # meta.json and conclusions.csv are far smaller
-TEXT_COLUMNS = ("conclusion", "claim", "indicator", "verdict")
-SHARE_COLUMNS = ("holds_share", "plausible_share", "box_coverage", "box_density")
+TEXT_COLUMNS = ("conclusion", "claim", "indicator", "option", "direction", "verdict")
+SHARE_COLUMNS = ("holds_share", "low", "high", "plausible_share", "plausible_low",
+                 "plausible_high", "box_coverage", "box_density",
+                 *(f"plausible_share_{s:g}x" for s in SCALES[1:]))  # fmt: skip
+COUNT_COLUMNS = ("points", "holds", "fails", "undecided", "plausible_points",
+                 "plausible_holds", "plausible_fails", "plausible_undecided")  # fmt: skip
 META_FIELDS = {"scenario": str, "structures": list, "replications": int, "lhs_points": int,
                "parameters": int, "alternatives": list, "plausible_points": int}  # fmt: skip
 AGAIN = "run sim robustness again"
@@ -744,7 +853,9 @@ def _read_table(path: Path, data: bytes, record: dict) -> pd.DataFrame:
                         f"{record['rows']}; {AGAIN}")  # fmt: skip
     for column in (*TEXT_COLUMNS, "holds_share"):
         if column not in table:
-            raise SpecError(str(path), "", f"damaged (no {column} column); {AGAIN}")
+            why = ("written by an older sim robustness" if column == "option"
+                   else "damaged")  # fmt: skip
+            raise SpecError(str(path), "", f"{why} (no {column} column); {AGAIN}")
     for i, row in enumerate(table.to_dict("records"), start=1):
         where = f"row {i}"
         for column in TEXT_COLUMNS:
@@ -756,9 +867,25 @@ def _read_table(path: Path, data: bytes, record: dict) -> pd.DataFrame:
             if _text(value) and (math.isnan(number) or not 0 <= number <= 1):
                 raise SpecError(str(path), f"{where}.{column}", f"'{value}' is not a share "
                                 f"(a number from 0 to 1); {AGAIN}")  # fmt: skip
-    for column in (c for c in SHARE_COLUMNS if c in table):
+        for column in (c for c in COUNT_COLUMNS if c in row):
+            value = row[column]
+            number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+            if _text(value) and (math.isnan(number) or number < 0 or number != int(number)):
+                raise SpecError(str(path), f"{where}.{column}", f"'{value}' is not a count "
+                                f"(a whole number from 0); {AGAIN}")  # fmt: skip
+    for column in (c for c in (*SHARE_COLUMNS, *COUNT_COLUMNS) if c in table):
         table[column] = pd.to_numeric(table[column], errors="coerce")
-    for column in ("flips_where", "drivers", "plausible_verdict"):
+    for column in (
+        "flips_where",
+        "drivers",
+        "plausible_verdict",
+        "depends",
+        "plausible_depends",
+        "side",
+        "source",
+        "criterion",
+        "baseline",
+    ):
         if column in table:
             table[column] = table[column].map(_text)
     return table
@@ -870,8 +997,79 @@ def _replace_bytes(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-OUTPUT_PATTERNS = ("conclusions.csv", "narrowing.csv", "morris_*.csv", "sobol_*.csv",
-                   "prim_*.csv", "conclusions.md", "figures/*.png")  # fmt: skip
+OUTPUT_PATTERNS = ("conclusions.csv", "readings.csv", "tolerance.csv", "defaults.csv",
+                   "narrowing.csv", "morris_*.csv", "sobol_*.csv", "prim_*.csv",
+                   "conclusions.md", "figures/*.png")  # fmt: skip
+
+
+def _file_name(text: str) -> str:
+    """A claim's or a difference's id as part of a file name."""
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)
+
+
+def _figures(result: Robustness, save_figure) -> None:
+    """The figures: each claim's plausible share with its interval; Morris' effects against
+    the noise floor; PRIM's peeling trajectories where a box was kept."""
+    import matplotlib.pyplot as plt
+
+    table = result.table
+    if len(table):
+        fig, ax = plt.subplots(figsize=(8, 0.32 * len(table) + 1.4))
+        y = np.arange(len(table))
+        share = table["plausible_share"].to_numpy(dtype=float)
+        low = table["plausible_low"].to_numpy(dtype=float)
+        high = table["plausible_high"].to_numpy(dtype=float)
+        known = np.isfinite(share) & np.isfinite(low) & np.isfinite(high)
+        ax.errorbar(share[known], y[known], xerr=[share[known] - low[known],
+                    high[known] - share[known]], fmt="o", color="#0072B2", capsize=3,
+                    label="plausible points: share (95% interval)")  # fmt: skip
+        ax.axvline(ROBUST_LOW, color="black", lw=0.8, ls="--")
+        ax.axvline(0.5, color="grey", lw=0.8, ls=":")
+        ax.set_yticks(y, [_wrap(c, 70) for c in table["claim"]], fontsize=7)
+        ax.set_xlim(0, 1)
+        ax.invert_yaxis()
+        ax.set_xlabel("share of the plausible points where the claim holds")
+        ax.legend(fontsize=7, loc="lower left")
+        fig.tight_layout()
+        save_figure(fig, "conclusions.png")
+    if result.morris:
+        columns = list(result.morris)
+        ratio = {}
+        for column, t in result.morris.items():
+            floor = t.loc[t["factor"] == DUMMY.column, "mu_star"]
+            floor = float(floor.iloc[0]) if len(floor) and floor.iloc[0] > 0 else math.nan
+            ratio[column] = t.set_index("factor")["mu_star"] / floor
+        grid = pd.DataFrame(ratio).drop(index=DUMMY.column, errors="ignore")
+        grid = grid.loc[grid.max(axis=1).sort_values(ascending=False).index[:15]]
+        fig, ax = plt.subplots(figsize=(3.5 + 0.45 * len(columns), 0.35 * len(grid) + 3.5),
+                               layout="constrained")  # fmt: skip
+        shown = np.log10(grid.clip(lower=0.1).to_numpy(dtype=float))
+        image = ax.imshow(shown, cmap="Blues", aspect="auto", vmin=-1, vmax=2)
+        ax.set_yticks(range(len(grid)), [f[2:] for f in grid.index], fontsize=7)
+        ax.set_xticks(range(len(columns)), [c.replace(":", "\n") for c in columns],
+                      fontsize=6, rotation=90)  # fmt: skip
+        fig.colorbar(image, ax=ax, label="log10(mu* / the dummy's mu*)")
+        ax.set_title("Morris: each factor's effect against the noise floor", fontsize=9)
+        save_figure(fig, "morris.png")
+    flips = {cid: box for cid, box in result.boxes.items() if box is not None}
+    if flips:
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+        for (cid, box), colour in zip(flips.items(), palette * 5, strict=False):
+            t = box.trajectory
+            ax.plot(t["coverage"], t["density"], "-", color=colour, label=cid, lw=1)
+            ax.plot([box.coverage], [box.density], "o", color=colour)
+        ax.set_xlabel("coverage (share of the failures inside the box)")
+        ax.set_ylabel("density (share of the box's points that fail)")
+        ax.set_title("PRIM on the training points; dots: each kept box on held-out points",
+                     fontsize=8)  # fmt: skip
+        ax.legend(fontsize=6)
+        fig.tight_layout()
+        save_figure(fig, "prim_tradeoff.png")
+
+
+def _wrap(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def write_robustness(result: Robustness, out, plan) -> list:
@@ -913,71 +1111,24 @@ def write_robustness(result: Robustness, out, plan) -> list:
         save(f"figures/{name}", buffer.getvalue())
 
     save_csv(result.table, "conclusions.csv")
+    save_csv(result.readings, "readings.csv")
+    save_csv(result.tolerance, "tolerance.csv")
+    save_csv(result.defaults, "defaults.csv")
     if result.narrowing is not None:
         save_csv(result.narrowing, "narrowing.csv")
-    for cid, table in result.morris.items():
-        save_csv(table, f"morris_{cid}.csv")
-    for cid, table in result.sobol.items():
-        save_csv(table, f"sobol_{cid}.csv")
+    for column, table in result.morris.items():
+        save_csv(table, f"morris_{_file_name(column)}.csv")
+    for column, table in result.sobol.items():
+        save_csv(table, f"sobol_{_file_name(column)}.csv")
     for cid, box in result.boxes.items():
         if box is not None:
-            save_csv(box.trajectory.drop(columns=["id"], errors="ignore"), f"prim_{cid}.csv")
+            trajectory = box.trajectory.drop(columns=["id"], errors="ignore")
+            save_csv(trajectory, f"prim_{_file_name(cid)}.csv")
     meta = metadata(result, plan)
     text = conclusions_markdown(result.table, meta) + inputs_markdown(meta)
     save("conclusions.md", text.encode("utf-8"))
 
-    # Morris mu*-sigma of each conclusion's difference
-    n = len(result.morris)
-    cols = min(3, n)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 4 * rows), squeeze=False)
-    for ax, (cid, table) in zip(axes.flat, result.morris.items(), strict=False):
-        ax.scatter(table["mu_star"], table["sigma"], s=14, color="#0072B2")
-        for r in table.head(4).itertuples():
-            ax.annotate(r.factor[2:], (r.mu_star, r.sigma), fontsize=7)
-        ax.set_title(cid, fontsize=9)
-        ax.set_xlabel("mu* (effect over the range)")
-        ax.set_ylabel("sigma")
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    fig.suptitle("Morris screening of the paired differences")
-    fig.tight_layout()
-    save_figure(fig, "morris.png")
-
-    # PRIM peeling trade-off of each conclusion that flips somewhere
-    flips = {cid: box for cid, box in result.boxes.items() if box is not None}
-    if flips:
-        fig, ax = plt.subplots(figsize=(6, 4.5))
-        palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
-        for (cid, box), colour in zip(flips.items(), palette * 3, strict=False):
-            t = box.trajectory
-            ax.plot(t["coverage"], t["density"], "-", color=colour, label=cid, lw=1)
-            ax.plot([box.coverage], [box.density], "o", color=colour)
-        ax.set_xlabel("coverage (share of the flips inside the box)")
-        ax.set_ylabel("density (share of the box's points that flip)")
-        ax.set_title("PRIM peeling trajectories; dots: the boxes reported")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        save_figure(fig, "prim_tradeoff.png")
-
-    # the conclusions chart: share of the space where each holds
-    table = result.table
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
-    y = np.arange(len(table))
-    ax.barh(y - 0.2, table["holds_share"].fillna(0), height=0.4, color="#0072B2",
-            label="all points")  # fmt: skip
-    if "plausible_share" in table:
-        ax.barh(y + 0.2, table["plausible_share"].fillna(0), height=0.4, color="#E69F00",
-                label="plausible points")  # fmt: skip
-    ax.axvline(ROBUST_SHARE, color="black", lw=0.8, ls="--")
-    ax.axvline(SUPPORTED_SHARE, color="grey", lw=0.8, ls=":")
-    ax.set_yticks(y, table["conclusion"], fontsize=8)
-    ax.set_xlim(0, 1)
-    ax.invert_yaxis()
-    ax.set_xlabel("share of the assumption space where the conclusion holds")
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    save_figure(fig, "conclusions.png")
+    _figures(result, save_figure)
 
     for pattern in OUTPUT_PATTERNS:  # an earlier run's outputs this one did not write
         for stale in out.glob(pattern):
@@ -988,63 +1139,80 @@ def write_robustness(result: Robustness, out, plan) -> list:
     return [out / name for name in [*outputs, "meta.json"]]
 
 
-def verdict_matches(got: str, expected: str) -> bool:
-    """Whether a verdict is the one expected: the same words, or for "depends on A, B" a
-    "depends on ..." that names A and B among its assumptions (PRIM may name one more)."""
-    if got == expected:
+def verdict_matches(got: str, factors: str, expected: str) -> bool:
+    """Whether a verdict is the one expected: the same words (a verdict with a count in
+    brackets matches its words alone), or for "depends on A, B" a "depends" whose named
+    factors (``factors``, comma-separated) include A and B."""
+    counted = re.fullmatch(r"(.*?) \((?=[^)]*\d)[^)]*\)", got)  # "(12)", "(undecided at ...)"
+    if got == expected or (counted is not None and counted.group(1) == expected):
         return True
     prefix = "depends on "
-    if expected.startswith(prefix) and got.startswith(prefix):
+    if expected.startswith(prefix) and got == DEPENDS:
         wanted = {n.strip() for n in expected[len(prefix) :].split(",")}
-        return wanted <= {n.strip() for n in got[len(prefix) :].split(",")}
+        return wanted <= {n.strip() for n in factors.split(",")}
     return False
 
 
 def check_verdicts(table: pd.DataFrame, checks, file: str) -> list[tuple[bool, str]]:
-    """Each expectation against the conclusions table: (passed, one line saying so). An
-    expectation naming a conclusion the table lacks is an error naming the file."""
-    from sim.errors import SpecError
-
+    """Each expectation against the conclusions table: (passed, one line saying so). A claim
+    the first screen did not make this time fails, saying so."""
     rows = table.set_index("conclusion")
     out = []
-    for i, e in enumerate(checks.expect):
+    for e in checks.expect:
         if e.conclusion not in rows.index:
-            known = ", ".join(rows.index)
-            message = f"no conclusion '{e.conclusion}' (the analysis has: {known})"
-            raise SpecError(file, f"expect[{i}].conclusion", message)
-        column = "verdict" if e.over == "all" else "plausible_verdict"
-        got = str(rows.loc[e.conclusion].get(column, ""))
-        ok = verdict_matches(got, e.verdict)
+            out.append((False, f"FAIL {e.conclusion}: the first screen at the default "
+                               "assumptions makes no such claim this time"))  # fmt: skip
+            continue
+        prefix = "" if e.over == "all" else "plausible_"
+        row = rows.loc[e.conclusion]
+        got = _text(row.get(f"{prefix}verdict"))
+        ok = verdict_matches(got, _text(row.get(f"{prefix}depends_factors")), e.verdict)
+        shown = got + (f" on {row.get(f'{prefix}depends_factors')}" if got == DEPENDS else "")
         out.append((ok, f"{'PASS' if ok else 'FAIL'} {e.conclusion} over {e.over} points: "
-                        f"{got} (expected {e.verdict})"))  # fmt: skip
+                        f"{shown} (expected {e.verdict})"))  # fmt: skip
     return out
+
+
+FIXED_VERDICTS = (ROBUST, NOT_SUPPORTED, DEPENDS, NO_SIMPLE, NOISY, FEW, *ONE_WAY,
+                  NO_POINTS, NO_PLAUSIBLE)  # fmt: skip
 
 
 def possible_verdict(text: str, assumptions: set[str]) -> bool:
     """Whether a run can give this verdict: one of the fixed words, or "depends on A[, B]"
     naming assumptions of the analysis."""
-    fixed = {"robust", "not supported", "depends (no simple box)", NO_POINTS, NO_PLAUSIBLE}
-    if text in fixed:
+    if text in FIXED_VERDICTS:
         return True
     prefix = "depends on "
     names = [n.strip() for n in text.removeprefix(prefix).split(",")]
     return text.startswith(prefix) and all(names) and set(names) <= assumptions
 
 
-def check_expectations(checks, conclusions: list[Conclusion], factors: list[Factor],
-                       file: str) -> None:  # fmt: skip
+def possible_claims(plan, scenario) -> set[str] | None:
+    """The ids of the claims an analysis can make, known before any run: the declared ones
+    and "OPTION.INDICATOR" for every option after the first and every indicator the first
+    screen can judge."""
+    from sim.analysis.compare import outcome_indicators
+    from sim.model.indicators import BY_NAME
+
+    indicators = set(BY_NAME) | {i.name for i in outcome_indicators(scenario)}
+    derived = {f"{o}.{i}" for o in plan.structures[1:] for i in indicators}
+    return derived | {c.id for c in declared_claims(plan, scenario)}
+
+
+def check_expectations(checks, plan, scenario, file: str) -> None:
     """A robustness check file against the analysis it is to judge, before any run: every
-    expectation names one of its conclusions and a verdict it can give."""
+    expectation names a claim the analysis can make and a verdict it can give."""
     from sim.errors import SpecError
 
-    ids = [c.id for c in conclusions]
-    names = {f.name for f in factors}
+    ids = possible_claims(plan, scenario)
+    names = {f.name for f in plan.factors}
     for i, e in enumerate(checks.expect):
         if e.conclusion not in ids:
-            raise SpecError(file, f"expect[{i}].conclusion", f"no conclusion '{e.conclusion}' "
-                            f"(the analysis has: {', '.join(ids)})")  # fmt: skip
+            raise SpecError(file, f"expect[{i}].conclusion", f"no claim '{e.conclusion}' can "
+                            "be made: give a declared claim's id or OPTION.INDICATOR (an option "
+                            f"after the first of {', '.join(plan.structures)}, an indicator of "
+                            "`sim indicators`)")  # fmt: skip
         if not possible_verdict(e.verdict, names):
             raise SpecError(file, f"expect[{i}].verdict", f"'{e.verdict}' is not a verdict the "
-                            "analysis can give: robust, depends on NAME[, NAME] (assumptions it "
-                            f"varies), depends (no simple box), not supported, {NO_PLAUSIBLE}"
-                            )  # fmt: skip
+                            f"analysis can give: {', '.join(FIXED_VERDICTS)}, or depends on "
+                            "NAME[, NAME] (assumptions it varies)")  # fmt: skip

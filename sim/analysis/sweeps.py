@@ -219,8 +219,15 @@ def depends(row: pd.Series, slopes: list[str]) -> str:
         ends = [f"{_word(value, row['better'])} where it is {end}"
                 for end, value in (("low", at_low), ("high", at_high))
                 if abs(value) >= row["smallest"]]  # fmt: skip
-        said.append(f"{name} ({', '.join(ends)})")
+        said.append(f"{_title(name)} ({', '.join(ends)})")
     return f"depends on {'; '.join(said)}" if said else ""
+
+
+def _title(name: str) -> str:
+    """A swept parameter in plain words (its title), never its identifier."""
+    from sim.spec.parameters import Parameters, parameter_title
+
+    return parameter_title(name) if name in Parameters.model_fields else name
 
 
 def _word(difference: float, better: str) -> str:

@@ -92,32 +92,72 @@ def catalogue(runs: pd.DataFrame, scenario) -> dict:
 
 @dataclass
 class Robustness:
-    """A robustness run's conclusions for one pair of options (``meta.json`` and
-    ``conclusions.csv`` of a `sim robustness` folder)."""
+    """A robustness run's claims for a comparison (``meta.json`` and ``conclusions.csv`` of a
+    `sim robustness` folder): each option's claims against the baseline ``base``."""
 
     scenario: str
     base: str
-    option: str
+    options: list[str]
     conclusions: pd.DataFrame
-    explained: dict[str, str] = field(default_factory=dict)  # assumption -> what it means
+    explained: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (title, text)
 
-    def on(self, indicator: str) -> dict | None:
-        """The conclusion about ``indicator``, if the run checked one: its claim, its verdict
-        over the plausible points (over all points when the run had no pattern check), the
-        share of those points where it holds (NaN when there were none: not judged) and
-        which points those are (``over``: "plausible" or "all")."""
-        rows = self.conclusions[self.conclusions["indicator"] == indicator]
+    @property
+    def option(self) -> str:
+        return self.options[0] if self.options else ""
+
+    def claim(self, option: str, indicator: str, direction: str) -> dict | None:
+        """The tested claim that ``option`` minus the baseline on ``indicator`` is
+        ``direction`` (lower, higher or same), if the run tested it: its words, its verdict
+        over the plausible points (over all points when the run had no pattern check), its
+        share there with the 95% interval, what it depends on in plain words and on which
+        assumptions. A claim in the other direction is not this claim."""
+        t = self.conclusions
+        rows = t[(t["indicator"] == indicator) & (t["option"] == option)
+                 & (t["direction"] == direction)]  # fmt: skip
         if rows.empty:
             return None
         row = rows.iloc[0]
         plausible = _present(row.get("plausible_verdict"))
-        if plausible:
-            share, over, verdict = row.get("plausible_share"), "plausible", plausible
-        else:
-            share, over, verdict = row.get("holds_share"), "all", _present(row.get("verdict"))
-        share = float(share) if isinstance(share, (int, float)) else math.nan
-        return {"claim": str(row["claim"]), "verdict": verdict or "no verdict", "share": share,
-                "over": over}  # fmt: skip
+        prefix = "plausible_" if plausible else ""
+        share_column = "plausible_share" if plausible else "holds_share"
+        return {
+            "claim": str(row["claim"]),
+            "verdict": plausible or _present(row.get("verdict")) or "no verdict",
+            "over": "plausible" if plausible else "all",
+            "share": _number(row.get(share_column)),
+            "low": _number(row.get(f"{prefix}low")),
+            "high": _number(row.get(f"{prefix}high")),
+            "points": int(_number(row.get(f"{prefix}points"), 0)),
+            "undecided": int(_number(row.get(f"{prefix}undecided"), 0)),
+            "depends": _present(row.get(f"{prefix}depends")),
+            "factors": [f.strip() for f in _present(row.get(f"{prefix}depends_factors")).split(",")
+                        if f.strip()],
+        }  # fmt: skip
+
+
+def _number(value, missing: float = math.nan) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return missing
+    return number if math.isfinite(number) else missing
+
+
+def claim_note(found: dict) -> str:
+    """A tested claim in one line for the first screen: "robust: holds at 97% (95% interval
+    93% to 99%) of 156 plausible points"; "depends: holds at 96% of plausible points if ...;
+    at 12% if ..."; "not supported: ..."."""
+    from sim.analysis.claims import DEPENDS as CLAIM_DEPENDS
+    from sim.analysis.claims import Share
+
+    share = Share(found["points"], 0, 0, found["undecided"], found["share"], found["low"],
+                  found["high"])  # fmt: skip
+    where = "plausible points" if found["over"] == "plausible" else "points"
+    text = share.text(where) if found["points"] else ""
+    verdict = found["verdict"]
+    if verdict == CLAIM_DEPENDS and found["depends"]:
+        return f"{verdict}: {found['depends']} (overall {text})" if text else verdict
+    return f"{verdict}: {text}" if text and not verdict.startswith("not judged") else verdict
 
 
 def _present(value) -> str:
@@ -138,21 +178,29 @@ def load_robustness(folder: Path, scenario: str, names: list[str]) -> Robustness
     if about != scenario:
         raise SpecError(str(meta_path), "scenario",
                         f"the robustness run is about '{about}', not '{scenario}'")  # fmt: skip
-    if len(structures) != 2 or structures[0] not in names or structures[1] not in names:
+    if structures[0] != names[0] or not set(structures[1:]) & set(names[1:]):
         raise SpecError(str(meta_path), "structures", f"the robustness run compares "
                         f"{' and '.join(structures)}, not these options")  # fmt: skip
-    return Robustness(about, structures[0], structures[1], table, _assumptions_explained())
+    return Robustness(about, structures[0], structures[1:], table, _assumptions_explained())
 
 
-def _assumptions_explained() -> dict[str, str]:
-    """Each assumption a robustness verdict may name, in words: the structural alternatives'
-    questions and the parameters' descriptions."""
+def _assumptions_explained() -> dict[str, tuple[str, str]]:
+    """Each assumption a robustness verdict may name (by its id), in plain words: its title
+    and what it means. An alternative's title is its question, its meaning both readings; a
+    parameter's title is its plain title, its meaning its description."""
     from sim.spec.alternatives import load_alternatives
-    from sim.spec.parameters import Parameters
+    from sim.spec.parameters import Parameters, parameter_title
 
-    out = {name: f.description or "" for name, f in Parameters.model_fields.items()}
+    out = {name: (parameter_title(name), f.description or "")
+           for name, f in Parameters.model_fields.items()}  # fmt: skip
     with contextlib.suppress(SpecError):  # the shipped file is checked by its own tests
-        out |= {a.id: a.question for a in load_alternatives().alternatives}
+        out |= {
+            a.id: (
+                a.question,
+                f"the shipped reading: {a.if_default}; the other: {a.if_alternative}",
+            )
+            for a in load_alternatives().alternatives
+        }
     return out
 
 
@@ -284,26 +332,57 @@ def criterion_verdict(rows: list, catalogue: dict[str, Indicator],
         others = [catalogue[r.indicator].label for r in decisive if r is not lead]
         if others:
             verdict.others = [f"also {verdict.verdict} on " + ", ".join(others)]
-    if robustness is not None and verdict.option == robustness.option:
-        said = [(r, robustness.on(r.indicator)) for r in judged]
-        said = [(r, c) for r, c in said if c is not None]
-        if said:
-            said.sort(key=lambda rc: rc[0].indicator not in lead_ids)
-            parts = []
-            for row, conclusion in said:
-                share, over = conclusion["share"], conclusion["over"]
-                at = f", holds at {share:.0%} of {over} points" if not math.isnan(share) else ""
-                parts.append(f"\u201c{conclusion['claim']}\u201d: {conclusion['verdict']}{at}")
-                if row.indicator in lead_ids and conclusion["verdict"].startswith("depends"):
-                    names = conclusion["verdict"].removeprefix("depends on ").split(", ")
-                    verdict.assumptions += [n for n in names if not n.startswith("depends")]
-                if row.indicator in lead_ids and conclusion["verdict"] == "not supported":
-                    verdict.assumptions.append("(not supported across the plausible set)")
-            verdict.robustness = "; ".join(parts)
-            if verdict.assumptions and verdict.verdict in (JUDGED_BETTER, JUDGED_WORSE):
-                verdict.effect = f"{verdict.verdict} in this comparison: {verdict.effect}"
-                verdict.verdict = DEPENDS
+    if robustness is not None and verdict.option in robustness.options:
+        _robustness_notes(verdict, judged, decisive, lead_ids, catalogue, robustness)
+    elif robustness is not None and verdict.verdict != NOT_CLEAR:  # a run about other options
+        verdict.robustness = f"this option: {DEFAULTS_ONLY}"
     return verdict
+
+
+DEFAULTS_ONLY = "at the default assumptions only (not tested across the assumptions)"
+NOT_SUPPORTED_CELL = "not supported across the assumptions"
+
+
+def _robustness_notes(verdict: Verdict, judged: list, decisive: list, lead_ids: set,
+                      catalogue: dict[str, Indicator], robustness: Robustness) -> None:  # fmt: skip
+    """Each tested claim behind a cell, on its better and worse side (every judged indicator
+    of a cell of no practical difference), on the cell: its robustness, what it depends on in
+    plain words and which way, or that it was not tested. A cell whose leading claim depends
+    on an assumption says "depends on an assumption"; one whose leading claim is not supported
+    across the assumptions says so."""
+    from sim.analysis.claims import DEPENDS as CLAIM_DEPENDS
+    from sim.analysis.claims import HIGHER, LOWER, NOT_SUPPORTED, SAME
+
+    if verdict.verdict in (JUDGED_BETTER, JUDGED_WORSE, MIXED):
+        rows = [(r, LOWER if r.diff < 0 else HIGHER) for r in decisive]
+    elif verdict.verdict == NO_PRACTICAL:
+        rows = [(r, SAME) for r in judged]
+    else:
+        rows = []
+    if not rows:
+        return
+    rows.sort(key=lambda rd: rd[0].indicator not in lead_ids)
+    parts, lead_found = [], None
+    for row, direction in rows:
+        found = robustness.claim(verdict.option, row.indicator, direction)
+        label = catalogue[row.indicator].label
+        if found is None:
+            parts.append(f"{label}: {DEFAULTS_ONLY}")
+            continue
+        parts.append(f"{label}: {claim_note(found)}")
+        if row.indicator in lead_ids and lead_found is None:
+            lead_found = found
+    verdict.robustness = "; ".join(parts)
+    if lead_found is None or verdict.verdict not in (JUDGED_BETTER, JUDGED_WORSE):
+        return
+    if lead_found["verdict"] == CLAIM_DEPENDS:
+        verdict.assumptions = [robustness.explained.get(f, (f, ""))[0]
+                               for f in lead_found["factors"]]  # fmt: skip
+        verdict.effect = f"{verdict.verdict} in this comparison: {verdict.effect}"
+        verdict.verdict = DEPENDS
+    elif lead_found["verdict"] == NOT_SUPPORTED:
+        verdict.effect = f"{verdict.verdict} in this comparison: {verdict.effect}"
+        verdict.verdict = NOT_SUPPORTED_CELL
 
 
 def summarise(
@@ -343,7 +422,7 @@ def summarise(
                          "verdicts": verdicts})  # fmt: skip
     n = _pairs(table)
     caveats = _caveats(n, failed, unfinished, censored, titles, table, robustness, rows)
-    explained = robustness.explained if robustness else {}
+    explained = dict(robustness.explained.values()) if robustness else {}
     used = {a for row in rows for v in row["verdicts"] for a in v.assumptions}
     return Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names), n,
                    rows, caveats, {a: explained.get(a, "") for a in sorted(used)})  # fmt: skip
@@ -424,7 +503,7 @@ def summarise_sweep(
     across the range of a swept parameter P (the indicator with the largest such change
     leads; its parameter is explained below the table)."""
     from sim.analysis.palette import structure_colours
-    from sim.spec.parameters import Parameters
+    from sim.spec.parameters import Parameters, parameter_title
 
     base = names[0]
     rows = []
@@ -479,8 +558,8 @@ def summarise_sweep(
     caveats.append("Every verdict is a claim about the model under its documented assumptions, "
                    "not about the real partnerships.")  # fmt: skip
     used = sorted({a for row in rows for v in row["verdicts"] for a in v.assumptions})
-    fields = Parameters.model_fields
-    explained = {a: (fields[a].description or "") if a in fields else "" for a in used}
+    by_title = {parameter_title(n): f.description or "" for n, f in Parameters.model_fields.items()}
+    explained = {a: by_title.get(a, "") for a in used}
     for row in rows:
         for v in row["verdicts"]:
             v.assumptions = []  # the parameters are in the verdict's own words

@@ -3,16 +3,20 @@
 A robustness analysis (`sim robustness`) runs two or more structures on one scenario over
 the whole **assumption space**: every named assumption (`sim.spec.parameters`) over its
 plausible range, and every structural alternative (`scenarios/robustness/alternatives.yaml`)
-that applies to the structures or the scenario, off (0) or on (1). It runs in three phases,
-each into its own results store under the output folder (so each resumes on its own after an
+that applies to the structures or the scenario, off (0) or on (1). Its runs go into results
+stores under the output folder, one per phase (each resumes on its own after an
 interruption, on any executor):
 
-1. ``morris``: Morris trajectories over every factor (screening);
-2. ``sobol``: a Saltelli design over the factors Morris finds influential (the others at
-   their defaults, alternatives off), for variance-based indices;
-3. ``lhs``: a Latin hypercube over every factor (switches on in about half the points, in
-   every combination the design reaches), for the conclusions, PRIM and the pattern filter;
-   the pattern scenario (`scenarios/robustness/patterns.yaml`) runs at the same points.
+1. ``defaults``: the comparison at the default assumptions, as the first screen makes it:
+   its verdicts give the claims the analysis tests;
+2. ``morris``: Morris trajectories over every factor and a dummy factor that changes nothing
+   (screening, with the noise floor);
+3. ``lhs``: a Latin hypercube over every factor (each alternative on in about half the
+   points, in every combination the design reaches), with the pattern scenario
+   (`scenarios/robustness/patterns.yaml`) at the same points; then ``lhs-2``, ``lhs-3``, ...:
+   more replications at the points where a claim is still undecided, in batches, up to a cap;
+4. ``reference``: a few of the Latin hypercube's points with many replications of their own
+   seeds, against which the adaptive decisions' misclassification is measured.
 
 At each point the structures run with the same seeds (replication r has seed
 :func:`sim.experiment.seeds.run_seed` of the plan's seed and r), so each point gives a paired
@@ -43,8 +47,13 @@ from sim.spec.parameters import Parameters
 from sim.spec.robustness import load_patterns, shipped_or_path
 from sim.spec.scenario import check_scenario_against
 
-PHASES = ("morris", "sobol", "lhs")
 MORRIS_LEVELS = 4
+MAX_ROUNDS = 6  # the Latin hypercube's first batch and at most five more
+ROUNDS = ("lhs", *(f"lhs-{k}" for k in range(2, MAX_ROUNDS + 1)))
+PHASES = ("defaults", "morris", *ROUNDS, "reference")
+REFERENCE_FIRST = 100_000
+"""The reference's replications are numbered from here: seeds of their own, independent of
+the replications the adaptive decisions used at the same points."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +66,17 @@ class Factor:
     high: float
     switch: bool = False
     default: float = 0.0
+    dummy: bool = False  # changes nothing in a run: Morris' noise floor
 
     @property
     def column(self) -> str:
+        if self.dummy:
+            return f"d_{self.name}"
         return f"a_{self.name}" if self.switch else f"p_{self.name}"
+
+
+DUMMY = Factor("dummy", 0.0, 1.0, dummy=True)
+"""A factor that changes nothing in a run: its Morris effects are the noise floor."""
 
 
 def parameter_factors() -> list[Factor]:
@@ -131,21 +147,35 @@ def problem(factors: list[Factor]) -> dict:
 @dataclass
 class Plan:
     """A robustness analysis: which scenario, which structures (the first is the baseline of
-    every paired difference), how many replications per point and how big each design is."""
+    every paired difference), and how big each design is: replications at the defaults
+    (``defaults_replications``), Morris trajectories and their replications, Latin hypercube
+    points, their first batch of replications (``replications``) doubled at undecided points
+    up to ``max_replications``, the pattern runs' replications, and the reference's points and
+    replications."""
 
     scenario: str
     structures: list[str]
     seed: int = 1
     replications: int = 4
-    morris_trajectories: int = 10
-    sobol_samples: int = 64
-    lhs_samples: int = 400
-    influential_at_most: int = 8
-    pattern_replications: int = 4
+    max_replications: int = 16
+    defaults_replications: int = 30
+    morris_trajectories: int = 30
+    morris_replications: int = 2
+    lhs_samples: int = 200
+    pattern_replications: int = 8
+    reference_points: int = 12
+    reference_replications: int = 48
     factors: list[Factor] = field(default_factory=list)
     alternatives: str = "alternatives"
     patterns: str = "patterns"
     conclusions: str = "conclusions"
+
+    def looks(self) -> list[int]:
+        """The replications per point after each batch: the first, doubled, ..., the cap."""
+        out = [self.replications]
+        while out[-1] < self.max_replications and len(out) < MAX_ROUNDS:
+            out.append(min(2 * out[-1], self.max_replications))
+        return out
 
     def __post_init__(self) -> None:
         """Find every file the analysis reads (bare names: the shipped files, whatever the
@@ -207,16 +237,17 @@ class Plan:
     def inputs(self, phase: str | None = None) -> dict[str, dict[str, str]]:
         """The files a phase's runs depend on, each with its SHA-256 (all that the analysis
         reads, when ``phase`` is None): the scenario, the structures and the alternatives;
-        for Sobol also the conclusions (they choose its factors); for the Latin hypercube
-        also the pattern scenario and structure; for the analysis also the patterns."""
+        for the Latin hypercube also the pattern scenario and structure; for its later
+        batches also the declared conclusions (with the defaults' verdicts, they decide which
+        points need more runs); for the analysis also the patterns."""
         out = {"scenario": input_record(self.scenario_path)}
         out |= {f"structure {n}": input_record(p) for n, p in self.structure_paths.items()}
         out["alternatives"] = input_record(self.alternatives_path)
-        if phase in (None, "sobol"):
+        if phase is None or phase in ROUNDS[1:]:
             out["conclusions"] = input_record(self.conclusions_path)
         if phase is None:
             out["patterns"] = input_record(self.patterns_path)
-        if phase in (None, "lhs"):
+        if phase is None or phase in ROUNDS:
             out["pattern scenario"] = input_record(self.pattern_scenario_path)
             out["pattern structure"] = input_record(self.pattern_structure_path)
         return out
@@ -228,36 +259,37 @@ class Plan:
         data["scenario_path"] = self.scenario_path
         return data
 
-    def digest(self, phase: str, points: pd.DataFrame) -> str:
+    def digest(self, phase: str, points: pd.DataFrame, replications: range) -> str:
         text = json.dumps([phase, self.record(), self.inputs(phase),
-                           points.round(12).to_numpy().tolist()])  # fmt: skip
+                           points.round(12).to_numpy().tolist(),
+                           [replications.start, replications.stop]])  # fmt: skip
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def morris_points(plan: Plan) -> pd.DataFrame:
-    """Morris trajectories over every factor (SALib), one row per point."""
+def defaults_point(plan: Plan) -> pd.DataFrame:
+    """The default assumptions as one point: every parameter at its default, every
+    alternative at the shipped reading."""
+    row = [f.default if not f.switch else 0.0 for f in plan.factors]
+    return _table(np.array([row]), plan.factors)
+
+
+def morris_factors(plan: Plan) -> list[Factor]:
+    """The Morris design's factors: every factor of the plan and the dummy, whose effects
+    are the noise floor."""
+    return [*plan.factors, DUMMY]
+
+
+def morris_raw(plan: Plan) -> np.ndarray:
+    """The Morris sample before switches are rounded (SALib reads its steps from it)."""
     from SALib.sample import morris
 
-    values = morris.sample(problem(plan.factors), plan.morris_trajectories,
-                           num_levels=MORRIS_LEVELS, seed=plan.seed)  # fmt: skip
-    return _table(values, plan.factors)
+    return morris.sample(problem(morris_factors(plan)), plan.morris_trajectories,
+                         num_levels=MORRIS_LEVELS, seed=plan.seed)  # fmt: skip
 
 
-def sobol_points(plan: Plan, chosen: list[str]) -> pd.DataFrame:
-    """A Saltelli design (SALib, first and total order) over the chosen factors' columns;
-    every other factor at its default (alternatives off)."""
-    from SALib.sample import sobol
-
-    varied = [f for f in plan.factors if f.column in chosen]
-    if not varied:
-        return _table(np.empty((0, len(plan.factors))), plan.factors)
-    values = sobol.sample(problem(varied), plan.sobol_samples, calc_second_order=False,
-                          seed=plan.seed)  # fmt: skip
-    table = pd.DataFrame(values, columns=[f.column for f in varied])
-    for f in plan.factors:
-        if f.column not in table:
-            table[f.column] = f.default
-    return _table(table[[f.column for f in plan.factors]].to_numpy(), plan.factors)
+def morris_points(plan: Plan) -> pd.DataFrame:
+    """Morris trajectories over every factor and the dummy (SALib), one row per point."""
+    return _table(morris_raw(plan), morris_factors(plan))
 
 
 def lhs_points(plan: Plan) -> pd.DataFrame:
@@ -268,6 +300,14 @@ def lhs_points(plan: Plan) -> pd.DataFrame:
     lows = np.array([f.low for f in plan.factors])
     highs = np.array([f.high for f in plan.factors])
     return _table(lows + unit * (highs - lows), plan.factors)
+
+
+def reference_points(plan: Plan, points: pd.DataFrame) -> pd.DataFrame:
+    """The reference's points: ``plan.reference_points`` of the Latin hypercube's, drawn with
+    the plan's seed."""
+    count = min(plan.reference_points, len(points))
+    chosen = np.random.default_rng(plan.seed).choice(len(points), size=count, replace=False)
+    return points.iloc[np.sort(chosen)].reset_index(drop=True)
 
 
 def _table(values: np.ndarray, factors: list[Factor]) -> pd.DataFrame:
@@ -285,22 +325,22 @@ def point_runs(
     points: pd.DataFrame,
     scenario_path: str,
     structures: dict[str, str],
-    replications: int,
+    replications: range,
 ) -> list[RunTask]:
     """The runs of a design: every point x replication x structure (by name, with the file
-    it is read from), with common seeds."""
+    it is read from), with common seeds. A dummy factor's column is recorded, not run."""
     tasks = []
-    by_column = {f.column: f for f in plan.factors}
+    by_column = {f.column: f for f in [*plan.factors, DUMMY]}
     alternatives = str(Path(plan.alternatives_path).resolve())  # read by workers elsewhere
     for row in points.to_dict("records"):
         params = tuple(sorted(
             (by_column[c].name, float(v)) for c, v in row.items()
-            if c in by_column and not by_column[c].switch
+            if c in by_column and not by_column[c].switch and not by_column[c].dummy
         ))  # fmt: skip
         switched = tuple(by_column[c].name for c, v in row.items()
                          if c in by_column and by_column[c].switch and v >= 0.5)  # fmt: skip
         shown = tuple((c, float(v)) for c, v in row.items() if c in by_column)
-        for rep in range(replications):
+        for rep in replications:
             seed = run_seed(plan.seed, rep)
             for name, structure in structures.items():
                 labels = (
@@ -322,7 +362,7 @@ def pattern_runs(plan: Plan, points: pd.DataFrame) -> list[RunTask]:
     """The pattern scenario under the pattern structure at the same points."""
     structure = {plan.pattern_checks.structure: plan.pattern_structure_path}
     return point_runs(plan, "lhs", points, plan.pattern_scenario_path, structure,
-                      plan.pattern_replications)  # fmt: skip
+                      range(plan.pattern_replications))  # fmt: skip
 
 
 def run_phase(
@@ -330,6 +370,7 @@ def run_phase(
     phase: str,
     points: pd.DataFrame,
     out: Path,
+    replications: range,
     extra: list[RunTask] | None = None,
     executor: Kind = "processes",
     workers: int | None = None,
@@ -337,15 +378,18 @@ def run_phase(
     progress: bool = True,
     limit: int | None = None,
 ) -> SweepReport:
-    """Run one phase's missing runs into ``out/PHASE`` (resumable). A phase whose stored runs
-    were made from other input files is refused, naming the file that changed."""
+    """Run one phase's missing runs (``replications`` of every point) into ``out/PHASE``
+    (resumable). A phase whose stored runs were made from other input files is refused,
+    naming the file that changed."""
     tasks = point_runs(plan, phase, points, plan.scenario_path, plan.structure_paths,
-                       plan.replications) + (extra or [])  # fmt: skip
+                       replications) + (extra or [])  # fmt: skip
     inputs = plan.inputs(phase)
     check_inputs(out / phase, inputs)
-    record = {"robustness": plan.record(), "phase": phase, "inputs": inputs}
-    return run_into_store(tasks, out / phase, f"robustness-{phase}", plan.digest(phase, points),
-                          record, executor, workers, scheduler, progress, limit)  # fmt: skip
+    record = {"robustness": plan.record(), "phase": phase, "inputs": inputs,
+              "replications": [replications.start, replications.stop]}  # fmt: skip
+    digest = plan.digest(phase, points, replications)
+    return run_into_store(tasks, out / phase, f"robustness-{phase}", digest, record, executor,
+                          workers, scheduler, progress, limit)  # fmt: skip
 
 
 def check_inputs(folder: Path, inputs: dict[str, dict[str, str]]) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
-import shutil
 from hashlib import sha256
-from pathlib import Path
 
 import pytest
 import yaml
+from fabricated import write_folder
 
 from sim.cli import main
 from sim.model.indicators import CRITERIA, INDICATORS
@@ -107,11 +108,8 @@ def test_report_needs_a_results_folder(tmp_path, capsys):
 def test_report_takes_a_robustness_run_that_fits_and_refuses_one_that_does_not(
     comparison, tmp_path, capsys
 ):
-    root = Path(__file__).resolve().parents[2]
-    wrong = root / "docs" / "robustness" / "truancy"
-    right = root / "docs" / "robustness" / "employer_closure"
-    if not right.is_dir():
-        pytest.skip("docs/robustness is in a checkout, not in an installed package")
+    wrong = write_folder(tmp_path / "truancy", scenario="truancy")
+    right = write_folder(tmp_path / "employer_closure")
     out = tmp_path / "r.html"
     assert main(["report", str(comparison), "--robustness", str(wrong), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -127,6 +125,7 @@ def test_report_takes_a_robustness_run_that_fits_and_refuses_one_that_does_not(
 @pytest.mark.parametrize(("how", "says"), [
     ("deeply nested", "meta.json: damaged (nested too deeply to be what sim robustness writes)"),
     ("text in a share", "conclusions.csv: row 1.holds_share: 'most' is not a share"),
+    ("an empty verdict", "conclusions.csv: row 2.verdict: empty"),
     ("cut at a row", "conclusions.csv: does not match meta.json"),
     ("linked out", "conclusions.csv: is a symbolic link"),
     ("no meta.json", "robustness: unfinished: a sim robustness writing here did not finish"),
@@ -137,18 +136,18 @@ def test_report_refuses_a_damaged_robustness_folder_in_one_line(
     """Issue 19, items 8 and 9: `sim report --robustness` on a damaged folder is one line
     naming the file at fault (never a RecursionError, a ValueError or a table read as whole),
     before any work."""
-    shipped = Path(__file__).resolve().parents[2] / "docs" / "robustness" / "employer_closure"
-    if not shipped.is_dir():
-        pytest.skip("docs/robustness is in a checkout, not in an installed package")
-    folder = tmp_path / "robustness"
-    shutil.copytree(shipped, folder)
+    folder = write_folder(tmp_path / "robustness")
     meta, table = folder / "meta.json", folder / "conclusions.csv"
     if how == "deeply nested":
         meta.write_text('{"scenario": ' + "[" * 50_000 + "]" * 50_000 + "}")
-    elif how == "text in a share":  # and meta.json made to match it: only the cell is wrong
-        lines = table.read_text().splitlines(keepends=True)
-        lines[1] = lines[1].replace(",400,0.6575,", ",400,most,")
-        table.write_text("".join(lines))
+    elif how in ("text in a share", "an empty verdict"):  # meta.json made to match: only the
+        rows = list(csv.reader(io.StringIO(table.read_text())))  # cell is wrong
+        row, column, value = (1, "holds_share", "most") if how == "text in a share" else (
+            2, "verdict", "")  # fmt: skip
+        rows[row][rows[0].index(column)] = value
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        table.write_text(buffer.getvalue())
         record = json.loads(meta.read_text())
         record["outputs"]["conclusions.csv"]["sha256"] = sha256(table.read_bytes()).hexdigest()
         meta.write_text(json.dumps(record))

@@ -81,44 +81,103 @@ def test_an_indicator_with_no_better_direction_is_described_not_judged():
     assert v.verdict == NO_PRACTICAL  # "more issues dropped" is neither better nor worse
 
 
-def robustness(verdict: str, share: float = 0.73) -> Robustness:
-    table = pd.DataFrame([{"indicator": "weeks", "claim": "the pilot decides sooner",
-                           "verdict": verdict, "plausible_verdict": verdict,
-                           "plausible_share": share}])  # fmt: skip
-    return Robustness("s", "five_element", "pilot", table, {"alt": "Is the rule read so?"})
+def claim_row(indicator: str = "weeks", direction: str = "lower", verdict: str = "robust",
+              share: float = 0.97, option: str = "pilot", **extra) -> dict:  # fmt: skip
+    """A row of a robustness run's conclusions.csv: one tested claim."""
+    return {"conclusion": f"{option}.{indicator}", "claim": f"{indicator} {direction}",
+            "indicator": indicator, "option": option, "direction": direction,
+            "verdict": verdict, "holds_share": share, "points": 200, "low": share - 0.05,
+            "high": min(share + 0.02, 1.0), "undecided": 3, "plausible_verdict": verdict,
+            "plausible_share": share, "plausible_points": 80, "plausible_low": share - 0.08,
+            "plausible_high": min(share + 0.02, 1.0), "plausible_undecided": 2,
+            "plausible_depends": "", "plausible_depends_factors": ""} | extra  # fmt: skip
 
 
-def test_a_robustness_run_that_finds_the_conclusion_flipping_makes_it_depend():
+def robustness(*claims: dict) -> Robustness:
+    explained = {"alt": ("Where does urgent business start?", "the shipped reading: ...")}
+    return Robustness("s", "five_element", ["pilot"], pd.DataFrame(list(claims)), explained)
+
+
+def test_a_claim_that_depends_on_a_reading_makes_the_cell_depend_and_says_which_way():
     better = rows(("weeks", "better", -6.2, -8.3, -4.1))
-    v = criterion_verdict(better, CATALOGUE, robustness("depends on alt, attendance_base"))
-    assert v.verdict == DEPENDS and v.assumptions == ["alt", "attendance_base"]
+    words = ("holds at 96% of plausible points if urgent business starts at the Conference; at "
+             "12% if it starts at the Support Group")  # fmt: skip
+    run = robustness(claim_row(verdict="depends", share=0.55, plausible_depends=words,
+                               plausible_depends_factors="alt"))  # fmt: skip
+    v = criterion_verdict(better, CATALOGUE, run)
+    assert v.verdict == DEPENDS and v.assumptions == ["Where does urgent business start?"]
     assert v.effect.startswith("better in this comparison: weeks to decision")
-    assert "holds at 73% of plausible points" in v.robustness
-    v = criterion_verdict(better, CATALOGUE, robustness("robust", 1.0))
-    assert v.verdict == "better" and "robust" in v.robustness and not v.assumptions
-    # a robustness run about another option says nothing of this one
-    other = robustness("depends on alt")
-    other.option = "county_scs_chapters"
-    assert criterion_verdict(better, CATALOGUE, other).verdict == "better"
+    assert v.robustness.startswith(f"weeks to decision: depends: {words} (overall holds at 55%")
+    v = criterion_verdict(better, CATALOGUE, robustness(claim_row()))
+    assert v.verdict == "better" and not v.assumptions
+    assert v.robustness == ("weeks to decision: robust: holds at 97% (95% interval 89% to 99%) "
+                            "of 80 plausible points, 2 undecided")  # fmt: skip
+
+
+def test_a_claim_is_matched_by_option_and_direction_not_indicator_alone():
+    """Issue 20: a claim that the pilot is *higher* on weeks is not the cell's claim that it
+    is lower; nor is a claim about another option."""
+    better = rows(("weeks", "better", -6.2, -8.3, -4.1))
+    for other in (claim_row(direction="higher", verdict="not supported", share=0.02),
+                  claim_row(option="county_scs_chapters", verdict="not supported")):  # fmt: skip
+        v = criterion_verdict(better, CATALOGUE, robustness(other))
+        assert v.verdict == "better"
+        assert v.robustness == ("weeks to decision: at the default assumptions only (not "
+                                "tested across the assumptions)")  # fmt: skip
+
+
+def test_an_option_the_robustness_run_did_not_compare_is_at_the_defaults_only():
+    better = rows(("weeks", "better", -6.2, -8.3, -4.1))
+    run = robustness(claim_row())
+    run.options = ["county_scs_chapters"]
+    v = criterion_verdict(better, CATALOGUE, run)
+    assert v.verdict == "better"
+    assert v.robustness == ("this option: at the default assumptions only (not tested across "
+                            "the assumptions)")  # fmt: skip
+
+
+def test_a_mixed_cells_worse_side_untested_says_so():
+    mixed = rows(("weeks", "better", -6.2, -8.3, -4.1), ("share", "worse", -0.05, -0.07, -0.03))
+    v = criterion_verdict(mixed, CATALOGUE, robustness(claim_row()))
+    assert v.verdict == MIXED
+    assert "weeks to decision: robust" in v.robustness
+    assert ("share on priorities: at the default assumptions only (not tested across the "
+            "assumptions)") in v.robustness  # fmt: skip
+    tested = robustness(
+        claim_row(),
+        claim_row("share", "lower", "depends", 0.4, plausible_depends="fails mostly where ..."),
+    )
+    assert "share on priorities: depends: fails mostly where ..." in criterion_verdict(
+        mixed, CATALOGUE, tested).robustness  # fmt: skip
+
+
+def test_a_leading_claim_not_supported_is_shown_as_such():
+    better = rows(("weeks", "better", -6.2, -8.3, -4.1))
+    v = criterion_verdict(better, CATALOGUE, robustness(claim_row(verdict="not supported",
+                                                                  share=0.2)))  # fmt: skip
+    assert v.verdict == "not supported across the assumptions"
+    assert v.effect.startswith("better in this comparison")
+    assert v.robustness.startswith("weeks to decision: not supported: holds at 20%")
+
+
+def test_a_cell_of_no_practical_difference_reads_its_same_claims():
+    same = rows(("weeks", "no practical difference", 0.1, -0.4, 0.5))
+    v = criterion_verdict(same, CATALOGUE, robustness(claim_row(direction="same")))
+    assert v.verdict == NO_PRACTICAL and v.robustness.startswith("weeks to decision: robust")
 
 
 def test_a_run_with_no_plausible_points_is_not_judged_never_a_share_of_them():
     """Issue 19, item 9: with no plausible point there is no share of them; the share over
     all points is not passed off as one, and an empty cell is never "nan"."""
     better = rows(("weeks", "better", -6.2, -8.3, -4.1))
-    table = pd.DataFrame([{"indicator": "weeks", "claim": "the pilot decides sooner",
-                           "verdict": "robust", "holds_share": 1.0,
-                           "plausible_verdict": "not judged: no plausible points",
-                           "plausible_share": math.nan}])  # fmt: skip
-    v = criterion_verdict(better, CATALOGUE, Robustness("s", "five_element", "pilot", table))
-    assert v.robustness == "\u201cthe pilot decides sooner\u201d: not judged: no plausible points"
+    none = claim_row(plausible_verdict="not judged: no plausible points",
+                     plausible_share=math.nan, plausible_points=0)  # fmt: skip
+    v = criterion_verdict(better, CATALOGUE, robustness(none))
+    assert v.robustness == "weeks to decision: not judged: no plausible points"
     assert v.verdict == "better" and "%" not in v.robustness
-    table = pd.DataFrame([{"indicator": "weeks", "claim": "the pilot decides sooner",
-                           "verdict": "robust", "holds_share": 0.97,
-                           "plausible_verdict": math.nan,
-                           "plausible_share": math.nan}])  # fmt: skip
-    v = criterion_verdict(better, CATALOGUE, Robustness("s", "five_element", "pilot", table))
-    assert v.robustness.endswith(": robust, holds at 97% of all points")  # no pattern check
+    unchecked = claim_row(plausible_verdict=math.nan, plausible_share=math.nan)
+    v = criterion_verdict(better, CATALOGUE, robustness(unchecked))
+    assert "of 200 points" in v.robustness  # no pattern check: every point
     assert "nan" not in v.robustness
 
 
@@ -168,9 +227,7 @@ def robustness_folder(folder, table: pd.DataFrame, **meta) -> None:
 def test_a_robustness_folder_for_another_comparison_is_refused_in_one_line(tmp_path):
     with pytest.raises(SpecError, match="not a sim robustness folder"):
         load_robustness(tmp_path, "employer_closure", ["five_element", "pilot"])
-    robustness_folder(tmp_path, pd.DataFrame([{"conclusion": "a", "indicator": "x",
-                                               "claim": "c", "verdict": "robust",
-                                               "holds_share": 1.0}]))  # fmt: skip
+    robustness_folder(tmp_path, pd.DataFrame([claim_row()]))
     with pytest.raises(SpecError, match="about 'truancy', not 'employer_closure'"):
         load_robustness(tmp_path, "employer_closure", ["five_element", "pilot"])
     with pytest.raises(SpecError, match="compares five_element and pilot"):
