@@ -11,6 +11,7 @@ definition (docs/indicators.md is generated from that list).
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -478,6 +479,43 @@ def _share(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else math.nan
 
 
+def _total(values) -> float:
+    """The sum of a column, missing values skipped (as pandas sums it, pairwise)."""
+    return float(np.nansum(np.array(values, dtype=float))) if len(values) else 0.0
+
+
+def _known(value) -> bool:
+    """A value that is there: neither None nor NaN."""
+    return value is not None and value == value
+
+
+def _rows(table: dict[str, list], keep: list[bool]) -> dict[str, list]:
+    """The rows of a table of plain lists where ``keep`` is true."""
+    return {name: [v for v, k in zip(column, keep, strict=True) if k]
+            for name, column in table.items()}  # fmt: skip
+
+
+# The columns the indicators read, by table.
+COLUMNS = {
+    "issues": ("issue_id", "parent", "kind", "theme", "raised_at", "weeks_to_decision",
+               "commissioned_at", "delivery_body", "target_met", "pledged", "challenges",
+               "send_backs", "weeks_to_catch_stall", "pledging_sectors", "partners_pledging",
+               "outcome_achieved", "weeks_to_close", "handoffs"),
+    "meetings": ("time", "body", "decided", "open_meeting", "voluntary_present",
+                 "business_present", "seats", "in_person", "substitutes", "replacements",
+                 "member_hours", "reports_heard", "county_wide_present"),
+    "history": ("issue_id", "time", "body", "action"),
+    "bodies": ("body", "functions", "open_meeting", "heard_by"),
+    "series": ("mean_commitment",),
+    "indicators": ("week", "indicator", "value"),
+}  # fmt: skip
+
+
+def _lists(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, list]:
+    """A table's columns as plain lists (a table with no rows may lack them)."""
+    return {n: frame[n].tolist() if n in frame or len(frame) else [] for n in names}
+
+
 def evaluate_run(
     tables: dict[str, pd.DataFrame],
     weeks: float,
@@ -492,102 +530,135 @@ def evaluate_run(
         priorities: the declared priority themes.
         targets: per outcome indicator, (target, aggregate "sum"|"mean", good "higher"|"lower").
     """
+    columns = {
+        name: _lists(tables[name], names)
+        for name, names in COLUMNS.items()
+        if name != "indicators" or tables.get(name) is not None
+    }
+    return evaluate_columns(columns, weeks, priorities, targets)
+
+
+def evaluate_columns(
+    tables: dict[str, dict[str, list]],
+    weeks: float,
+    priorities: set[str] | None = None,
+    targets: dict[str, tuple[float, str, str]] | None = None,
+) -> dict[str, float]:
+    """All indicators of one run, from the columns of its tables that :data:`COLUMNS` names,
+    each a plain list (what ``table[name].tolist()`` gives; a time not reached may be None
+    instead of NaN); the ``indicators`` table may be left out. The one computation behind
+    :func:`evaluate_run` and :func:`evaluate_result`."""
     issues, meetings = tables["issues"], tables["meetings"]
     history, bodies = tables["history"], tables["bodies"]
-    top = issues[issues["parent"] == ""]
+    top = _rows(issues, [p == "" for p in issues["parent"]])
+    n_top, n_meetings = len(top["parent"]), len(meetings["time"])
     years = weeks / 52.0
-    hours = float(meetings["member_hours"].sum()) if len(meetings) else 0.0
-    functions = {r.body: set(r.functions.split(";")) for r in bodies.itertuples()}
-    decided_meetings = meetings[meetings["decided"] > 0]
-    n_decisions = float(meetings["decided"].sum())
-    communicative = {r.body for r in bodies.itertuples() if r.open_meeting or r.heard_by}
-    commissioned = top[top["commissioned_at"].notna()]
+    hours = _total(meetings["member_hours"])
+    functions = {b: set(f.split(";")) for b, f in zip(bodies["body"], bodies["functions"],
+                                                      strict=True)}  # fmt: skip
+    decided_meetings = _rows(meetings, [d > 0 for d in meetings["decided"]])
+    n_decisions = _total(meetings["decided"])
+    communicative = {b for b, o, h in zip(bodies["body"], bodies["open_meeting"],
+                                          bodies["heard_by"], strict=True) if o or h}  # fmt: skip
+    commissioned = _rows(top, [_known(t) for t in top["commissioned_at"]])
+    n_commissioned = len(commissioned["commissioned_at"])
+    decided = meetings["decided"]
     out = {
         "lead_weeks_to_direction": _lead_weeks(top, weeks),
         "lead_priority_share": _priority_share(history, issues, priorities or set()),
         "account_owner_share": _owner_share(commissioned, meetings),
         "account_orphan_weeks": _orphan_weeks(history, weeks),
         "open_decisions_share": _share(
-            float(meetings.loc[meetings["open_meeting"], "decided"].sum()), n_decisions
+            _total([d for d, o in zip(decided, meetings["open_meeting"], strict=True) if o]),
+            n_decisions,
         ),
         "open_communicated_share": _share(
-            float(meetings.loc[meetings["body"].isin(communicative), "decided"].sum()),
+            _total([d for d, b in zip(decided, meetings["body"], strict=True)
+                    if b in communicative]),
             n_decisions,
         ),
         "open_voluntary_presence": _mean(decided_meetings["voluntary_present"]),
         "open_business_presence": _mean(decided_meetings["business_present"]),
-        "deliver_targets_met": float(top["target_met"].sum()),
-        "deliver_targets_share": _share(float(top["target_met"].sum()), len(top)),
+        "deliver_targets_met": _total(top["target_met"]),
+        "deliver_targets_share": _share(_total(top["target_met"]), n_top),
         "deliver_outcome_week": _outcome_week(tables.get("indicators"), targets or {}, weeks),
         "commit_member_attendance": _attendance(meetings, "in_person"),
         "commit_substitute_share": _attendance(meetings, "substitutes"),
         "commit_member_attendance_last_year": _attendance(
-            meetings[meetings["time"] > weeks - 52], "in_person"
+            _rows(meetings, [t > weeks - 52 for t in meetings["time"]]), "in_person"
         ),
-        "commit_replacements": float(meetings["replacements"].sum()) if len(meetings) else 0.0,
-        "commit_pledged_per_year": float(top["pledged"].sum()) / years,
+        "commit_replacements": _total(meetings["replacements"]),
+        "commit_pledged_per_year": _total(top["pledged"]) / years,
         "commit_commitment_end": (
-            float(tables["series"]["mean_commitment"].iloc[-1]) if len(tables["series"])
+            float(tables["series"]["mean_commitment"][-1]) if tables["series"]["mean_commitment"]
             else math.nan
         ),
-        "scrutiny_challenges_per_year": float(top["challenges"].sum() + top["send_backs"].sum())
+        "scrutiny_challenges_per_year": (_total(top["challenges"]) + _total(top["send_backs"]))
         / years,
         "scrutiny_weeks_to_catch": _mean(issues["weeks_to_catch_stall"]),
-        "silos_pooled_share": _share(float((commissioned["pledging_sectors"] >= 2).sum()),
-                                     len(commissioned)),
+        "silos_pooled_share": _share(float(sum(s >= 2 for s in commissioned["pledging_sectors"])),
+                                     n_commissioned),
         "silos_joint_commissioning_share": _share(
-            float((commissioned["partners_pledging"] >= 2).sum()), len(commissioned)
+            float(sum(p >= 2 for p in commissioned["partners_pledging"])), n_commissioned
         ),
         "silos_duplicated_hours": _duplicated_hours(meetings),
-        "ripple_quick_wins": float(
-            (top["outcome_achieved"] & (top["weeks_to_close"] <= QUICK_WIN_WEEKS)).sum()
-        ),
-        "ripple_outcome_per_1000_hours": _share(1000.0 * float(top["target_met"].sum()), hours),
+        "ripple_quick_wins": float(sum(
+            bool(a and w <= QUICK_WIN_WEEKS)
+            for a, w in zip(top["outcome_achieved"], top["weeks_to_close"], strict=True)
+        )),
+        "ripple_outcome_per_1000_hours": _share(1000.0 * _total(top["target_met"]), hours),
         "cycle_complete_share": _complete_share(history, top),
         "cycle_function_match_share": _function_match(history, functions),
         "cycle_handoffs_per_issue": _mean(top["handoffs"]),
         "cycle_member_hours_per_year": hours / years,
-        "cycle_meetings_per_year": len(meetings) / years,
+        "cycle_meetings_per_year": n_meetings / years,
     }  # fmt: skip
     return out
 
 
-def _lead_weeks(top: pd.DataFrame, weeks: float) -> float:
-    strategic = top[top["kind"] == "strategic"]
-    if strategic.empty:
+def _lead_weeks(top: dict[str, list], weeks: float) -> float:
+    waited = [
+        w if _known(w) else weeks - r
+        for k, w, r in zip(top["kind"], top["weeks_to_decision"], top["raised_at"], strict=True)
+        if k == "strategic"
+    ]
+    if not waited:
         return math.nan
-    waited = strategic["weeks_to_decision"].fillna(weeks - strategic["raised_at"])
-    return float(waited.mean())
+    values = np.array(waited, dtype=float)
+    counted = np.count_nonzero(~np.isnan(values))
+    return float(np.nansum(values) / counted) if counted else math.nan
 
 
-def _priority_share(history: pd.DataFrame, issues: pd.DataFrame, priorities: set[str]) -> float:
-    acts = history[history["action"].isin(HANDLING)]
-    if acts.empty or not priorities:
+def _priority_share(
+    history: dict[str, list], issues: dict[str, list], priorities: set[str]
+) -> float:
+    acts = [i for i, a in zip(history["issue_id"], history["action"], strict=True) if a in HANDLING]
+    if not acts or not priorities:
         return math.nan
-    theme = issues.set_index("issue_id")["theme"]
-    return float(acts["issue_id"].map(theme).isin(priorities).mean())
+    theme = dict(zip(issues["issue_id"], issues["theme"], strict=True))
+    return float(np.mean([theme.get(i) in priorities for i in acts]))
 
 
-def _owner_share(commissioned: pd.DataFrame, meetings: pd.DataFrame) -> float:
-    if commissioned.empty:
+def _owner_share(commissioned: dict[str, list], meetings: dict[str, list]) -> float:
+    if not commissioned["commissioned_at"]:
         return math.nan
     last_heard: dict[str, float] = {}
-    for time, heard in zip(meetings["time"], meetings["reports_heard"].fillna(""), strict=True):
-        for body in filter(None, heard.split(";")):
+    for time, heard in zip(meetings["time"], meetings["reports_heard"], strict=True):
+        for body in filter(None, heard.split(";") if isinstance(heard, str) else ()):
             last_heard[body] = max(time, last_heard.get(body, -math.inf))
     owned = sum(
         last_heard.get(body, -math.inf) > at
         for body, at in zip(commissioned["delivery_body"], commissioned["commissioned_at"],
                             strict=True)
     )  # fmt: skip
-    return owned / len(commissioned)
+    return owned / len(commissioned["commissioned_at"])
 
 
-def _orphan_weeks(history: pd.DataFrame, weeks: float) -> float:
+def _orphan_weeks(history: dict[str, list], weeks: float) -> float:
     total, since = 0.0, {}
-    marks = history[history["action"].isin(["asked", "pulled together"])]
-    for issue_id, action, body, time in zip(marks["issue_id"], marks["action"], marks["body"],
-                                            marks["time"], strict=True):  # fmt: skip
+    marks = zip(history["issue_id"], history["action"], history["body"], history["time"],
+                strict=True)  # fmt: skip
+    for issue_id, action, body, time in marks:
         if action == "asked" and body == "":
             since[issue_id] = time
         elif action == "pulled together" and issue_id in since:
@@ -595,55 +666,75 @@ def _orphan_weeks(history: pd.DataFrame, weeks: float) -> float:
     return float(total + sum(weeks - t for t in since.values()))
 
 
-def _outcome_week(indicators, targets: dict[str, tuple[float, str, str]], weeks: float) -> float:
-    if indicators is None or indicators.empty or not targets:
+def _outcome_week(
+    indicators: dict[str, list] | None, targets: dict[str, tuple[float, str, str]], weeks: float
+) -> float:
+    if indicators is None or not indicators["indicator"] or not targets:
         return math.nan
     reached = []
     for name, (target, aggregate, good) in targets.items():
-        rows = indicators[indicators["indicator"] == name].groupby("week")["value"]
+        picked = [i for i, n in enumerate(indicators["indicator"]) if n == name]
+        if not picked:
+            reached.append(weeks)
+            continue
+        values = pd.Series(np.array(indicators["value"])[picked])
+        rows = values.groupby(np.array(indicators["week"])[picked])
         series = rows.sum() if aggregate == "sum" else rows.mean()
         hit = series[series >= target] if good == "higher" else series[series <= target]
         reached.append(float(hit.index[0]) if len(hit) else weeks)
     return float(np.mean(reached))
 
 
-def _attendance(meetings: pd.DataFrame, who: str) -> float:
+def _attendance(meetings: dict[str, list], who: str) -> float:
     """Seats filled by ``who`` (in_person or substitutes) as a share of seats."""
-    seats = meetings["seats"].sum() if len(meetings) else 0
-    return _share(float(meetings[who].sum()), float(seats)) if len(meetings) else math.nan
-
-
-def _duplicated_hours(meetings: pd.DataFrame) -> float:
-    if meetings.empty:
-        return 0.0
-    present = meetings["in_person"] + meetings["substitutes"]
-    per_head = (meetings["member_hours"] / present.where(present > 0)).fillna(0.0)
-    return float((per_head * meetings["county_wide_present"]).sum())
-
-
-def _complete_share(history: pd.DataFrame, top: pd.DataFrame) -> float:
-    if top.empty:
+    if not meetings["seats"]:
         return math.nan
-    acts = history[history["issue_id"].isin(top["issue_id"])].groupby("issue_id")["action"]
+    return _share(_total(meetings[who]), _total(meetings["seats"]))
+
+
+def _duplicated_hours(meetings: dict[str, list]) -> float:
+    if not meetings["time"]:
+        return 0.0
+    present = np.array(meetings["in_person"]) + np.array(meetings["substitutes"])
+    per_head = np.array(meetings["member_hours"], dtype=float) / np.where(
+        present > 0, present, np.nan
+    )
+    per_head[np.isnan(per_head)] = 0.0
+    return float(np.nansum(per_head * np.array(meetings["county_wide_present"], dtype=float)))
+
+
+def _complete_share(history: dict[str, list], top: dict[str, list]) -> float:
+    if not top["issue_id"]:
+        return math.nan
+    ids = set(top["issue_id"])
+    acts: dict[str, set[str]] = defaultdict(set)
+    for issue_id, action in zip(history["issue_id"], history["action"], strict=True):
+        if issue_id in ids:
+            acts[issue_id].add(action)
     needed = [{"deliberated", "prepared", "pulled together"}, {"decided"},
               {"delivered", "pulled together"}, {"evaluated"}]  # fmt: skip
-    complete = sum(all(set(a) & need for need in needed) for _, a in acts)
-    return complete / len(top)
+    complete = sum(all(a & need for need in needed) for a in acts.values())
+    return complete / len(top["issue_id"])
 
 
-def _function_match(history: pd.DataFrame, functions: dict[str, set[str]]) -> float:
-    acts = history[history["action"].isin(FUNCTION_OF_ACTION) & (history["body"] != "")]
-    if acts.empty:
-        return math.nan
+def _function_match(history: dict[str, list], functions: dict[str, set[str]]) -> float:
     match = [FUNCTION_OF_ACTION[a] in functions.get(b, set())
-             for a, b in zip(acts["action"], acts["body"], strict=True)]  # fmt: skip
+             for a, b in zip(history["action"], history["body"], strict=True)
+             if a in FUNCTION_OF_ACTION and b != ""]  # fmt: skip
+    if not match:
+        return math.nan
     return float(np.mean(match))
 
 
 def evaluate_result(result) -> dict[str, float]:
-    """All indicators of a ``RunResult``, with the context the run recorded."""
+    """All indicators of a ``RunResult``, with the context the run recorded, read from its
+    records without building its tables."""
     ctx = result.context
-    return evaluate_run(result.tables(), ctx["weeks"], ctx["priorities"], ctx["targets"])
+    columns = {
+        table: {name: result.column(table, name) for name in names}
+        for table, names in COLUMNS.items()
+    }
+    return evaluate_columns(columns, ctx["weeks"], ctx["priorities"], ctx["targets"])
 
 
 def indicators_markdown() -> str:

@@ -6,7 +6,7 @@ the run's ``meetings`` table is built from these records, one row each, in field
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(slots=True)
@@ -42,7 +42,10 @@ class MeetingRecord:
 
     def row(self) -> dict[str, object]:
         """The record as a row of the ``meetings`` table."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in MEETING_COLUMNS}
+
+
+MEETING_COLUMNS = tuple(f.name for f in fields(MeetingRecord))
 
 
 @dataclass(eq=False, slots=True)

@@ -66,12 +66,15 @@ class RunResult:
 
     @cached_property
     def history(self) -> pd.DataFrame:
-        rows = [
+        return pd.DataFrame(self._history_rows, columns=_HISTORY_COLUMNS)
+
+    @cached_property
+    def _history_rows(self) -> list[tuple]:
+        return [
             (issue.id, n, h.time, h.body, h.action.value, h.stage.value, h.to_body or "", h.note)
             for issue in self._issues
             for n, h in enumerate(issue.history)
         ]
-        return pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
 
     @cached_property
     def bodies(self) -> pd.DataFrame:
@@ -80,6 +83,26 @@ class RunResult:
     @cached_property
     def indicators(self) -> pd.DataFrame:
         return pd.DataFrame(self._indicator_rows, columns=_INDICATOR_COLUMNS)
+
+    def column(self, table: str, name: str) -> list:
+        """One column of a table as a plain list, read from the run's records without building
+        the table: the values ``getattr(self, table)[name].tolist()`` gives, except that a
+        time not reached may be None where the table has NaN."""
+        if table == "issues":
+            return [row[name] for row in self._issue_rows]
+        if table == "meetings":
+            return [getattr(record, name) for record in self._meetings]
+        if table == "history":
+            i = _HISTORY_COLUMNS.index(name)
+            return [row[i] for row in self._history_rows]
+        if table == "bodies":
+            return [row[name] for row in self._body_rows]
+        if table == "series":
+            return [row[name] for row in self._series_rows]
+        if table == "indicators":
+            i = _INDICATOR_COLUMNS.index(name)
+            return [row[i] for row in self._indicator_rows]
+        raise KeyError(table)
 
     def write(self, out: Path, fmt: str = "csv") -> list[Path]:
         """Write every table to ``out`` as CSV or Parquet; returns the paths written."""
