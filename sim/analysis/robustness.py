@@ -468,10 +468,12 @@ def analyse(plan, claims: list[Claim], diffs: pd.DataFrame, points: pd.DataFrame
         y = means[column].dropna()
         table, r2 = metamodel_sobol(x.loc[y.index], y.to_numpy(), factors, plan.seed)
         if table is None:
+            fit = (f"predicts it no better than the points' mean (cross-validated R\u00b2 "
+                   f"{r2:.2f})" if r2 <= 0 else
+                   f"explains only {r2:.0%} of its variance (cross-validated)")  # fmt: skip
             why = ("too few points or no variation" if math.isnan(r2)
-                   else f"a random-forest metamodel of the points explains only {r2:.0%} of "
-                        "the variance (cross-validated), so variance-based indices would "
-                        "describe the metamodel, not the model")  # fmt: skip
+                   else f"a random-forest metamodel of the points {fit}, so variance-based "
+                        "indices would describe the metamodel, not the model")  # fmt: skip
             notes.append(f"Sobol indices of {column} not computed: {why}; its drivers are "
                          "Morris' factors above the noise floor")  # fmt: skip
         else:

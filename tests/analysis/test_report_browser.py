@@ -27,7 +27,8 @@ VIEWPORT = {"width": 1280, "height": 800}
 
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory) -> Path:
-    """A real comparison (6 paired replications) with hostile display names, and its report."""
+    """A real comparison (12 paired replications: enough for a verdict over the report's 47
+    differences) with hostile display names, and its report."""
     folder = tmp_path_factory.mktemp("browser")
     scenario = yaml.safe_load((SCENARIO_DIR / "employer_closure.yaml").read_text())
     scenario["title"] = HOSTILE_SCENARIO
@@ -38,7 +39,7 @@ def page_file(tmp_path_factory) -> Path:
     (folder / "option.yaml").write_text(yaml.safe_dump(option, allow_unicode=True))
     out = folder / "cmp"
     assert main(["compare", str(folder / "scenario.yaml"), "--structures",
-                 f"five_element,{folder / 'option.yaml'}", "--replications", "6",
+                 f"five_element,{folder / 'option.yaml'}", "--replications", "12",
                  "--workers", "1", "--out", str(out)]) == 0  # fmt: skip
     assert main(["report", str(out)]) == 0
     return out / "report.html"
