@@ -261,7 +261,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from sim.analysis.report import write_report
     from sim.experiment.executors import make_executor
     from sim.spec.files import SHIPPED_STRUCTURES
-    from sim.spec.loading import SCENARIO_DIR
+    from sim.spec.loading import SCENARIO_DIR, WORKED_EXAMPLES_DIR
 
     names = ("employer_closure", "truancy")
     runs = len(names) * args.replications * len(SHIPPED_STRUCTURES)
@@ -273,11 +273,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                                 list(SHIPPED_STRUCTURES), args.replications,
                                                 [args.seed], {}, executor=executor)  # fmt: skip
                 comparison.write(out, lambda figures, c=comparison: draw_figures(c, figures))
-                robust = Path("docs") / "robustness" / name  # in a checkout, not a wheel
-                robust = robust if robust.is_dir() else None
+                robust = WORKED_EXAMPLES_DIR / name
+                robust = robust if (robust / "meta.json").is_file() else None
                 report = write_report(out, out / "report.html", robustness=robust)
             print(comparison.text)
-            print(f"(tables and figures in {out}/; the board's appraisal: {report})\n")
+            if robust is None:
+                print(f"note: this installation has no robustness run of {name}: the report's "
+                      "verdicts hold at the default assumptions only (make robustness-docs "
+                      "in a checkout makes them)")  # fmt: skip
+            print(f"(tables and figures in {out}/; the board's appraisal: {report}, its "
+                  f"verdicts qualified by the robustness run in {robust})\n"
+                  if robust else f"(tables and figures in {out}/; the board's appraisal: "
+                  f"{report})\n")  # fmt: skip
     return 0
 
 
@@ -629,7 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="one run: print a summary, write tables")
     add_run_args(p)
     p.add_argument("--out", help="folder for the tables (issues, meetings, series, ...)")
-    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument(
+        "--format", choices=["csv", "parquet"], default="csv", help="table format (default csv)"
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("trace", help="print issues' pathways as timelines")
@@ -644,7 +653,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_sweep_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("experiment", help="experiment YAML file (scenarios/experiments/)")
-        p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+        p.add_argument(
+            "--executor",
+            choices=["serial", "processes", "dask"],
+            default="processes",
+            help="where the runs go (default processes)",
+        )
         p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
         p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
         p.add_argument("--out", help="results folder (default out/EXPERIMENT)")
@@ -669,16 +683,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="a shipped scenario with declared conclusions "
                    "(employer_closure, ...), or a path (a '/' or ending in .yaml)")  # fmt: skip
     p.add_argument("--structures", default="five_element,pilot",
-                   help="two or more, comma-separated; the first is the baseline")  # fmt: skip
+                   help="two or more, comma-separated; the first is the baseline "
+                   "(default five_element,pilot)")  # fmt: skip
     p.add_argument("--size", choices=["small", "full"], default="full",
-                   help="small: a quick look (every phase, too few points to trust)")  # fmt: skip
+                   help="full: what the docs report (default); small: a quick look (every "
+                   "phase, too few points to trust)")  # fmt: skip
     p.add_argument(
         "--replications",
         type=whole(1, 1000),
-        help="per point in the first batch (doubled where a claim is undecided)",
+        help="per point in the first batch, doubled where a claim is undecided (default 4 at "
+        "--size full, 2 at small)",
     )
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
-    p.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    p.add_argument(
+        "--executor",
+        choices=["serial", "processes", "dask"],
+        default="processes",
+        help="where the runs go (default processes)",
+    )
     p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
     p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
     p.add_argument("--out", help="folder (default out/robustness_SCENARIO)")
@@ -742,8 +764,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="paired replications under several structures")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--structures", default="five_element,pilot", help="comma-separated")
-    p.add_argument("--replications", type=REPLICATIONS, default=30)
+    p.add_argument(
+        "--structures",
+        default="five_element,pilot",
+        help="comma-separated; the first is the baseline (default five_element,pilot)",
+    )
+    p.add_argument(
+        "--replications",
+        type=REPLICATIONS,
+        default=30,
+        help="paired replications per structure (default 30)",
+    )
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--seeds", help="several root seeds, comma-separated: do the conclusions agree?")
     p.add_argument("--out", help="folder for runs.csv, comparison.csv and figures/")
@@ -767,10 +798,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("demo", help="the headline comparison: employer closure and truancy")
-    p.add_argument("--replications", type=REPLICATIONS, default=40)
-    p.add_argument("--seed", type=SEED, default=1)
-    p.add_argument("--out", default="out/demo")
-    p.add_argument("--workers", type=WORKERS, default=None)
+    p.add_argument(
+        "--replications",
+        type=REPLICATIONS,
+        default=40,
+        help="paired replications per structure (default 40)",
+    )
+    p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
+    p.add_argument("--out", default="out/demo", help="folder (default out/demo)")
+    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
     p.set_defaults(func=cmd_demo)
     return parser
 

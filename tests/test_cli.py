@@ -150,3 +150,22 @@ def test_documented_flood_scenario_runs(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     assert main(["trace", str(path), "--structure", "pilot"]) == 0
     assert "flood-recovery/tewkesbury" in capsys.readouterr().out
+
+
+def test_every_option_with_a_default_says_it_in_its_help():
+    """`--help` hides no default: an option that has one names it in its help text."""
+    import argparse
+
+    from sim.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    silent = [
+        f"sim {name} {action.option_strings[0]} (default {action.default!r})"
+        for name, parser in sub.choices.items()
+        for action in parser._actions
+        if action.option_strings
+        and not isinstance(action, argparse._HelpAction | argparse._VersionAction)
+        and action.default not in (None, False, [], argparse.SUPPRESS)
+        and "default" not in (action.help or "")
+    ]
+    assert silent == []

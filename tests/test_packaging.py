@@ -52,3 +52,18 @@ def test_an_unknown_name_lists_the_shipped_ones(tmp_path, monkeypatch):
     with pytest.raises(SpecError) as err:
         resolve("scenario", "employer_closur")
     assert "nor a shipped scenario" in err.value.message and "employer_closure" in err.value.message
+
+
+def test_the_worked_examples_robustness_runs_are_package_data(tmp_path, monkeypatch):
+    """`sim demo` and the app find the worked examples' robustness runs from any folder: the
+    project's docs/robustness/ is installed as sim.worked_examples, every file they read with it."""
+    from sim.spec.loading import WORKED_EXAMPLES_DIR
+
+    folder = ROOT / CONFIG["package-dir"]["sim.worked_examples"]
+    globs = CONFIG["package-data"]["sim.worked_examples"]
+    covered = {p for pattern in globs for p in folder.glob(pattern)}
+    wanted = {p for p in folder.rglob("*") if p.suffix in (".csv", ".json", ".png")}
+    assert covered == wanted and any(p.name == "meta.json" for p in covered)
+    monkeypatch.chdir(tmp_path)
+    assert WORKED_EXAMPLES_DIR.samefile(folder)
+    assert (WORKED_EXAMPLES_DIR / "employer_closure" / "meta.json").is_file()

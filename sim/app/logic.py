@@ -29,7 +29,13 @@ import pandas as pd
 from sim.errors import SpecError
 from sim.spec import load_scenario, load_structure
 from sim.spec.limits import MAX_FILE_BYTES, MAX_SEED, NAME_PATTERN
-from sim.spec.loading import SCENARIO_DIR, STRUCTURE_DIR, shipped_names, validate_as
+from sim.spec.loading import (
+    SCENARIO_DIR,
+    STRUCTURE_DIR,
+    WORKED_EXAMPLES_DIR,
+    shipped_names,
+    validate_as,
+)
 from sim.spec.parameters import Parameters, check_parameters
 from sim.spec.scenario import ScenarioSpec, check_scenario_against
 from sim.spec.structure import StructureSpec, check_structure
@@ -480,7 +486,7 @@ def catalogue(runs: pd.DataFrame, scenario: ScenarioSpec) -> dict:
     return judged(runs, scenario)
 
 
-ROBUSTNESS_DIR = Path(__file__).resolve().parents[2] / "docs" / "robustness"
+ROBUSTNESS_DIR = WORKED_EXAMPLES_DIR  # installed with the package, found from any folder
 
 
 def robustness_for(scenario: ScenarioSpec, names: list[str], folder: Path | None = None):

@@ -22,6 +22,9 @@ from sim.spec.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, NAME_PATTERN, 
 
 SCENARIO_DIR = Path(str(files("sim.shipped")))
 STRUCTURE_DIR = SCENARIO_DIR / "structures"
+WORKED_EXAMPLES_DIR = Path(str(files("sim.worked_examples")))
+"""The worked examples' full robustness runs (the project's ``docs/robustness/``, installed as
+``sim.worked_examples``): one folder per scenario, what `sim demo`, the app and the docs read."""
 
 Kind = Literal["structure", "scenario", "experiment", "checks", "gcm design", "robustness"]
 SHIPPED_FOLDER: dict[str, Path] = {
