@@ -178,7 +178,10 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def format_trace(result: RunResult, issue_id: str | None, show_all: bool) -> str:
-    """A readable timeline of each issue's pathway (named issues unless ``show_all``)."""
+    """A readable timeline of each issue's pathway (named issues unless ``show_all``); a step
+    taken at a special meeting ends "(special meeting)"."""
+    from sim.analysis.pathway import meeting_kinds
+
     issues = result.issues
     if issue_id is not None:
         if issue_id not in set(issues["issue_id"]):
@@ -189,14 +192,17 @@ def format_trace(result: RunResult, issue_id: str | None, show_all: bool) -> str
         named = issues[own]["issue_id"].tolist()
         chosen = issues["issue_id"].tolist() if show_all or not named else named
     lines: list[str] = []
+    kinds = meeting_kinds(result)
     for iid in chosen:
-        _trace_lines(result, iid, "", lines)
+        _trace_lines(result, iid, "", lines, kinds)
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
-def _trace_lines(result: RunResult, iid: str, indent: str, lines: list[str]) -> None:
-    """One issue's timeline, then each of its strands (steps asked of several bodies)."""
+def _trace_lines(result: RunResult, iid: str, indent: str, lines: list[str],
+                 kinds: dict[tuple[str, float], str]) -> None:  # fmt: skip
+    """One issue's timeline, then each of its strands (steps asked of several bodies); a step
+    taken at a special meeting says so (``kinds``: each meeting's kind by body and time)."""
     issues = result.issues
     row = issues[issues["issue_id"] == iid].iloc[0]
     lines.append(f"{indent}{iid}: {row['title']}  [{row['scope']}, {row['theme']}, {row['kind']}]")
@@ -204,10 +210,11 @@ def _trace_lines(result: RunResult, iid: str, indent: str, lines: list[str]) -> 
         to = f" -> {h.to_body}" if h.to_body and h.to_body != h.body else ""
         note = f"  ({h.note})" if h.note else ""
         who = h.body or "(arrives)"
-        lines.append(f"{indent}  week {h.time:6.1f}  {who:<38} {h.action:<15}{to}{note}")
+        special = "  (special meeting)" if kinds.get((h.body, float(h.time))) == "special" else ""
+        lines.append(f"{indent}  week {h.time:6.1f}  {who:<38} {h.action:<15}{to}{note}{special}")
     lines.append(f"{indent}  now: {row['stage']}")
     for strand in issues[issues["parent"] == iid]["issue_id"]:
-        _trace_lines(result, strand, indent + "    ", lines)
+        _trace_lines(result, strand, indent + "    ", lines, kinds)
 
 
 def parse_seeds(args: argparse.Namespace) -> list[int]:

@@ -22,6 +22,7 @@ escaped before it reaches the SVG.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import textwrap
@@ -43,7 +44,7 @@ BANDS = {"gloucester": "Gloucester", "county": "Gloucestershire (county)",
          "districts": "The other districts"}  # fmt: skip
 FORMATS = (".svg", ".png")
 MAX_LINK_LINES = 6  # more standing links across scopes than this: one dashed line per pair
-WRAP = 30  # characters per line in a box
+WRAP = 26  # characters per line in a box
 FONT = "Helvetica"
 INK, GREY, BAND = "#222222", "#555555", "#E8E8E8"
 TIMEOUT = 60  # seconds for dot
@@ -61,18 +62,35 @@ class GraphvizMissing(SpecError):
         return (GraphvizMissing, ())
 
 
+def relations(spec: StructureSpec) -> list[tuple[str, str, str]]:
+    """Every relation the structure declares between two of its bodies, as (from, to, kind):
+    a body reporting to another (``reports_to``), a body whose reports another hears
+    (``hears_reports``; kind "reports heard", or "reports to" where it also reports there),
+    and the standing links ("link")."""
+    ids = spec.body_ids
+    up: dict[tuple[str, str], str] = {}
+    for body in spec.bodies:
+        if body.reports_to in ids:
+            up[(body.id, body.reports_to)] = "reports to"
+    for body in spec.bodies:
+        for reporter in body.hears_reports.from_bodies if body.hears_reports else []:
+            if reporter in ids and reporter != body.id:
+                up.setdefault((reporter, body.id), "reports heard")
+    links = [(ln.from_body, ln.to, "link") for ln in spec.links
+             if ln.from_body in ids and ln.to in ids]  # fmt: skip
+    return [(a, b, kind) for (a, b), kind in up.items()] + links
+
+
 def structure_graph(spec: StructureSpec) -> nx.DiGraph:
-    """Bodies as nodes (functions, scope, seats); reporting lines and links as edges."""
+    """Bodies as nodes (functions, scope, seats); reporting lines, reports heard and links as
+    edges."""
     graph = nx.DiGraph()
     for body in spec.bodies:
         graph.add_node(body.id, name=body.name or body.id, scope=body.scope,
                        functions=list(body.functions), seats=len(body.members),
                        voting=sum(s.voting for s in body.members))  # fmt: skip
-    for body in spec.bodies:
-        if body.reports_to:
-            graph.add_edge(body.id, body.reports_to, kind="reports to")
-    for link in spec.links:
-        graph.add_edge(link.from_body, link.to, kind="link")
+    for a, b, kind in relations(spec):
+        graph.add_edge(a, b, kind=kind)
     return graph
 
 
@@ -142,8 +160,9 @@ def _esc(text: str) -> str:
             .replace('"', "&quot;").replace("\n", " "))  # fmt: skip
 
 
-def _wrap(text: str, width: int = WRAP) -> list[str]:
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+def _wrap(text: str, width: int = WRAP, whole_words: bool = False) -> list[str]:
+    return textwrap.wrap(text, width, break_on_hyphens=False,
+                         break_long_words=not whole_words) or [""]  # fmt: skip
 
 
 def _lines(text: str, width: int = WRAP) -> str:
@@ -161,8 +180,8 @@ def _label(spec: StructureSpec, body: BodySpec, links_to: list[str], linked_from
     cadence; its seats and chair; the bodies it has standing links with. Left-aligned, and
     as wide as :func:`_extent` says its longest line could be."""
     rows: list[tuple[list[str], float, str, str]] = [  # lines, size, font attributes, fill
-        (_wrap(body.name or body.id, 26), 12, "B", ""),
-        (_function_lines(body), 11, "", BAND),
+        (_wrap(body.name or body.id, 22, whole_words=True), 11, "B", ""),
+        (_function_lines(body, 28), 10, "", BAND),
         (_wrap(cadence(body)), 10, "", ""),
         (_wrap(seats(body)), 10, "", ""),
     ]
@@ -224,37 +243,65 @@ def _heading(text: str, size: float, colour: str = INK) -> str:
 
 
 def _legend(merged: bool) -> list[str]:
-    """A key drawn with the diagram's own lines: a solid arrow and a dashed line."""
-    band = ["grey band: what a body does"]
+    """A key drawn with the diagram's own lines, one sample a row: a solid arrow, a dashed
+    line, the grey band."""
+    band = ["grey band: what", "a body does"]
     if merged:
-        band += ["dashed lines: merged per", "pair of scopes; each box", "names its standing links"]
+        band += ["dashed lines: merged", "per pair of scopes;", "each box names", "its links"]
     return [
         "    subgraph cluster_legend {",
         f'      label={_heading("key", 11, GREY)}; color="#BBBBBB"; style=rounded; labeljust=l;',
+        "      { rank=same; key_a; key_b; }",
+        "      { rank=same; key_c; key_d; }",
         '      key_a [shape=point, width=0.06, color="#BBBBBB"];',
         '      key_c [shape=point, width=0.06, color="#BBBBBB"];',
-        f"      key_b [shape=plain, label={_key_text(['reports to'])}];",
+        f"      key_b [shape=plain, label={_key_text(['reports to (or', 'its reports heard)'])}];",
         f"      key_d [shape=plain, label={_key_text(['standing link'])}];",
         f"      key_e [shape=plain, label={_key_text(band, fill=BAND)}];",
-        f'      key_a -> key_b [class="key", color="{INK}", penwidth=1.4, arrowsize=0.8];',
+        f'      key_a -> key_b [class="key", color="{INK}", penwidth=1.4, arrowsize=0.8, '
+        "minlen=2];",
         f'      key_c -> key_d [class="key", style=dashed, color="{GREY}", penwidth=1.2, '
-        "dir=none];",
+        "dir=none, minlen=2];",
+        "      key_a -> key_c [style=invis];",
+        "      key_c -> key_e [style=invis];",
         "    }",
     ]
 
 
-def structure_dot(spec: StructureSpec, colour: str | None = None) -> str:
-    """The structure as Graphviz DOT source (node names are internal: n0, n1, ...)."""
+def _rows(nodes: list[str], per_row: int) -> list[str]:
+    """Invisible edges that lay ``nodes`` out in rows of ``per_row``: each one above the one
+    ``per_row`` after it."""
+    return [
+        f"      {a} -> {b} [style=invis];" for a, b in zip(nodes, nodes[per_row:], strict=False)
+    ]
+
+
+PER_ROW = 2  # bodies side by side under one body, within a scope
+COLUMN = "districts"  # the scope laid out in one or two columns, the key below it
+LAYOUTS = ((2, 1), (3, 1), (2, 2), (3, 2))  # (bodies per row, the districts' columns)
+MAX_RATIO = 1.5  # height / width at most
+
+
+def structure_dot(spec: StructureSpec, colour: str | None = None, per_row: int = PER_ROW,
+                  columns: int = 1) -> str:  # fmt: skip
+    """The structure as Graphviz DOT source (node names are internal: n0, n1, ...). The
+    scopes side by side (Gloucester, the county, the other districts in ``columns`` columns
+    with the key below them); within a scope each body above the bodies that report to it (or
+    whose reports it hears), ``per_row`` to a row. Every relation of :func:`relations` is an
+    edge: solid arrows for reports (class "reports"; "reports heard" where only heard), dashed
+    lines for standing links."""
     node = {b.id: f"n{i}" for i, b in enumerate(spec.bodies)}
     names = {b.id: b.name or b.id for b in spec.bodies}
     band = {b.id: _band(b.scope) for b in spec.bodies}
-    links = [ln for ln in spec.links if ln.from_body in node and ln.to in node]
-    across = [ln for ln in links if band[ln.from_body] != band[ln.to]]
+    every = relations(spec)
+    ups = [(a, b, kind) for a, b, kind in every if kind != "link"]
+    links = [(a, b) for a, b, kind in every if kind == "link"]
+    across = [(a, b) for a, b in links if band[a] != band[b]]
     merged = len(across) > MAX_LINK_LINES
     frame = f'"{_esc(colour)}"' if colour else '"#999999"'
     lines = [
         "digraph structure {",
-        f"  graph [rankdir=LR, newrank=true, compound=true, nodesep=0.15, ranksep=0.35, "
+        f"  graph [rankdir=TB, newrank=true, compound=true, nodesep=0.12, ranksep=0.3, "
         f'fontname="{FONT}", pad=0.1];',
         f'  node [shape=plain, fontname="{FONT}", fontsize=10];',
         f'  edge [fontname="{FONT}", fontsize=10];',
@@ -263,14 +310,16 @@ def structure_dot(spec: StructureSpec, colour: str | None = None) -> str:
         "penwidth=2.5; style=rounded; margin=12;",
     ]
     outgoing: dict[str, list[str]] = {b.id: [] for b in spec.bodies}
-    incoming = Counter(ln.to for ln in links)
-    for ln in links:
-        outgoing[ln.from_body].append(names[ln.to])
+    incoming = Counter(b for _, b in links)
+    for a, b in links:
+        outgoing[a].append(names[b])
     first: dict[str, str] = {}
+    members_of: dict[str, list[BodySpec]] = {}
     for key, title in BANDS.items():
         members = [b for b in spec.bodies if band[b.id] == key]
         if not members:
             continue
+        members_of[key] = members
         first[key] = node[members[0].id]
         lines.append(f"    subgraph cluster_{key} {{")
         lines.append(f'      label={_heading(title, 13)}; color="#AAAAAA"; style=rounded; '
@@ -278,28 +327,51 @@ def structure_dot(spec: StructureSpec, colour: str | None = None) -> str:
         for body in members:
             label = _label(spec, body, outgoing[body.id], incoming[body.id])
             lines.append(f"      {node[body.id]} [label={label}];")
-        # bodies with no reporting line: in rows of three, not one tall column
-        alone = [b for b in members if not b.reports_to
-                 and not any(o.reports_to == b.id for o in spec.bodies)]  # fmt: skip
-        if len(alone) > 1:
-            for row in range(0, len(alone), 3):
-                chain = " -> ".join(node[b.id] for b in alone[row : row + 3])
-                if "->" in chain:
-                    lines.append(f"      {chain} [style=invis];")
+        inside = [(a, b) for a, b, _ in ups if band[a] == band[b] == key]
+        # under each body, the bodies reporting to it (reports_to first), two to a row
+        under: dict[str, list[str]] = {}
+        placed: set[str] = set()
+        for a, b in sorted(inside, key=lambda r: (r[0], r[1] != dict(
+                (x.id, x.reports_to) for x in members).get(r[0]))):  # fmt: skip
+            if a not in placed:
+                placed.add(a)
+                under.setdefault(b, []).append(node[a])
+        for group in under.values():
+            lines.extend(_rows(group, per_row))
+        related = {x for pair in inside for x in pair}
+        alone = [node[b.id] for b in members if b.id not in related]
+        wide = columns if key == COLUMN else per_row
+        lines.extend(_rows(alone, wide))
+        roots = [node[b.id] for b in members if b.id in related
+                 and not any(a == b.id for a, _ in inside)]  # fmt: skip
+        if (
+            alone and roots and key != COLUMN and wide > 1
+        ):  # the first row of the rest beside the top body
+            lines.append(f"      {{ rank=same; {roots[0]}; {'; '.join(alone[: wide - 1])}; }}")
         lines.append("    }")
     lines.extend(_legend(merged))
     lines.append("  }")
-    for body in spec.bodies:
-        if body.reports_to in node:
-            lines.append(f'  {node[body.id]} -> {node[body.reports_to]} [class="reports", '
-                         f'color="{INK}", penwidth=1.4, arrowsize=0.8];')  # fmt: skip
+    # the scopes left to right in this order, each from the top; the key below the districts
+    tops = [node[m[0].id] for m in members_of.values()]
+    if len(tops) > 1:
+        lines.append(f"  {{ rank=same; {'; '.join(tops)}; }}")
+        lines.append(f"  {' -> '.join(reversed(tops))} [style=invis];")
+    below = [node[b.id] for b in members_of.get(COLUMN, [])] or list(node.values())
+    lines.append(f"  {below[-1]} -> key_a [style=invis];")
+    heard = f'class="reports heard", color="{INK}", penwidth=1.4, arrowsize=0.8'
+    for a, b, kind in ups:  # the superior above: drawn from it, the arrowhead at it
+        style = 'class="reports", ' if kind == "reports to" else ""
+        constraint = "" if band[a] == band[b] else ", constraint=false"
+        attrs = (f'{style}color="{INK}", penwidth=1.4, arrowsize=0.8' if style
+                 else heard)  # fmt: skip
+        lines.append(f"  {node[b]} -> {node[a]} [{attrs}, dir=back{constraint}];")
     link_style = f'class="link", style=dashed, color="{GREY}", dir=none'
-    for ln in links:
-        if not merged or band[ln.from_body] == band[ln.to]:
-            lines.append(f"  {node[ln.from_body]} -> {node[ln.to]} [{link_style}, "
+    for a, b in links:
+        if not merged or band[a] == band[b]:
+            lines.append(f"  {node[a]} -> {node[b]} [{link_style}, "
                          "penwidth=1.2, constraint=false];")  # fmt: skip
     if merged:
-        pairs = Counter(tuple(sorted((band[ln.from_body], band[ln.to]))) for ln in across)
+        pairs = Counter(tuple(sorted((band[a], band[b]))) for a, b in across)
         for (a, b), count in pairs.items():
             text = _heading(f"{count} standing link{'s' * (count != 1)}", 10, GREY)
             lines.append(f"  {first[a]} -> {first[b]} [{link_style}, penwidth=2, "
@@ -314,19 +386,47 @@ def have_graphviz() -> bool:
     return shutil.which("dot") is not None
 
 
+def _dot(dot: str, source: str, fmt: str, name: str) -> bytes:
+    done = subprocess.run([dot, f"-T{fmt}"], input=source.encode(), capture_output=True,
+                          timeout=TIMEOUT, check=False)  # fmt: skip
+    if done.returncode != 0:
+        problem = done.stderr.decode(errors="replace").strip().splitlines()
+        raise SpecError("diagram", name, f"dot failed: {problem[-1] if problem else '?'}")
+    return done.stdout
+
+
+def _size(svg: bytes) -> tuple[float, float]:
+    """An SVG's width and height, from its viewBox."""
+    box = re.search(rb'viewBox="([^"]+)"', svg)
+    _, _, width, height = (float(v) for v in box.group(1).split()) if box else (0, 0, 1, 1)
+    return width, height
+
+
+def best_dot(spec: StructureSpec, colour: str | None = None) -> str:
+    """The DOT source of the layout that fits a page best: of :data:`LAYOUTS`, the narrowest
+    whose height is at most :data:`MAX_RATIO` times its width (else the least tall for its
+    width), each laid out by ``dot``."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizMissing()
+    tried = []
+    for per_row, columns in LAYOUTS:
+        source = structure_dot(spec, colour, per_row, columns)
+        width, height = _size(_dot(dot, source, "svg", spec.name))
+        tried.append((height / width > MAX_RATIO, width if height / width <= MAX_RATIO
+                      else height / width, source))  # fmt: skip
+    return min(tried, key=lambda t: t[:2])[2]
+
+
 def render(spec: StructureSpec, fmt: str = "svg", colour: str | None = None) -> bytes:
-    """The diagram as SVG or PNG bytes, laid out and drawn by Graphviz's ``dot``."""
+    """The diagram as SVG or PNG bytes, laid out and drawn by Graphviz's ``dot`` (the layout
+    of :func:`best_dot`)."""
     if fmt not in ("svg", "png"):
         raise SpecError("diagram", fmt, "give a .png or .svg file")
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizMissing()
-    done = subprocess.run([dot, f"-T{fmt}"], input=structure_dot(spec, colour).encode(),
-                          capture_output=True, timeout=TIMEOUT, check=False)  # fmt: skip
-    if done.returncode != 0:
-        problem = done.stderr.decode(errors="replace").strip().splitlines()
-        raise SpecError("diagram", spec.name, f"dot failed: {problem[-1] if problem else '?'}")
-    return done.stdout
+    return _dot(dot, best_dot(spec, colour), fmt, spec.name)
 
 
 def diagram_svg(spec: StructureSpec, colour: str | None = None) -> str:

@@ -36,6 +36,9 @@ from sim.analysis.compare import (
 )
 from sim.analysis.diagram import GraphvizMissing, diagram_svg, grid_svg
 from sim.analysis.palette import structure_colours, verdict_style
+from sim.analysis.pathway import draw_timeline, shared_xlim, timeline
+from sim.analysis.pathway import legend as pathway_legend
+from sim.analysis.pathway import rows as pathway_rows
 from sim.analysis.sweeps import sweep_regression
 from sim.analysis.verdict import (
     CRITERION_TEXT,
@@ -133,43 +136,67 @@ def _distributions(results: Results, names: list[str], titles: dict, colours: di
     return fig
 
 
+_PATHWAYS: list = [None, {}]  # the last results drawn, and each option's pathway run
+
+
+def _pathway_runs(results: Results) -> dict:
+    """Each option's replication with the median named-issue time to decision, re-simulated,
+    and its first named issue's timeline (None where there is none), computed once for all
+    the options of a results set: their figures share one time axis."""
+    if _PATHWAYS[0] is results:
+        return _PATHWAYS[1]
+    scenario = load_scenario(results.scenario)
+    out: dict = {}
+    for name in results.structures:
+        runs = results.runs[results.runs["structure"] == name].copy()
+        key = "named_weeks_to_decision" if "named_weeks_to_decision" in runs else "issues_decided"
+        runs = runs.dropna(subset=[key])
+        if runs.empty or not scenario.issues:
+            out[name] = None
+            continue
+        target = runs[key].median()
+        row = runs.iloc[(runs[key] - target).abs().argsort().iloc[0]]
+        params = dict(results.parameters)
+        params |= {c[2:]: float(row[c]) for c in runs.columns if c.startswith("p_")}
+        spec = load_structure(results.structures[name])
+        result = run_once(spec, scenario, int(row["seed"]), params)
+        out[name] = {"row": row, "key": key, "timeline": timeline(result, scenario.issues[0].id),
+                     "names": spec.names_by_id(scenario.bodies)}  # fmt: skip
+    _PATHWAYS[:] = [results, out]
+    return out
+
+
 def _pathway(results: Results, name: str, title: str, colour: str):
     """Re-simulate the replication whose named-issue time to decision is the median, and draw
-    its first named issue's pathway as a timeline (bodies down, weeks across)."""
-    runs = results.runs[results.runs["structure"] == name].copy()
-    key = "named_weeks_to_decision" if "named_weeks_to_decision" in runs else "issues_decided"
-    runs = runs.dropna(subset=[key])
-    if runs.empty:
+    its first named issue's pathway (:mod:`sim.analysis.pathway`): from the issue's arrival to
+    the end of its pathway, a bar per body holding it (by its title), the waiting with nobody
+    holding it in words, each action at a special meeting marked; every option on one time
+    axis and at one height."""
+    runs = _pathway_runs(results)
+    if runs.get(name) is None:
         return None, ""
-    target = runs[key].median()
-    row = runs.iloc[(runs[key] - target).abs().argsort().iloc[0]]
-    params = dict(results.parameters)
-    params |= {c[2:]: float(row[c]) for c in runs.columns if c.startswith("p_")}
-    scenario = load_scenario(results.scenario)
-    named = [i.id for i in scenario.issues]
-    if not named:
-        return None, ""
-    spec = load_structure(results.structures[name])
-    result = run_once(spec, scenario, int(row["seed"]), params)
-    history = result.history[result.history["issue_id"] == named[0]]
-    history = history[history["body"] != ""]
-    bodies = list(dict.fromkeys(history["body"]))
-    called = spec.names_by_id(scenario.bodies)
-    fig, ax = plt.subplots(figsize=(5.2, 0.32 * len(bodies) + 1.6))
-    y = {b: i for i, b in enumerate(bodies)}
-    ax.plot(history["time"], history["body"].map(y), "-", color=colour, alpha=0.45, zorder=1)
-    for i, (action, group) in enumerate(history.groupby("action")):
-        ax.scatter(group["time"], group["body"].map(y), label=action, zorder=2, s=22,
-                   marker=ACTION_MARKERS[i % len(ACTION_MARKERS)], color=colour,
-                   edgecolor="black", linewidth=0.4)  # fmt: skip
-    ax.set_yticks(range(len(bodies)), [_wrap(called.get(b, b), 34) for b in bodies], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlabel("week", fontsize=8)
+    drawn = [r for r in runs.values() if r is not None]
+    xlim = shared_xlim([r["timeline"] for r in drawn])
+    n_rows = max(len(pathway_rows(r["timeline"])) for r in drawn)
+    run = runs[name]
+    line = run["timeline"]
+    fig, ax = plt.subplots(figsize=(5.6, 0.36 * n_rows + 1.9))
+    draw_timeline(ax, line, run["names"], colour, xlim, n_rows)
     ax.set_title(_wrap(title, 60), fontsize=8, color=colour)
-    ax.legend(fontsize=6, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    pathway_legend(ax, colour)
+    row, key = run["row"], run["key"]
     replication = int(row["replication"]) if "replication" in row else 0
-    caption = (f"{named[0]}: replication {replication + 1}, the run with the median "
-               f"{key.replace('_', ' ')} ({rounded(float(row[key]))} weeks)")  # fmt: skip
+    measure = (
+        "weeks to decision of the named issues" if key.startswith("named") else "issues decided"
+    )
+    end = (f"{line.stage} at week {line.end:.1f}" if line.stage in ("closed", "dropped")
+           else f"still open at the end of the run (week {line.end:g})")  # fmt: skip
+    specials = len(line.specials)
+    special = (f"; {specials} step{'s' * (specials != 1)} taken at a special meeting"
+               if specials else "; no step taken at a special meeting")  # fmt: skip
+    caption = (f"{line.title}: replication {replication + 1}, the run with the median "
+               f"{measure} ({rounded(float(row[key]))}); arrives week {line.arrival:g}, "
+               f"{end}{special}")  # fmt: skip
     return fig, caption
 
 

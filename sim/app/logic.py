@@ -807,10 +807,13 @@ def pathways(outcome: Outcome, replication: int = 0) -> dict[str, dict[str, Path
 def result_pathways(result, called: dict[str, str] | None = None) -> dict[str, Pathway]:
     """A run's named issues (and their follow-ups) as pathways, bodies by their display names
     (``called``: id -> name) where given."""
+    from sim.analysis.pathway import meeting_kinds
+
     called = called or {}
     issues = result.issues
     own = (issues["source"] == "named") | issues["source"].str.startswith("follow-up")
     chosen = issues[own & (issues["parent"] == "")]
+    kinds = meeting_kinds(result)
     out = {}
     for row in chosen.itertuples():
         history = result.history[result.history["issue_id"] == row.issue_id]
@@ -820,12 +823,18 @@ def result_pathways(result, called: dict[str, str] | None = None) -> dict[str, P
                 called.get(h.body, h.body) or "(arrives)",
                 h.action,
                 called.get(h.to_body, h.to_body) if h.to_body and h.to_body != h.body else "",
-                h.note or "",
+                _special_note(h, kinds),
             )
             for h in history.itertuples()
         ]
         out[row.issue_id] = Pathway(row.issue_id, row.title, steps, row.stage)
     return out
+
+
+def _special_note(h, kinds: dict[tuple[str, float], str]) -> str:
+    """A step's note, saying so where it was taken at a special meeting."""
+    special = kinds.get((h.body, float(h.time))) == "special"
+    return "; ".join(x for x in (h.note or "", "at a special meeting" if special else "") if x)
 
 
 def pathway_table(
@@ -839,6 +848,7 @@ def pathway_table(
     for name in names:
         path = paths.get(name)
         cells = [f"week {s.week:.1f}: {s.body} {s.action}" + (f" -> {s.to}" if s.to else "")
+                 + (" (special meeting)" if "at a special meeting" in s.note else "")
                  for s in (path.steps if path else [])]  # fmt: skip
         cells += [""] * (longest - len(cells))
         cells.append(f"now: {path.now}" if path else "(not in this option)")

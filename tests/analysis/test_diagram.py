@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ from sim.analysis.diagram import (
     function_grid,
     grid_svg,
     have_graphviz,
+    relations,
+    render,
     structure_graph,
 )
 from sim.analysis.palette import structure_colours
@@ -37,8 +40,8 @@ SHIPPED = ["five_element", "pilot", "county_scs_chapters"]
 HOSTILE = "<script>alert(1)</script> & Co"
 HOSTILE_TITLE = '<img src=x onerror=alert(1)> "quoted"'
 CHAR = 0.6  # estimated width of a character, in font sizes
-REPORT_WIDTH = 1000  # px: the report shows a diagram at most about this wide
-SMALLEST_TEXT = 10  # px: the smallest text must be at least this tall at that width
+REPORT_WIDTH = 1100  # px: the report shows a diagram at most about this wide
+SMALLEST_TEXT = 8.5  # px: the smallest text must be at least this tall at that width
 
 needs_dot = pytest.mark.skipif(
     not have_graphviz(), reason="Graphviz's dot program is not installed (apt-get install graphviz)"
@@ -143,7 +146,7 @@ def test_the_pilot_executive_deliberates_decides_and_evaluates(drawn):
     if spec.name != "pilot":
         pytest.skip("the pilot's Executive")
     box = boxes(spec, root)["executive"]
-    assert "deliberates · decides · evaluates" in box
+    assert "deliberates · decides evaluates" in box  # broken only between two functions
     assert "meets every 13 weeks (quarterly); special meetings allowed" in box
     assert "18 seats" in box and "chair: corporate director, Gloucester City Council" in box
 
@@ -156,19 +159,59 @@ def stroke(edge: ET.Element) -> str:
 def test_reporting_lines_are_solid_and_standing_links_dashed(drawn):
     spec, _, root = drawn
     edges = groups(root, "edge")
-    reports = [e for e in edges if "reports" in e.get("class").split()]
+    reports = [e for e in edges if e.get("class").split() == ["edge", "reports"]]
+    heard = [e for e in edges if "heard" in e.get("class").split()]
     links = [e for e in edges if "link" in e.get("class").split()]
-    assert len(reports) == sum(1 for b in spec.bodies if b.reports_to)
-    assert {stroke(e) for e in reports} == ({"solid"} if reports else set())
+    kinds = [kind for _, _, kind in relations(spec)]
+    assert len(reports) == kinds.count("reports to")
+    assert len(heard) == kinds.count("reports heard")
+    assert {stroke(e) for e in reports + heard} == ({"solid"} if reports + heard else set())
     assert {stroke(e) for e in links} == ({"dashed"} if spec.links else set())
     assert bool(links) == bool(spec.links)
-    assert len(reports) + len(links) + 2 == len(edges)  # and the key's two samples
+    assert len(reports) + len(heard) + len(links) + 2 == len(edges)  # and the key's two samples
     key = {title(g): g for g in groups(root, "edge") if "key" in g.get("class").split()}
     assert stroke(key["key_a->key_b"]) == "solid" and stroke(key["key_c->key_d"]) == "dashed"
     words = {title(g): " ".join(t.text for t in texts(g)) for g in groups(root, "node")}
-    assert words["key_b"] == "reports to" and words["key_d"] == "standing link"
+    assert words["key_b"] == "reports to (or its reports heard)"
+    assert words["key_d"] == "standing link"
     graph = structure_graph(spec)
     assert set(graph.nodes) == spec.body_ids
+
+
+def test_every_declared_relation_is_an_edge(drawn):
+    """Each body reporting to another, each body whose reports another hears (the
+    five-element Executive and the Conference that hears its reports), each standing link (or,
+    merged, its pair of scopes' line and the body named in the box): an edge of the drawing."""
+    spec, _, root = drawn
+    node = {b.id: f"n{i}" for i, b in enumerate(spec.bodies)}
+    drawn_edges = {title(g) for g in groups(root, "edge")}
+    shown = boxes(spec, root)
+    declared = {(b.id, b.reports_to) for b in spec.bodies if b.reports_to}
+    declared |= {(f, b.id) for b in spec.bodies if b.hears_reports
+                 for f in b.hears_reports.from_bodies}  # fmt: skip
+    assert declared == {(a, b) for a, b, kind in relations(spec) if kind != "link"}
+    for reporter, hearer in declared:  # drawn from the one above, the arrowhead at it
+        assert f"{node[hearer]}->{node[reporter]}" in drawn_edges, (reporter, hearer)
+    merged = [g for g in groups(root, "edge") if "link" in g.get("class").split()
+              and any(t.text and "standing link" in t.text for t in texts(g))]  # fmt: skip
+    names = {b.id: b.name or b.id for b in spec.bodies}
+    for link in spec.links:
+        if f"{node[link.from_body]}->{node[link.to]}" not in drawn_edges:
+            assert merged and names[link.to] in shown[link.from_body], (link.from_body, link.to)
+    if spec.name == "five_element":
+        assert (f"{node['conference']}->{node['executive']}") in drawn_edges
+
+
+def test_the_diagram_fits_a_page(drawn):
+    """Height at most 1.5 times the width, in the SVG and in the PNG dot draws."""
+    spec, _, root = drawn
+    _, _, width, height = (float(v) for v in root.get("viewBox").split())
+    assert height <= 1.5 * width, (spec.name, width, height)
+    if spec.name == "test_town":
+        return
+    png = render(spec, "png")
+    png_width, png_height = struct.unpack(">II", png[16:24])
+    assert png_height <= 1.5 * png_width, (spec.name, png_width, png_height)
 
 
 def test_many_standing_links_are_merged_and_named_in_the_boxes(drawn):
@@ -242,13 +285,14 @@ def test_no_label_is_cut(drawn):
 
 
 def test_readable_at_the_width_the_report_shows(drawn):
-    """Shown 1000 px wide (the report's page is at most 1100 px), the smallest text is at
-    least 10 px tall: the viewBox is at most 1000 units wide for 10-point text."""
+    """Shown 1100 px wide (the report's page is at most 1100 px), the smallest text is at
+    least 8.5 px tall: the viewBox is at most about 1300 units wide for 10-point text (the
+    scopes side by side make the drawing wider and much shorter than a column of them)."""
     _, _, root = drawn
     width = float(root.get("viewBox").split()[2])
     smallest = min(float(t.get("font-size")) for t in root.iter(f"{SVG}text"))
     assert smallest * min(1.0, REPORT_WIDTH / width) >= SMALLEST_TEXT, (width, smallest)
-    assert 400 < width <= REPORT_WIDTH
+    assert 400 < width <= 1300
 
 
 def test_the_title_is_the_display_name_and_the_frame_the_structure_colour(drawn):
@@ -267,7 +311,7 @@ def test_names_from_user_files_are_escaped(drawn):
     for tag in ("<script", "<img"):
         assert tag not in text
     if spec.name == "test_town":
-        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "&amp; Co" in text
         assert "&lt;img src=x onerror=alert(1)&gt;" in text
         assert HOSTILE in boxes(spec, root)["board"]
         assert not [e for e in root.iter() if e.tag.split("}")[-1] in ("script", "img")]

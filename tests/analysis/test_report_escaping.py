@@ -91,14 +91,15 @@ def _scenario(text: str, where: str):
         return spec.model_copy(update={"description": text})
     if where == "scenario title":
         return spec.model_copy(update={"title": text})
-    if where == "issue id":
-        issues = [spec.issues[0].model_copy(update={"id": text}), *spec.issues[1:]]
+    if where in ("issue id", "issue title"):
+        field = "id" if where == "issue id" else "title"
+        issues = [spec.issues[0].model_copy(update={field: text}), *spec.issues[1:]]
         return spec.model_copy(update={"issues": issues})
     return spec
 
 
 PLACES = ["structure name", "structure title", "scenario name", "scenario title",
-          "scenario description", "issue id", "indicator label", "indicator unit",
+          "scenario description", "issue id", "issue title", "indicator label", "indicator unit",
           "title"]  # fmt: skip
 
 
@@ -111,7 +112,7 @@ def test_hostile_text_in_every_field_is_escaped_and_the_page_renders(folder, mon
         report, "_diagram", lambda spec, colour: {"image": None, "note": spec.title}
     )
     # the figures hold no user text but the axis labels matplotlib draws into pixels: skip
-    # drawing them (the pathways' captions, which hold issue ids, are still made)
+    # drawing them (the pathways' captions, which hold issue titles, are still made)
     monkeypatch.setattr(report, "_criterion_figure", lambda *args: None)
     monkeypatch.setattr(report, "_distributions", lambda *args: None)
     monkeypatch.setattr(report, "_figure_uri", _blank_figure)
@@ -139,7 +140,9 @@ def test_hostile_text_in_every_field_is_escaped_and_the_page_renders(folder, mon
     assert "pathway under each option" in page and page.rstrip().endswith("</html>")
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = escaped.replace('"', "&#34;").replace("'", "&#39;")
-    if where != "indicator unit":  # a unit shows only beside a clear difference
+    # a unit shows only beside a clear difference; an issue's id is not shown (its title is,
+    # in the pathway's caption)
+    if where not in ("indicator unit", "issue id"):
         assert escaped in page  # shown, as text
     assert "{{ 7 * 7 }}" not in text or "49" not in page.split("<body>")[1][:200]
 
