@@ -769,9 +769,8 @@ def stale_note(reasons: Sequence[str]) -> str:
     if not reasons:
         return ""
     what = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
-    verb = "has" if len(reasons) == 1 else "have"
-    return (f"These results are for the earlier choices ({what} {verb} changed since): "
-            "press Run to update.")  # fmt: skip
+    said = f"These results are for the earlier choices (changed since: {what})"
+    return f"{said}: press Run to update."
 
 
 STATE_WORDS = {

@@ -487,8 +487,8 @@ def test_a_verdict_is_stale_once_any_choice_changes_and_current_after_a_run_of_t
         assert logic.stale_reasons(outcome, **{**same, **change}) == [reason], change
     both = logic.stale_reasons(outcome, **{**same, "scenario": "truancy", "parameters": {}})
     note = logic.stale_note(both)
-    assert note == ("These results are for the earlier choices (the scenario and the "
-                    "assumptions have changed since): press Run to update.")  # fmt: skip
+    assert note == ("These results are for the earlier choices (changed since: the scenario "
+                    "and the assumptions): press Run to update.")  # fmt: skip
 
 
 def test_the_assumptions_changed_are_said_by_their_titles():
