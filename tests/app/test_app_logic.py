@@ -319,6 +319,7 @@ def test_the_step_view_speaks_of_bodies_and_issues_in_plain_words(pilot):
     assert inquorate, "no inquorate meeting in two years: the test shows nothing"
     assert sum("inquorate" in m for m in said["meetings"]) == len(inquorate)
     special = sum(m.kind == "special" for m in model.meetings)
+    assert special, "no special meeting in two years: the test shows nothing"
     assert sum("special meeting" in m for m in said["meetings"]) == special
     waiting = [i for i in model.issues if not i.holder and i.stage.value not in
                ("closed", "dropped")]  # fmt: skip
