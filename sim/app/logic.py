@@ -379,19 +379,53 @@ def renamed(spec: StructureSpec, name: str, title: str = "") -> StructureSpec:
 
 
 def changes(before: StructureSpec, after: StructureSpec) -> list[str]:
-    """What the knobs changed, in words, body by body."""
+    """What the knobs changed, in plain words, body by body (each body by its name): "the
+    Executive: meets every 8 weeks (was every 13)"."""
     out = []
     old = {b.id: b for b in before.bodies}
     for body in after.bodies:
+        called = body.name or body.id
         was = old.get(body.id)
         if was is None:
-            out.append(f"{body.id}: new")
+            out.append(f"{called}: new")
             continue
-        for key in ("cadence_weeks", "on_demand", "quorum", "substitutes", "special_meetings"):
-            if getattr(was, key) != getattr(body, key):
-                out.append(f"{body.id}.{key}: {getattr(was, key)} -> {getattr(body, key)}")
+        said = []
+        if (was.cadence_weeks, was.on_demand) != (body.cadence_weeks, body.on_demand):
+            said.append(f"{_cadence(body)} (was {_cadence(was, again=True)})")
+        if was.quorum != body.quorum:
+            said.append(f"quorum {body.quorum} voting members (was {was.quorum})")
+        if was.substitutes != body.substitutes:
+            said.append("substitutes allowed (were not)" if body.substitutes
+                        else "no substitutes (were allowed)")  # fmt: skip
+        if was.special_meetings != body.special_meetings:
+            said.append("special meetings may be called (could not be)" if body.special_meetings
+                        else "no special meetings (could be called)")  # fmt: skip
         if len(was.members) != len(body.members):
-            out.append(f"{body.id}: {len(was.members)} -> {len(body.members)} seats")
+            said.append(f"{len(body.members)} seats (was {len(was.members)})")
+        if said:
+            out.append(f"{called}: {', '.join(said)}")
+    return out
+
+
+def _cadence(body, again: bool = False) -> str:
+    """How often a body meets, in words ("meets every 8 weeks"; "every 8 weeks" with
+    ``again``)."""
+    if body.on_demand or body.cadence_weeks is None:
+        return "on demand" if again else "meets on demand"
+    weeks = f"every {body.cadence_weeks:g} weeks"
+    return weeks if again else f"meets {weeks}"
+
+
+def assumption_changes(parameters: dict[str, float]) -> list[str]:
+    """The assumptions moved from their defaults, in plain words: each by its title
+    (:func:`sim.spec.parameters.parameter_title`), its value and its default ("the chance
+    that a committed member attends 0.65 (default 0.85)")."""
+    from sim.spec.parameters import parameter_title
+
+    out = []
+    for name, value in parameters.items():
+        default = Parameters.model_fields[name].default
+        out.append(f"{parameter_title(name)} {value:g} (default {default:g})")
     return out
 
 
@@ -550,7 +584,9 @@ class PairedJob:
 
     ``done`` / ``total`` runs say how far it has got; :meth:`cancel` stops it after the runs in
     hand (a process pool's running chunk, about a quarter of a second of work); ``state`` is
-    ``running``, ``finished``, ``cancelled`` or ``failed`` (with ``error`` in one line).
+    ``running``, ``comparing`` (every run done, the paired comparison being computed: seconds
+    of permutation tests and bootstrap intervals), ``finished``, ``cancelled`` or ``failed``
+    (with ``error`` in one line).
     The runs go to the experiment core's executors (:func:`sim.experiment.executors.
     make_executor`): a process pool, or Dask (a local cluster or a ``scheduler``'s).
     """
@@ -665,6 +701,8 @@ class PairedJob:
                 self.state = "cancelled"
             else:
                 ordered = [outputs[i] for i in range(self.total)]
+                self.state = "comparing"  # the runs are done; the verdict is being computed
+                self.notify()
                 self.outcome = self._compare(ordered)
                 self.state = "finished"
         except BrokenProcessPool:
@@ -697,6 +735,68 @@ class PairedJob:
         key = [i.name for i in headline_indicators(runs, self.scenario)]
         return Outcome(self.scenario, self.options, self.replications, self.root_seed,
                        self.parameters, runs, issues, table, summary, key)  # fmt: skip
+
+
+# -- is the verdict on screen still the answer to the choices? ------------------------------
+def stale_reasons(outcome: Outcome, scenario: str, options: Sequence[Option], replications: int,
+                  root_seed: Any, parameters: dict[str, float] | None) -> list[str]:  # fmt: skip
+    """What differs between the choices a finished comparison ran and the choices on the page
+    now, in plain words ("the assumptions", "the options chosen"); empty when the verdict is
+    the answer to them. ``parameters`` None means the sliders hold no valid set."""
+    out = []
+    if outcome.scenario.name != scenario:
+        out.append("the scenario")
+    if [o.origin for o in outcome.options] != [o.origin for o in options]:
+        out.append("the options chosen")
+    elif [_fingerprint(o.spec) for o in outcome.options] != [_fingerprint(o.spec) for o in options]:
+        out.append("the structural knobs")
+    if parameters is None or dict(outcome.parameters) != dict(parameters):
+        out.append("the assumptions")
+    if outcome.replications != replications or outcome.root_seed != root_seed:
+        out.append("the replications or root seed")
+    return out
+
+
+_FINGERPRINTS: dict[int, tuple[StructureSpec, str]] = {}
+
+
+def _fingerprint(spec: StructureSpec) -> str:
+    """A spec's content as text, kept while the spec lives (the page asks on every redraw)."""
+    kept = _FINGERPRINTS.get(id(spec))
+    if kept is None or kept[0] is not spec:
+        if len(_FINGERPRINTS) > 256:
+            _FINGERPRINTS.clear()
+        kept = _FINGERPRINTS[id(spec)] = (spec, spec.model_dump_json())
+    return kept[1]
+
+
+def stale_note(reasons: Sequence[str]) -> str:
+    """The banner over a verdict that no longer answers the page's choices."""
+    if not reasons:
+        return ""
+    what = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
+    said = f"These results are for the earlier choices (changed since: {what})"
+    return f"{said}: press Run to update."
+
+
+STATE_WORDS = {
+    "ready": "starting",
+    "running": "running",
+    "comparing": "all runs done; computing the verdict",
+    "finished": "finished",
+    "cancelled": "cancelled",
+    "failed": "failed",
+}
+
+
+def progress_line(number: int, done: int, total: int, state: str, ahead: int = 0) -> str:
+    """The run's progress in words: "Run 2: 60 of 60 runs (all runs done; computing the
+    verdict)"."""
+    if state == "waiting":
+        words = f"waiting for its turn: {f'{ahead} before it' if ahead else 'it is next'}"
+    else:
+        words = STATE_WORDS.get(state, state)
+    return f"Run {number}: {done} of {total} runs ({words})"
 
 
 # -- what the page shows ---------------------------------------------------------------------
@@ -856,34 +956,79 @@ def pathway_table(
     return pd.DataFrame(columns)
 
 
+MEETING_KINDS = {
+    "regular": "met",
+    "special": "held a special meeting",
+    "on_demand": "met on demand",
+    "joint": "held a joint meeting",
+}
+
+
+def _called(model) -> dict[str, str]:
+    """A stepped model's bodies and partners by their display names."""
+    return model.structure_spec.names_by_id(model.scenario_spec.bodies)
+
+
+def _issue_title(issue) -> str:
+    """An issue's title, a district's share of a county issue ending in the district's name
+    ("... (Forest of Dean)") rather than its id."""
+    scope = getattr(issue, "scope", "")
+    suffix = f" ({scope})"
+    if scope and issue.title.endswith(suffix):
+        words = [w if w in ("of", "and", "the", "upon") else w.capitalize() for w in
+                 scope.split("_")]  # fmt: skip
+        return f"{issue.title.removesuffix(suffix)} ({' '.join(words)})"
+    return issue.title
+
+
 def week_events(model, since: float) -> dict[str, list[str]]:
-    """What happened in a stepped model after week ``since``: the meetings held, and the issues
-    that moved between bodies (for the step-by-step teaching view)."""
-    meetings = [
-        f"week {m.time:.1f}: {m.body} ({m.kind}; {m.voting_present} voting present, "
-        + (f"quorum {m.quorum})" if m.quorum else "no quorum required)")
-        for m in model.meetings
-        if m.time > since
-    ]
+    """What happened in a stepped model after week ``since``, in plain words (bodies by their
+    names, issues by their titles): the meetings held (a special meeting said as one, an
+    inquorate one said to have decided nothing), and the issues that moved between bodies
+    (for the step-by-step teaching view)."""
+    called = _called(model)
+    meetings = []
+    for m in model.meetings:
+        if m.time <= since:
+            continue
+        held = MEETING_KINDS.get(m.kind, f"held a meeting ({m.kind})")
+        present = f"{m.voting_present} voting member{'s' if m.voting_present != 1 else ''} present"
+        if not m.quorum:
+            said = f"{present}, no quorum required"
+        elif m.quorate:
+            said = f"{present}, quorum {m.quorum}"
+        else:
+            said = f"inquorate: {present}, quorum {m.quorum}; it could decide nothing"
+        meetings.append(f"week {m.time:.1f}: {called.get(m.body, m.body)} {held} ({said})")
     moves = []
     for issue in model.issues:
         for h in issue.history:
             if h.time > since:
-                to = f" -> {h.to_body}" if h.to_body and h.to_body != h.body else ""
-                moves.append(f"week {h.time:.1f}: {issue.id}: {h.body or '(arrives)'} "
-                             f"{h.action}{to}")  # fmt: skip
-    moves.sort(key=lambda line: float(line.split(":")[0].split()[1]))
-    return {"meetings": meetings, "moves": moves}
+                to = called.get(h.to_body, h.to_body)
+                where = f" → {to}" if h.to_body and h.to_body != h.body else ""
+                who = f"{called.get(h.body, h.body)} " if h.body else ""
+                title = _issue_title(issue)
+                moves.append((h.time, f"week {h.time:.1f}: {title}: {who}{h.action}{where}"))
+    moves.sort(key=lambda move: move[0])
+    return {"meetings": meetings, "moves": [line for _, line in moves]}
 
 
 def issue_places(model) -> list[str]:
-    """Where each issue of a stepped model is now: the body holding it and its stage, the
-    scenario's named issues first (for the step-by-step view)."""
+    """Where each issue of a stepped model is now, in plain words: the body holding it and its
+    stage, or that it waits for a body to take it up, or is closed or dropped; the scenario's
+    named issues first (for the step-by-step view)."""
+    called = _called(model)
     rows = []
     for issue in sorted(model.issues, key=lambda i: (i.source != "named", i.raised_at, i.id)):
-        holder = issue.holder or "(nobody)"
-        moving = ", in transit" if issue.in_transit else ""
-        rows.append(f"{issue.id}: {holder} ({issue.stage.value}{moving})")
+        stage = issue.stage.value
+        if stage in ("closed", "dropped"):
+            where = stage
+        elif issue.holder:
+            moving = ", on its way" if issue.in_transit else ""
+            where = f"with {called.get(issue.holder, issue.holder)} ({stage}{moving})"
+        else:
+            where = f"waiting for a body to take it up ({stage})"
+        rows.append(f"{_issue_title(issue)}: {where}")
     return rows
 
 

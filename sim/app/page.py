@@ -44,6 +44,7 @@ run_error = solara.reactive("")
 paths: solara.Reactive[dict] = solara.reactive({})
 status = solara.reactive("")
 shown: solara.Reactive[logic.Outcome | None] = solara.reactive(None)  # the last finished run
+figure = solara.reactive(b"")  # the key indicators' figure of ``shown`` (PNG), once drawn
 tab = solara.reactive(0)  # knobs or diagrams
 
 _SHIPPED_CACHE: dict[str, Any] = {}
@@ -177,6 +178,8 @@ table.sim-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4em 0
 table.sim-table th, table.sim-table td { padding: 0.25em 0.6em; text-align: left;
   border-bottom: 1px solid #ddd; vertical-align: top; }
 table.sim-table tbody tr:nth-child(even) { background: #f7f7f7; }
+.stale { opacity: 0.45; filter: grayscale(0.8); }
+.key-figure img, img.key-figure { max-width: 100%; height: auto; }
 """
 
 
@@ -203,13 +206,6 @@ def labelled_slider(label: str, value: float, low: float, high: float, step: flo
         )
 
 
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 # -- running -------------------------------------------------------------------------------
 @solara.lab.task(prefer_threaded=True)
 def run_comparison() -> None:
@@ -226,8 +222,13 @@ def run_comparison() -> None:
     if current.state == "failed":
         run_error.set(current.error)
     elif current.state == "finished" and current.outcome is not None:
-        paths.set(logic.pathways(current.outcome))
+        # the verdict first; the figure and the pathways (a second or so more) after it
+        paths.set({})
+        figure.set(b"")
         shown.set(current.outcome)
+        status.set(current.state)
+        figure.set(_key_figure(current.outcome))
+        paths.set(logic.pathways(current.outcome))
     status.set(current.state)  # the page redraws with the outcome
 
 
@@ -530,40 +531,84 @@ def Run():
             solara.ProgressLinear(value=share if running or share < 100 else 100,
                                   classes=["progress-bar"])  # fmt: skip
             state = status.value or ("running" if running else "")
-            if state == "waiting":
-                others = f"{ahead.value} before it" if ahead.value else "it is next"
-                state = f"waiting for its turn: {others}"
-            solara.Text(f"Run {started.value}: {done.value} of {current.total} runs ({state})",
-                        classes=["progress"])  # fmt: skip
+            solara.Text(logic.progress_line(started.value, done.value, current.total, state,
+                                            ahead.value), classes=["progress"])  # fmt: skip
         if run_error.value:
             solara.Error(run_error.value, classes=["run-error"])
 
 
-def _key_figure(outcome: logic.Outcome) -> bytes:
+MARKERS = ("o", "s", "^", "D", "v", "P")  # one per option (at most logic.MAX_OPTIONS)
+FIGURE_WIDTH = 7.5  # inches, at FIGURE_DPI: 750 px, drawn at its own size in the page
+FIGURE_DPI = 100
+FIGURE_POINTS = 11  # 11 pt at 100 dpi: 15 px
+
+
+def key_figure(outcome: logic.Outcome):
+    """The key indicators as a dot plot, one indicator to a row: each option on a line of its
+    own, by its whole display name (wrapped, never cut), its mean and 95% interval drawn in
+    its colour and with its own marker."""
+    import textwrap
+
     rows = logic.key_indicators(outcome.table, outcome.names, outcome.key[:6])
     colours = logic.colours(outcome.options)
     shown_names = logic.labels(outcome.options)
-    labels = list(dict.fromkeys(r["indicator"] for r in rows))
-    fig, axes = plt.subplots(1, len(labels), figsize=(3.0 * len(labels), 2.8), squeeze=False)
-    for ax, label in zip(axes[0], labels, strict=True):
-        mine = [r for r in rows if r["indicator"] == label]
-        for i, r in enumerate(mine):
+    markers = {n: MARKERS[i % len(MARKERS)] for i, n in enumerate(outcome.names)}
+    indicators = list(dict.fromkeys(r["indicator"] for r in rows))
+    names = [n for n in outcome.names if any(r["option"] == n for r in rows)]
+    wrapped = {n: "\n".join(textwrap.wrap(shown_names[n], 30)) or n for n in names}
+    lines = {n: wrapped[n].count("\n") + 1 for n in names}
+    per_row = 0.42 * sum(lines.values()) + 0.75
+    fig, axes = plt.subplots(len(indicators), 1, squeeze=False,
+                             figsize=(FIGURE_WIDTH, per_row * len(indicators)))  # fmt: skip
+    for ax, label in zip(axes[:, 0], indicators, strict=True):
+        mine = {r["option"]: r for r in rows if r["indicator"] == label}
+        ticks = list(range(len(names)))[::-1]  # the first option on top
+        for y, n in zip(ticks, names, strict=True):
+            r = mine.get(n)
+            if r is None:
+                continue
             low, high = r["low"], r["high"]
             err = [[max(r["mean"] - low, 0)], [max(high - r["mean"], 0)]] if low == low else None
-            ax.errorbar([i], [r["mean"]], yerr=err, fmt="o", capsize=4,
-                        color=colours[r["option"]])  # fmt: skip
-        ax.set_xticks(range(len(mine)), [shown_names[r["option"]][:28] for r in mine],
-                      rotation=25, ha="right", fontsize=7)  # fmt: skip
-        ax.set_xlim(-0.6, len(mine) - 0.4)
-        ax.set_title(label, fontsize=8, wrap=True)
+            ax.errorbar([r["mean"]], [y], xerr=err, fmt=markers[n], markersize=8, capsize=5,
+                        color=colours[n], elinewidth=2)  # fmt: skip
+        ax.set_yticks(ticks, [wrapped[n] for n in names], fontsize=FIGURE_POINTS)
+        ax.set_ylim(-0.6, len(names) - 0.4)
+        ax.tick_params(axis="x", labelsize=FIGURE_POINTS - 1)
+        ax.grid(axis="x", color="#dddddd")
+        ax.set_title("\n".join(textwrap.wrap(label, 70)), fontsize=FIGURE_POINTS, loc="left")
     fig.tight_layout()
-    return _png(fig)
+    return fig
+
+
+def _key_figure(outcome: logic.Outcome) -> bytes:
+    buffer = io.BytesIO()
+    fig = key_figure(outcome)
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    plt.close(fig)
+    return buffer.getvalue()
 
 
 @solara.component
-def KeyFigure(outcome: logic.Outcome):
-    png = solara.use_memo(lambda: _key_figure(outcome), dependencies=[id(outcome)])
-    solara.Image(png, classes=["key-figure"])
+def KeyFigure():
+    if figure.value:
+        solara.Image(figure.value, classes=["key-figure"])
+    else:
+        solara.Text("drawing the key indicators ...", classes=["key-figure-waiting"])
+
+
+def stale_note(outcome: logic.Outcome) -> str:
+    """The banner over a verdict that no longer answers the page's choices ("" when it
+    does)."""
+    options, problem = options_with_knobs()
+    try:
+        parameters = logic.parameter_overrides(assumptions.value)
+    except SpecError:
+        parameters = None
+    reasons = logic.stale_reasons(outcome, scenario_name.value, options, replications.value,
+                                  root_seed.value, parameters)  # fmt: skip
+    if problem and "the structural knobs" not in reasons:
+        reasons.append("the structural knobs")
+    return logic.stale_note(reasons)
 
 
 @solara.component
@@ -579,21 +624,28 @@ def Results():
     names = outcome.names
     shown_names = logic.labels(outcome.options)
     colours = {shown_names[n]: c for n, c in logic.colours(outcome.options).items()}
-    with solara.Card(classes=["verdict"]):
+    stale = stale_note(outcome)
+    if stale:
+        solara.Warning(stale, classes=["stale-note"])
+    faded = ["stale"] if stale else []
+    with solara.Card(classes=["verdict", *faded]):
         if status.value == "cancelled":
             solara.Warning("The last run was cancelled; this is the run before it.")
         # the report's first screen (sim report's), the same words and styles
         solara.HTML(tag="div", unsafe_innerHTML=first, classes=["first-screen-box"])
+        moved = logic.assumption_changes(outcome.parameters)
         escaped(
             f"{outcome.replications} paired replications per option, root seed "
             f"{outcome.root_seed}, at the assumptions of the sliders"
-            + (f" (changed: {outcome.parameters})." if outcome.parameters else " (defaults).")
+            + (f" (changed: {'; '.join(moved)})." if moved else " (defaults)."),
+            classes=["run-assumptions"],
         )
         for option in outcome.options:
             if option.changed:
                 escaped("; ".join(option.changed) + ".", classes=["knob-changes"],
                         strong=option.label)  # fmt: skip
-    with solara.Card("Key indicators with their 95% intervals", classes=["key-indicators"]):
+    with solara.Card("Key indicators with their 95% intervals",
+                     classes=["key-indicators", *faded]):  # fmt: skip
         with solara.Row(style={"flex-wrap": "wrap"}):
             for label, colour in colours.items():
                 swatch(label, colour)
@@ -606,13 +658,14 @@ def Results():
         table = logic.verdict_table(outcome.table, names, shown_names, outcome.key)
         solara.HTML(tag="div", unsafe_innerHTML=html_table(table, colours, "sim-table"),
                     classes=["verdict-table"])  # fmt: skip
-        KeyFigure(outcome)
+        KeyFigure()
         with solara.Details("Every indicator the verdict judges"):
             every = logic.verdict_table(outcome.table, names, shown_names)
             solara.HTML(tag="div", unsafe_innerHTML=html_table(every, colours, "sim-table"),
                         classes=["all-indicators"])  # fmt: skip
     if paths.value:
-        with solara.Card("The named issues' pathways (replication 0), side by side"):
+        with solara.Card("The named issues' pathways (replication 0), side by side",
+                         classes=faded):  # fmt: skip
             for iid, by_option in paths.value.items():
                 title = next(iter(by_option.values())).title
                 escaped(title, tag="p", strong=iid)
@@ -664,8 +717,11 @@ def WeekView(model):
     places = logic.issue_places(model) or ["(no issue yet)"]
     open_ = sum(1 for i in model.issues if i.stage.value not in ("closed", "dropped"))
     title = f"Week {model.time:g}: {model.option or model.structure_spec.display_name}"
-    counts = (f"{len(model.meetings)} meetings held so far; {len(model.issues)} issues raised, "
-              f"{open_} open, {model.decided_count} decided.")  # fmt: skip
+    inquorate = sum(not m.quorate for m in model.meetings)
+    special = sum(m.kind == "special" for m in model.meetings)
+    counts = (f"{len(model.meetings)} meetings held so far ({inquorate} inquorate, {special} "
+              f"special); {len(model.issues)} issues raised, {open_} open, "
+              f"{model.decided_count} decided.")  # fmt: skip
     parts = [f"<h2>{html.escape(title)}</h2><p>{html.escape(counts)}</p>"]
     for heading, lines in (("Meetings this week", meetings), ("Issues moving this week", moves),
                            ("Where each issue is", places)):  # fmt: skip
@@ -697,7 +753,12 @@ class SteppedRun(PartnershipModel):
 
 @solara.component
 def StepPage():
-    from mesa.visualization import Slider, SolaraViz
+    """One run, week by week: a board member's controls only (Reset, play/pause, Step: Mesa's
+    ModelController at a fixed pace, one week a step), the option and seed to run (Mesa's
+    ModelCreator), and the week's events; none of SolaraViz's developer controls (play and
+    render intervals, threads)."""
+    from mesa.visualization import Slider
+    from mesa.visualization.solara_viz import ModelController, ModelCreator
 
     options, _ = options_with_knobs()
     options = options or [logic.Option(shipped_spec("pilot"), "pilot")]
@@ -708,7 +769,7 @@ def StepPage():
         parameters = ()
     choices = tuple((o.label, o.spec) for o in options)
     first = options[0].label
-    model = solara.use_memo(
+    made = solara.use_memo(
         lambda: SteppedRun(first, 1, choices, scenario, parameters),
         dependencies=[
             repr([(n, s.model_dump_json()) for n, s in choices]),
@@ -716,23 +777,32 @@ def StepPage():
             parameters,
         ],
     )
-    SolaraViz(
-        model,
-        components=[(WeekView, 0)],
-        model_params={
-            "option": {
-                "type": "Select",
-                "value": first,
-                "values": [n for n, _ in choices],
-                "label": "Option",
-            },
-            "seed": Slider("seed", value=1, min=1, max=100, step=1),
-            "options": choices,
-            "scenario_spec": scenario,
-            "parameters": parameters,
-        },
-        name=f"{scenario.display_name}, week by week",
-    )
+    model = solara.use_reactive(made)
+    chosen = solara.use_reactive({})  # the option and seed Reset starts from
+    pace = solara.use_reactive(STEP_PACE_MS)
+    one_week = solara.use_reactive(1)
+    no_threads = solara.use_reactive(False)
+    model_params = {
+        "option": {"type": "Select", "value": first, "values": [n for n, _ in choices],
+                   "label": "Option"},
+        "seed": Slider("seed", value=1, min=1, max=100, step=1),
+        "options": choices,
+        "scenario_spec": scenario,
+        "parameters": parameters,
+    }  # fmt: skip
+    with solara.AppBar():
+        solara.AppBarTitle(f"{scenario.display_name}, week by week")
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Step one run"):
+            ModelController(model, model_parameters=chosen, play_interval=pace,
+                            render_interval=one_week, use_threads=no_threads)  # fmt: skip
+        with solara.Card("Which run (press Reset to start it)"):
+            ModelCreator(model, model_params, model_parameters=chosen)
+    WeekView(model.value)
+
+
+STEP_PACE_MS = 400
+"""How fast the play button steps: a week every 0.4 s."""
 
 
 routes = [

@@ -190,6 +190,7 @@ def make_server(host: str, port: int):
         "SOLARA_MODE": "production",
         "SOLARA_KERNEL_CULL_TIMEOUT": CULL_AFTER,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "SOLARA_THEME_SHOW_BANNER": "False",  # no "This website runs on Solara" over the page
         "SERVER_NAME": host,
         "SERVER_PORT": str(port),
     })  # fmt: skip
@@ -205,6 +206,7 @@ def make_server(host: str, port: int):
     settings.main.mode = "production"
     settings.kernel.cull_timeout = CULL_AFTER
     settings.telemetry.mixpanel_enable = False
+    settings.theme.show_banner = False
     from solara.server.starlette import app as solara_app
 
     hosts, origins = hosts_and_origins(host, port)

@@ -41,6 +41,7 @@ from conftest import find_chromium
 from sim.app import logic
 from sim.spec import load_structure
 from sim.spec.loading import STRUCTURE_DIR
+from sim.spec.parameters import parameter_title
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -138,6 +139,24 @@ def run(page, state: str = "finished") -> tuple[int, str]:
     return number, wait_for_state(page, number, state)
 
 
+def verdict_delay(page, number: int, seconds: float = 900) -> float:
+    """Seconds from run ``number``'s progress first saying every run is done to its verdict
+    on the page (its state "finished"): printed by the walk-through (``pytest -s``), never
+    asserted (no speed is assumed)."""
+    deadline = time.monotonic() + seconds
+    progress = page.locator(".progress")
+    all_done = None
+    while time.monotonic() < deadline:
+        text = progress.first.inner_text() if progress.count() else ""
+        counted = re.match(rf"Run {number}: (\d+) of (\d+) runs", text)
+        if counted and counted.group(1) == counted.group(2) and all_done is None:
+            all_done = time.monotonic()
+        if counted and "(finished" in text:
+            return time.monotonic() - (all_done or time.monotonic())
+        page.wait_for_timeout(50)
+    pytest.fail(f"run {number} did not finish in {seconds:g} s")
+
+
 def upload(page, path: Path | None = None, name: str = "", data: bytes = b"") -> None:
     """Choose a structure file in the page's file input (a path, or a name and bytes)."""
     chooser = page.locator(".choose-file input[type=file]").first
@@ -186,12 +205,21 @@ def test_a_board_members_walk_through(page):
     assert re.search(r"better|worse|mixed|no practical difference|not clear", first)
     assert "How sure" in first and "robustness" in first.lower()  # the worked example's run
     before = page.locator(".verdict-table table").inner_text()
+    expect(page.locator(".stale-note")).to_have_count(0)  # the verdict answers the choices
+    assert page.get_by_text("runs on Solara").count() == 0  # nothing over the verdict
+    key_figure_is_readable(page)
     shot(page, "app.png", 1500)
 
-    # an assumption to the bottom of its plausible range
+    # an assumption to the bottom of its plausible range: the verdict on screen is now for
+    # the earlier choices, and says so
     name = logic.MAIN_ASSUMPTIONS[0]
     slider = logic.SLIDERS[name]
     label = slide(page, f"assumption-{name}", "Home", then=f": {slider.low:g} (")
+    expect(page.locator(".stale-note")).to_contain_text(
+        "These results are for the earlier choices (changed since: the assumptions): press Run "
+        "to update."
+    )
+    expect(page.locator(".verdict.stale")).to_have_count(1)
 
     # structural knobs: the five-element Executive meets every 8 weeks, not 13, and takes
     # substitutes
@@ -202,8 +230,15 @@ def test_a_board_members_walk_through(page):
     substitutes.locator("input").click(force=True)
     expect(substitutes).to_have_class(re.compile("v-input--is-label-active"))
 
-    # run again: a new verdict, key indicators with intervals, pathways side by side
-    run(page)
+    expect(page.locator(".stale-note")).to_contain_text("the structural knobs")
+
+    # run again: a new verdict (no longer marked stale), key indicators with intervals,
+    # pathways side by side; how long the verdict takes after the last run, printed
+    number = runs_started(page) + 1
+    page.locator(".run-button").click()
+    print(f"\nthe verdict {verdict_delay(page, number):.1f} s after the last run finished")
+    expect(page.locator(".stale-note")).to_have_count(0)
+    expect(page.locator(".verdict.stale")).to_have_count(0)
     changed = f"{five.display_name} (changed)"
     expect(page.locator(".first-screen")).to_contain_text(changed)
     verdict = page.locator(".verdict-table table").inner_text()
@@ -212,11 +247,15 @@ def test_a_board_members_walk_through(page):
     assert f"verdict ({pilot.display_name})" in verdict
     assert "meetings held" in verdict
     assert re.search(r"\[[-0-9.,]+, [-0-9.,]+\]", verdict), "no 95% intervals in the table"
-    assert f"'{name}': {slider.low}" in page.locator(".verdict").inner_text()
+    said = page.locator(".run-assumptions").inner_text()
+    assert f"changed: {parameter_title(name)} {slider.low:g} (default {slider.default:g})" in said
+    assert name not in said and "{" not in said
     knobs_said = page.locator(".knob-changes").inner_text()
-    assert "executive.cadence_weeks: 13.0 -> 8.0" in knobs_said
-    assert "executive.substitutes: False -> True" in knobs_said
-    expect(page.locator(".key-indicators img")).to_have_count(1)
+    executive = five.body("executive").name
+    assert f"{executive}: meets every 8 weeks (was every 13 weeks)" in knobs_said
+    assert "substitutes allowed (were not)" in knobs_said
+    assert "executive." not in knobs_said
+    key_figure_is_readable(page)
     pathways = page.locator(".pathway-table table").first.inner_text()
     assert changed in pathways and pilot.display_name in pathways and "now:" in pathways
 
@@ -243,6 +282,7 @@ def test_a_board_members_walk_through(page):
     expect(page.locator(".run-button")).to_be_enabled()
     assert page.locator(".verdict-table table").inner_text() == verdict
     expect(page.locator(".verdict")).to_contain_text("cancelled")
+    expect(page.locator(".stale-note")).to_contain_text("the replications or root seed")
     assert slide(page, f"assumption-{name}", "ArrowLeft") == label  # and still answers
     assert first_run == 1 and number == 3
 
@@ -250,6 +290,11 @@ def test_a_board_members_walk_through(page):
     page.get_by_role("tab", name="Step").click()
     view = page.locator(".week-view")
     view.get_by_text(f"Week 0: {changed}").wait_for()
+    controls = page.locator("body").inner_text()
+    for developer in ("Play Interval", "Render Interval", "Use Threads"):  # none of Mesa's
+        assert developer not in controls
+    for needed in ("Reset", "Step"):
+        expect(page.get_by_role("button", name=needed, exact=True)).to_have_count(1)
     step = page.get_by_role("button", name="Step", exact=True)
     seen = []
     for week in range(1, 9):
@@ -258,7 +303,12 @@ def test_a_board_members_walk_through(page):
         seen.append(view.inner_text())
     held = [int(re.search(r"(\d+) meetings held", text).group(1)) for text in seen]
     assert held == sorted(held) and held[-1] > held[0], held
-    assert any("->" in text for text in seen), "no issue moved between bodies in 8 weeks"
+    assert any("→" in text for text in seen), "no issue moved between bodies in 8 weeks"
+    assert all(re.search(r"meetings held so far \(\d+ inquorate, \d+ special\)", t) for t in seen)
+    ids = [b.id for b in [*five.bodies, *truancy.bodies] if "_" in b.id or len(b.id) <= 5]
+    coded = [i for i in ids if any(re.search(rf"\b{i}\b", text) for text in seen)]
+    assert not coded, f"bodies by their ids: {coded}"
+    assert not any("(nobody)" in text for text in seen)
     assert f"Week 8: {changed}" in seen[-1] and "Where each issue is" in seen[-1]
     shot(page, "app-step.png", 900)
 
@@ -267,6 +317,16 @@ def test_a_board_members_walk_through(page):
     view.get_by_text(f"Week 0: {pilot.display_name}").wait_for()
     step.click()
     view.get_by_text(f"Week 1: {pilot.display_name}").wait_for()
+
+
+def key_figure_is_readable(page) -> None:
+    """The key indicators' figure drawn at (nearly) its own size: its 15 px text at 10 px or
+    more on the page."""
+    image = page.locator(".key-indicators img")
+    image.wait_for()
+    page.wait_for_function("e => e.complete && e.naturalWidth > 0", arg=image.element_handle())
+    natural, drawn = image.evaluate("e => [e.naturalWidth, e.clientWidth]")
+    assert drawn / natural >= 10 / 15, (natural, drawn)
 
 
 def step_option(page, label: str) -> None:

@@ -67,11 +67,14 @@ def test_knobs_change_a_copy_of_the_spec_and_not_the_file(pilot):
     assert logic.knobs_of(changed, "executive") == knobs
     assert logic.knobs_of(pilot, "executive") != knobs  # the loaded spec is untouched
     assert (STRUCTURE_DIR / "pilot.yaml").read_bytes() == before
+    executive = pilot.body("executive").name
     assert logic.changes(pilot, changed) == [
-        "executive.cadence_weeks: 13.0 -> 4.0",
-        "executive.quorum: 5 -> 3",
-        "executive.substitutes: True -> False",
-        "executive.special_meetings: True -> False",
+        f"{executive}: meets every 4 weeks (was every 13 weeks), quorum 3 voting members (was "
+        "5), no substitutes (were allowed), no special meetings (could be called)"
+    ]
+    assert logic.changes(pilot, logic.resize(pilot, 4)) == [
+        f"{executive}: quorum 4 voting members (was 5), 4 seats (was "
+        f"{len(pilot.body('executive').members)})"
     ]
     others = [b for b in changed.bodies if b.id != "executive"]
     assert others == [b for b in pilot.bodies if b.id != "executive"]
@@ -293,7 +296,35 @@ def test_a_stepped_model_says_what_happened_this_week(pilot, smoke):
         held += events["meetings"]
         assert all(math.isfinite(float(m.split()[1].rstrip(":"))) for m in events["meetings"])
     assert model.time == 30 and held
-    assert any("city-regeneration-plan" in m for m in logic.week_events(model, 0)["moves"])
+    title = next(i.title for i in model.issues if i.id == "city-regeneration-plan")
+    assert any(title in m for m in logic.week_events(model, 0)["moves"])
+    assert not any("city-regeneration-plan" in m for m in logic.week_events(model, 0)["moves"])
+
+
+def test_the_step_view_speaks_of_bodies_and_issues_in_plain_words(pilot):
+    """Bodies by their names, issues by their titles; a meeting short of its quorum is said
+    to be inquorate, a special meeting to be one; an issue no body holds waits for one."""
+    from sim.model import PartnershipModel
+
+    truancy = logic.load_shipped_scenario("truancy")
+    model = PartnershipModel(pilot, truancy, rng=1)
+    model.run_until(104)
+    said = logic.week_events(model, 0)
+    text = "\n".join(said["meetings"] + said["moves"] + logic.issue_places(model))
+    ids = {b.id for b in [*pilot.bodies, *truancy.bodies]} | {i.id for i in model.issues}
+    assert not [i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)
+                and i not in {b.name for b in pilot.bodies}]  # fmt: skip
+    assert "(nobody)" not in text
+    inquorate = [m for m in model.meetings if m.quorum and not m.quorate]
+    assert inquorate, "no inquorate meeting in two years: the test shows nothing"
+    assert sum("inquorate" in m for m in said["meetings"]) == len(inquorate)
+    special = sum(m.kind == "special" for m in model.meetings)
+    assert special, "no special meeting in two years: the test shows nothing"
+    assert sum("special meeting" in m for m in said["meetings"]) == special
+    waiting = [i for i in model.issues if not i.holder and i.stage.value not in
+               ("closed", "dropped")]  # fmt: skip
+    places = logic.issue_places(model)
+    assert sum("waiting for a body to take it up" in p for p in places) == len(waiting)
 
 
 def test_options_show_display_names_and_keep_the_reports_colours(pilot):
@@ -329,7 +360,8 @@ def test_a_stepped_model_says_where_each_issue_is(pilot, smoke):
     model.run_until(30)
     places = logic.issue_places(model)
     assert places and len(places) == len(model.issues)
-    assert all(re.match(r"^\S+: \S+ \(\w", p) for p in places)
+    assert all(re.match(r"^.+: (with .+ \(\w|waiting for a body|closed|dropped)", p)
+               for p in places)  # fmt: skip
 
 
 def test_the_runs_go_where_sim_app_says():
@@ -427,3 +459,57 @@ def test_sim_app_on_a_port_in_use_is_one_line_before_any_server_starts(capsys):
         assert main(["app", "--port", str(port)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: --port {port}: cannot listen on")
+
+
+# -- the verdict on screen and the choices -------------------------------------------------------
+def test_a_verdict_is_stale_once_any_choice_changes_and_current_after_a_run_of_them(pilot, smoke):
+    five = load_structure("five_element")
+    options = [logic.Option(five, "five_element"), logic.Option(pilot, "pilot")]
+    job = logic.PairedJob(smoke, options, 2, 1, {"attendance_base": 0.7}, executor="serial")
+    assert job.start().wait(120) and job.state == "finished", job.error
+    outcome = job.outcome
+    same = dict(scenario="smoke", options=options, replications=2, root_seed=1,
+                parameters={"attendance_base": 0.7})  # fmt: skip
+    assert logic.stale_reasons(outcome, **same) == [] and logic.stale_note([]) == ""
+    changed = logic.apply_knobs(pilot, "executive", logic.Knobs(8.0, 5, True, True))
+    knobbed = [options[0], logic.Option(changed, "pilot", base="pilot")]
+    uploaded = [*options, logic.Option(pilot.model_copy(update={"name": "up"}), "up.yaml")]
+    for change, reason in [
+        ({"scenario": "truancy"}, "the scenario"),
+        ({"options": options[::-1]}, "the options chosen"),
+        ({"options": uploaded}, "the options chosen"),
+        ({"options": knobbed}, "the structural knobs"),
+        ({"parameters": {"attendance_base": 0.65}}, "the assumptions"),
+        ({"parameters": {}}, "the assumptions"),
+        ({"parameters": None}, "the assumptions"),
+        ({"replications": 30}, "the replications or root seed"),
+        ({"root_seed": 2}, "the replications or root seed"),
+    ]:
+        assert logic.stale_reasons(outcome, **{**same, **change}) == [reason], change
+    both = logic.stale_reasons(outcome, **{**same, "scenario": "truancy", "parameters": {}})
+    note = logic.stale_note(both)
+    assert note == ("These results are for the earlier choices (changed since: the scenario "
+                    "and the assumptions): press Run to update.")  # fmt: skip
+
+
+def test_the_assumptions_changed_are_said_by_their_titles():
+    said = logic.assumption_changes({"attendance_base": 0.65})
+    assert said == ["the chance that a committed member attends 0.65 (default 0.85)"]
+    assert "attendance_base" not in "".join(said)
+
+
+def test_progress_says_when_the_runs_are_done_and_the_verdict_is_being_computed(pilot, smoke):
+    five = load_structure("five_element")
+    job = logic.PairedJob(smoke, [logic.Option(five, "five_element"),
+                                  logic.Option(pilot, "pilot")], 2, executor="serial")  # fmt: skip
+    states = []
+    job.listeners.append(lambda j: states.append((j.state, j.done)))
+    assert job.start().wait(120) and job.state == "finished", job.error
+    assert ("comparing", job.total) in states  # every run done, the comparison under way
+    after = states[states.index(("comparing", job.total)) + 1 :]
+    assert after == [("finished", job.total)]  # and then the verdict
+    line = logic.progress_line(2, 4, 4, "comparing")
+    assert line == "Run 2: 4 of 4 runs (all runs done; computing the verdict)"
+    assert "running" not in line
+    assert logic.progress_line(3, 0, 4, "waiting", 1) == ("Run 3: 0 of 4 runs (waiting for its "
+                                                          "turn: 1 before it)")  # fmt: skip

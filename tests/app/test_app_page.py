@@ -73,3 +73,43 @@ def test_an_upload_declared_too_large_is_not_read(monkeypatch):
     assert page.upload_error.value.startswith(f"huge.yaml: the file is too large ({size:,} bytes")
     page.take_upload({"name": "x.yaml", "size": "lots", "file_obj": Unread()})
     assert page.upload_error.value == "x.yaml: the browser did not say how large the file is"
+
+
+def test_the_key_figure_gives_each_indicator_a_row_and_each_option_its_whole_name():
+    """One indicator to a row; every option by its whole display name (wrapped, never cut),
+    with a marker of its own as well as its colour; text of 10 px or more at the size the page
+    draws it."""
+    from sim.app import logic
+
+    five, pilot = load_structure("five_element"), load_structure("pilot")
+    long_title = "The pilot with a much smaller Executive and a meeting every eight weeks instead"
+    small = logic.renamed(logic.resize(pilot, 6), "pilot_small", long_title)
+    options = [logic.Option(five, "five_element"), logic.Option(pilot, "pilot"),
+               logic.Option(small, "pilot", base="pilot")]  # fmt: skip
+    smoke = logic.load_shipped_scenario("smoke")
+    job = logic.PairedJob(smoke, options, 3, executor="serial").start()
+    assert job.wait(300) and job.state == "finished", job.error
+    outcome = job.outcome
+    fig = page.key_figure(outcome)
+    axes = fig.axes
+    indicators = {r["indicator"] for r in logic.key_indicators(outcome.table, outcome.names,
+                                                               outcome.key[:6])}  # fmt: skip
+    assert len(axes) == len(indicators) >= 2
+    assert all(ax.get_subplotspec().colspan.stop == 1 for ax in axes)  # one column: a row each
+    names = [o.label for o in options]
+    for ax in axes:
+        shown = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+        assert sorted(shown) == sorted(names)  # whole, never cut
+        assert min(t.get_fontsize() for t in ax.get_yticklabels()) * page.FIGURE_DPI / 72 >= 10
+        title = ax.get_title(loc="left").replace("\n", " ")
+        assert title in indicators
+        markers = {
+            line.get_marker() for line in ax.lines if line.get_marker() not in ("None", "_", "|")
+        }
+        assert len(markers) == len(options)
+    width = fig.get_size_inches()[0] * page.FIGURE_DPI
+    assert 600 <= width <= 900  # drawn at its own size in the page's column
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    assert page._key_figure(outcome).startswith(b"\x89PNG")
