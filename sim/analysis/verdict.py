@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,6 +217,9 @@ class Verdict:
     others: list[str] = field(default_factory=list)
     robustness: str = ""
     assumptions: list[str] = field(default_factory=list)
+    gains: list[tuple[str, str]] = field(default_factory=list)  # (indicator, short effect)
+    costs: list[tuple[str, str]] = field(default_factory=list)
+    tested: dict[str, dict | None] = field(default_factory=dict)  # indicator -> claim
 
 
 @dataclass
@@ -232,6 +236,7 @@ class Summary:
     rows: list[dict]  # per criterion: {criterion, text, verdicts: [Verdict per option]}
     caveats: list[str]
     explained: dict[str, str] = field(default_factory=dict)
+    plain: list[str] = field(default_factory=list)  # the summary a chair can read aloud
 
 
 def rounded(value: float, low: float = math.nan, high: float = math.nan) -> str:
@@ -276,6 +281,15 @@ def effect_text(row, indicator: Indicator) -> str:
     return f"{label}: {size}{unit} {words}" + (f" ({how})" if how else "")
 
 
+def short_effect(row, indicator: Indicator) -> str:
+    """A paired difference in a few plain words for a sentence, without its interval: "7.6
+    weeks fewer to decision on the named issues" reads as "named issues: weeks to decision
+    7.6 weeks fewer"."""
+    text = re.sub(r" \((95% interval [^()]*|in every replication)\)$", "",
+                  effect_text(row, indicator))  # fmt: skip
+    return f"{indicator.label} {text[len(indicator.label) + 2 :]}"
+
+
 def _lead(rows: list, catalogue: dict[str, Indicator]):
     """The row with the largest difference relative to its indicator's smallest."""
 
@@ -302,6 +316,10 @@ def criterion_verdict(rows: list, catalogue: dict[str, Indicator],
         return verdict
     better = [r for r in judged if r.verdict == JUDGED_BETTER]
     worse = [r for r in judged if r.verdict == JUDGED_WORSE]
+    for side, found in ((verdict.gains, better), (verdict.costs, worse)):
+        for r in sorted(found, key=lambda r: -abs(r.diff) / (catalogue[r.indicator].smallest
+                                                             or 1.0)):  # fmt: skip
+            side.append((r.indicator, short_effect(r, catalogue[r.indicator])))
     if better and worse:
         verdict.verdict = MIXED
         lead_b, lead_w = _lead(better, catalogue), _lead(worse, catalogue)
@@ -365,6 +383,7 @@ def _robustness_notes(verdict: Verdict, judged: list, decisive: list, lead_ids: 
     parts, lead_found = [], None
     for row, direction in rows:
         found = robustness.claim(verdict.option, row.indicator, direction)
+        verdict.tested[row.indicator] = found
         label = catalogue[row.indicator].label
         if found is None:
             parts.append(f"{label}: {DEFAULTS_ONLY}")
@@ -424,8 +443,90 @@ def summarise(
     caveats = _caveats(n, failed, unfinished, censored, titles, table, robustness, rows)
     explained = dict(robustness.explained.values()) if robustness else {}
     used = {a for row in rows for v in row["verdicts"] for a in v.assumptions}
-    return Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names), n,
-                   rows, caveats, {a: explained.get(a, "") for a in sorted(used)})  # fmt: skip
+    used_explained = {a: explained.get(a, "") for a in sorted(used)}
+    summary = Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names),
+                      n, rows, caveats, used_explained)  # fmt: skip
+    summary.plain = plain_summary(summary, robustness is not None)
+    return summary
+
+
+def _listed(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plain_summary(summary: Summary, tested: bool) -> list[str]:
+    """The first screen in a few sentences a chair can read aloud, from its cells and the
+    claims the robustness run tested: for each option, what it does better and worse (the
+    leading effect of each criterion, in plain units), what it changes too little to matter,
+    what the runs cannot tell, and what each effect that depends on an assumption depends on
+    and which way. Nothing is said to hold across the assumptions that was not tested."""
+    from sim.analysis.claims import DEPENDS as CLAIM_DEPENDS
+    from sim.analysis.claims import NOT_SUPPORTED
+
+    sentences = []
+    for option in summary.options[1:]:
+        name, base = summary.titles[option], summary.titles[summary.base]
+        cells = [v for row in summary.rows for v in row["verdicts"] if v.option == option]
+        if not cells:
+            continue
+        if all(v.verdict.startswith(TOO_FEW) for v in cells):
+            sentences.append(f"{name} against {base}: too few runs to judge anything yet "
+                             f"({cells[0].verdict}).")  # fmt: skip
+            continue
+        held = {"gains": [], "costs": []}
+        depends, unsupported, noisy = [], [], []
+        for v in cells:
+            for side, effects in (("gains", v.gains), ("costs", v.costs)):
+                for indicator, effect in effects[:4]:  # each criterion's leading effects
+                    claim = v.tested.get(indicator)
+                    word = claim["verdict"] if claim else ""
+                    if claim is None or not tested:
+                        held[side].append(effect)
+                    elif word == CLAIM_DEPENDS and claim["depends"]:
+                        depends.append(f"{effect} depends on the assumptions: it "
+                                       f"{claim['depends']}")  # fmt: skip
+                    elif word.startswith(CLAIM_DEPENDS):
+                        depends.append(f"{effect} holds at most assumption points but not "
+                                       "all, with no simple description of where")  # fmt: skip
+                    elif word == NOT_SUPPORTED:
+                        unsupported.append(effect)
+                    elif word.startswith("too noisy"):
+                        noisy.append(effect)
+                    else:
+                        held[side].append(effect)
+        if tested:
+            lead = "across the assumptions tested" if held["gains"] or held["costs"] else ""
+        else:
+            lead = "at the default assumptions"
+        if held["gains"]:
+            sentences.append(f"Against {base}, {name} does better {lead}: "
+                             f"{_listed(held['gains'])}.".replace("  ", " "))  # fmt: skip
+        if held["costs"]:
+            sentences.append(f"It does worse {lead}: {_listed(held['costs'])}."
+                             .replace("  ", " "))  # fmt: skip
+        if not held["gains"] and not held["costs"]:
+            sentences.append(f"Against {base}, {name} does no better and no worse on anything "
+                             "that holds across the assumptions tested.")  # fmt: skip
+        for text in depends:
+            sentences.append(f"{text[0].upper()}{text[1:]}.")
+        if unsupported:
+            sentences.append(f"Seen at the default assumptions but not supported across them: "
+                             f"{_listed(unsupported)}.")  # fmt: skip
+        if noisy:
+            more = ", among others" if len(noisy) > 3 else ""
+            sentences.append(f"Seen at the default assumptions, too noisy to tell across them: "
+                             f"{_listed(noisy[:3])}{more}.")  # fmt: skip
+        same = [v.text.lower() for v in cells if v.verdict == NO_PRACTICAL]
+        if same:
+            sentences.append(f"It makes no practical difference to {_listed(same)}.")
+        unclear = [v.text.lower() for v in cells if v.verdict == NOT_CLEAR]
+        if unclear:
+            sentences.append(f"The runs cannot tell whether it changes {_listed(unclear)}.")
+    if not tested:
+        sentences.append("No robustness run was given: none of this is tested across the "
+                         "assumptions.")  # fmt: skip
+    return sentences
 
 
 def _pairs(table: pd.DataFrame) -> int:

@@ -300,3 +300,58 @@ def test_one_family_one_verdict_in_the_command_the_report_and_the_app(tmp_path, 
     assert said <= {*VERDICTS, "too few runs (at least 11 pairs needed)"}
     printed_words = {line.split("  ")[-1].strip() for line in lines.values()}
     assert not {"unclear", "no difference", "small"} & (printed_words | said)
+
+
+def _plain(robust: Robustness | None, *specs) -> list[str]:
+    """The plain-words summary of a comparison of 'pilot' against 'five_element'."""
+    nan = math.nan
+    base = {"structure": "five_element", "verdict": "", "diff": nan, "diff_low": nan,
+            "diff_high": nan, "diff_method": "", "diff_n": nan, "tests": nan}  # fmt: skip
+    table = pd.DataFrame(
+        [base | {"indicator": i} for i, *_ in specs]
+        + [{"indicator": i, "structure": "pilot", "verdict": v, "diff": d, "diff_low": lo,
+            "diff_high": hi, "diff_method": "BCa", "diff_n": 30, "tests": 3}
+           for i, v, d, lo, hi in specs]
+    )  # fmt: skip
+    titles = {"five_element": "The old structure", "pilot": "The pilot"}
+    return summarise(table, ["five_element", "pilot"], titles, CATALOGUE, ("Closure", ""),
+                     robustness=robust).plain  # fmt: skip
+
+
+def test_the_chair_reads_what_is_better_and_what_it_depends_on_and_which_way():
+    """Issue 21, item 1: the first screen opens with sentences, made from the cells and the
+    tested claims: the gain in plain units, and an effect that depends on a reading says which
+    reading it needs."""
+    words = ("holds at 96% of plausible points if urgent business starts at the Conference; at "
+             "12% if it starts at the Support Group")  # fmt: skip
+    robust = robustness(
+        claim_row(indicator="share", direction="higher"),
+        claim_row(verdict="depends", share=0.55, plausible_depends=words,
+                  plausible_depends_factors="alt"),
+    )  # fmt: skip
+    plain = _plain(robust, ("weeks", "better", -6.2, -8.3, -4.1),
+                   ("share", "better", 0.10, 0.08, 0.12))  # fmt: skip
+    text = " ".join(plain)
+    assert plain[0] == (
+        "Against The old structure, The pilot does better across the "
+        "assumptions tested: share on priorities 10 percentage points higher."
+    )
+    assert f"Weeks to decision 6 weeks fewer depends on the assumptions: it {words}." in plain
+    assert "criteria" not in text and "alt" not in text.split()  # no count, no identifier
+
+
+def test_without_a_robustness_run_the_summary_says_nothing_is_tested():
+    plain = _plain(None, ("weeks", "better", -6.2, -8.3, -4.1))
+    assert plain[0].startswith(
+        "Against The old structure, The pilot does better at the "
+        "default assumptions: weeks to decision 6 weeks fewer"
+    )
+    assert plain[-1].startswith("No robustness run was given")
+
+
+def test_a_claim_not_supported_is_never_read_out_as_a_gain():
+    robust = robustness(claim_row(verdict="not supported", share=0.2))
+    plain = _plain(robust, ("weeks", "better", -6.2, -8.3, -4.1))
+    assert not any("does better" in p for p in plain)
+    assert any(p.startswith("Seen at the default assumptions but not supported") and
+               "weeks to decision 6 weeks fewer" in p for p in plain)  # fmt: skip
