@@ -29,6 +29,13 @@
    from nothing on all cores (target: under 20 minutes on two), with its runs per second,
    with `BENCH_ROBUSTNESS=1` or `BENCH_FULL=1` (about 20 minutes more on two cores).
 
+6. `sim report` (issue 21, item 7): a 30-replication comparison of the employer closure,
+   five_element against pilot (`sim compare ... --replications 30 --out DIR`), and the
+   shipped sweep (`sim sweep scenarios/experiments/worked_examples_lhs.yaml`, 1,760 runs,
+   about 3 minutes on two cores), each made once in a temporary folder; then `sim report DIR`
+   in a subprocess, the median wall time of 3 (targets 3 s and 10 s). `BENCH_REPORT=0`
+   leaves it out.
+
 Each measurement of 2, 3 and 4 runs in a fresh subprocess (its start-up and peak memory are
 its own).
 """
@@ -65,6 +72,9 @@ LIMIT_SLACK = 1.0  # seconds
 FLAT_GROWTH = 1.2  # peak memory at the largest size over that at the smallest
 SINGLE_RUNS = 40  # runs timed one after another for the single-run time
 REPEATS_AT = {120: 3, 1_000: 3}  # measurements per size; the fastest counts
+REPORT_COMPARE_TARGET = 3.0  # seconds: sim report of a 30-replication comparison
+REPORT_SWEEP_TARGET = 10.0  # seconds: sim report of the shipped sweep
+SHIPPED_SWEEP = ROOT / "scenarios" / "experiments" / "worked_examples_lhs.yaml"
 GCM_REPLICATIONS = 100
 GCM_TARGET = 1.5  # engine time per run per core over the numpy port's on one core
 
@@ -356,6 +366,31 @@ def robustness_table() -> None:
               f"{seconds[least] / seconds[most]:.2f}x")  # fmt: skip
 
 
+def report_table() -> None:
+    """`sim report` of a 30-replication comparison and of the shipped sweep: each folder made
+    once, then the report made three times in a subprocess (start-up included), the median."""
+    print("\n6. sim report (issue 21, item 7): median wall time of 3, each in a subprocess")
+    with tempfile.TemporaryDirectory() as folder:
+        compared, swept = Path(folder) / "compare", Path(folder) / "sweep"
+        subprocess.run([SIM, "compare", SCENARIO, "--structures", "five_element,pilot",
+                        "--replications", "30", "--out", str(compared)], check=True,
+                       capture_output=True, cwd=ROOT)  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run([SIM, "sweep", str(SHIPPED_SWEEP), "--quiet", "--out", str(swept)],
+                       check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+        made = time.perf_counter() - start
+        print(f"   (the shipped sweep, {stored_runs(swept):,} runs, made in {made:.0f} s)")
+        for label, results, target in (
+            ("30-replication comparison (employer closure)", compared, REPORT_COMPARE_TARGET),
+            (f"shipped sweep ({SHIPPED_SWEEP.stem})", swept, REPORT_SWEEP_TARGET),
+        ):  # fmt: skip
+            page = Path(folder) / f"{results.name}.html"
+            seconds = command_seconds([SIM, "report", str(results), "--out", str(page)], 3)
+            size = page.stat().st_size / 1e6
+            print(f"   {label:<46} {seconds:>6.2f} s  ({size:.1f} MB)  target < "
+                  f"{target:.0f} s: {met(seconds < target)}")  # fmt: skip
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         kind, size, workers = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -367,6 +402,8 @@ def main() -> None:
     startup_table()
     sweep_table()
     gcm_table()
+    if os.environ.get("BENCH_REPORT", "1") != "0":
+        report_table()
     if os.environ.get("BENCH_FULL") or os.environ.get("BENCH_ROBUSTNESS"):
         robustness_table()
     else:

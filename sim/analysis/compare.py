@@ -74,6 +74,7 @@ def paired_comparison(
     indicators: list[Indicator],
     pair_on: tuple[str, ...] = ("replication",),
     quick: bool = False,
+    intervals: bool = True,
 ) -> pd.DataFrame:
     """One row per indicator and structure: the mean with its 95% interval; and, for every
     structure after the first, the paired difference from the first (paired on ``pair_on``)
@@ -84,7 +85,9 @@ def paired_comparison(
     (:func:`sim.analysis.stats.pairs_needed`). The family is whatever ``indicators`` are
     given: the command, the report and the app all give the verdict's catalogue
     (:func:`sim.analysis.verdict.catalogue`). ``quick`` uses 500 bootstrap resamples, not
-    2,000 (for the many small tables of a sweep's points); the test is the same."""
+    2,000 (for the many small tables of a sweep's points); the test is the same. Without
+    ``intervals`` each option's own mean has no interval (``ci_method`` "not computed"): the
+    paired differences, their intervals, tests and verdicts are the same."""
     resamples = 500 if quick else stats.RESAMPLES
     base = structures[0]
     wide = {
@@ -95,7 +98,13 @@ def paired_comparison(
     for indicator in indicators:
         key = indicator.name
         for s in structures:
-            est = stats.mean_interval(wide[s][key].to_numpy(dtype=float), resamples=resamples)
+            values = wide[s][key].to_numpy(dtype=float)
+            if intervals:
+                est = stats.mean_interval(values, resamples=resamples)
+            else:
+                known = values[~np.isnan(values)]
+                mean = float(known.mean()) if len(known) else math.nan
+                est = stats.Estimate(mean, math.nan, math.nan, len(known), "not computed")
             row = {"indicator": key, "label": indicator.label, "unit": indicator.unit,
                    "better": indicator.better, "smallest": indicator.smallest, "structure": s,
                    "n": est.n, "mean": est.value, "ci_low": est.low, "ci_high": est.high,
@@ -146,10 +155,11 @@ def across_points(
     as if they were replications. Returns the per-point comparisons and, per indicator and
     structure, the spread across points: the smallest, median and largest point difference
     and how many points gave each verdict. Each point's table is the family of
-    ``indicators`` (its own Holm adjustment) with 500 bootstrap resamples (``quick``)."""
+    ``indicators`` (its own Holm adjustment) with 500 bootstrap resamples (``quick``), and
+    no interval for each option's own mean at a point (nothing here shows it)."""
     per_point = []
     for point, rows in runs.groupby("point", sort=True):
-        table = paired_comparison(rows, structures, indicators, quick=True)
+        table = paired_comparison(rows, structures, indicators, quick=True, intervals=False)
         per_point.append(table.assign(point=point))
     points = pd.concat(per_point, ignore_index=True)
     diffs = points[points["structure"] != structures[0]]

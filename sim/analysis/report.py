@@ -15,13 +15,16 @@ from __future__ import annotations
 import base64
 import io
 import math
+import os
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from sim import __version__
 from sim.analysis import stats
@@ -51,6 +54,7 @@ from sim.analysis.verdict import (
     summarise,
     summarise_sweep,
 )
+from sim.experiment.executors import _start_worker, worker_context
 from sim.experiment.results import Results, load_results
 from sim.model import run_once
 from sim.paths import replace_text
@@ -61,10 +65,11 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # a shape per option, besides its
 ACTION_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p", "d", "8")
 
 
-def _figure_uri(fig) -> str:
-    """A figure as a PNG data URI (the page is one self-contained file)."""
+def _figure_uri(fig, tight: bool = True) -> str:
+    """A figure as a PNG data URI (the page is one self-contained file); ``tight`` crops it
+    to what is drawn (a second pass over the figure: a figure laid out by hand needs none)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight" if tight else None)
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
@@ -84,29 +89,70 @@ def _wrap(text: str, width: int = 18) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _criterion_figure(table: pd.DataFrame, criterion: str, catalogue: dict, names: list[str],
-                      titles: dict[str, str], colours: dict[str, str]):  # fmt: skip
-    indicators = [i for i in catalogue.values() if i.criterion == criterion]
-    cols = min(4, len(indicators))
-    rows_n = math.ceil(len(indicators) / cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(2.6 * cols, 2.3 * rows_n), squeeze=False)
-    for ax in axes.flat[len(indicators) :]:
-        ax.set_visible(False)
-    for ax, indicator in zip(axes.flat, indicators, strict=False):
-        rows = table[table["indicator"] == indicator.name].set_index("structure")
-        for i, s in enumerate(names):
-            r = rows.loc[s]
-            err = None
-            if not math.isnan(r["ci_low"]):
-                err = [[max(0.0, r["mean"] - r["ci_low"])], [max(0.0, r["ci_high"] - r["mean"])]]
-            ax.errorbar(i, r["mean"], yerr=err, fmt=MARKERS[i % len(MARKERS)], capsize=4,
-                        color=colours[s], markersize=6)  # fmt: skip
-        ax.set_xticks(range(len(names)), [_wrap(titles[s], 14) for s in names], fontsize=6)
-        ax.set_xlim(-0.6, len(names) - 0.4)
-        ax.tick_params(axis="y", labelsize=7)
-        better = f" ({indicator.better} is better)" if indicator.better else ""
-        ax.set_title(_wrap(indicator.label + better, 34), fontsize=7.5)
-    fig.tight_layout()
+def _criteria_figure(table: pd.DataFrame, catalogue: dict, names: list[str],
+                     titles: dict[str, str], colours: dict[str, str]):  # fmt: skip
+    """Every indicator of the catalogue in one figure, grouped by criterion: each option's
+    paired difference from the baseline with its 95% interval, in multiples of the
+    indicator's smallest difference that matters and turned so that better is to the right
+    (an indicator with no better direction: higher to the right, its label says so). The grey
+    band is no practical difference. One axes for the whole catalogue: the figures of a page
+    are most of its making, and an axes per indicator cost seconds."""
+    base, others = names[0], names[1:]
+    lines: list[tuple[str, str | None]] = []  # (label, indicator or None for a heading)
+    for criterion in _criteria(catalogue):
+        lines.append((CRITERION_TEXT[criterion].split(" (")[0].split(":")[0], None))
+        for indicator in catalogue.values():
+            if indicator.criterion == criterion:
+                turn = "" if indicator.better else " (higher to the right)"
+                lines.append((indicator.label + turn, indicator.name))
+    rows = table[table["structure"] != base].set_index(["indicator", "structure"])
+    fig, ax = plt.subplots(figsize=(8.6, 0.19 * len(lines) + 1.1))
+    ax.axvspan(-1, 1, color="#e6e6e6", zorder=0, lw=0)
+    ax.axvline(0, color="#888888", lw=0.8, zorder=1)
+    step = 0.5 / max(1, len(others))
+    reach = 1.0
+    for k, s in enumerate(others):
+        offset = (k - (len(others) - 1) / 2) * step
+        ys, xs, lows, highs = [], [], [], []
+        for y, (_, key) in enumerate(lines):
+            if key is None or (key, s) not in rows.index:
+                continue
+            r, indicator = rows.loc[(key, s)], catalogue[key]
+            scale = indicator.smallest or 1.0
+            sign = -1.0 if indicator.better == "lower" else 1.0
+            if math.isnan(r["diff"]):
+                continue
+            low, high = r["diff_low"], r["diff_high"]
+            if r["diff_method"] == "exact" or math.isnan(low) or math.isnan(high):
+                low = high = r["diff"]
+            ends = sorted((sign * low / scale, sign * high / scale))
+            ys.append(y + offset)
+            xs.append(sign * r["diff"] / scale)
+            lows.append(ends[0])
+            highs.append(ends[1])
+        if not xs:
+            continue
+        reach = max(reach, *map(abs, lows), *map(abs, highs))
+        ax.hlines(ys, lows, highs, color=colours[s], lw=1.6, zorder=2)
+        ax.scatter(xs, ys, marker=MARKERS[(k + 1) % len(MARKERS)], color=colours[s], s=22,
+                   zorder=3, label=_wrap(titles[s], 50))  # fmt: skip
+    ax.set_xscale("symlog", linthresh=1, linscale=1.5)
+    ax.set_xlim(-reach * 1.3, reach * 1.3)
+    ax.set_ylim(len(lines) - 0.4, -0.6)
+    ax.set_yticks(range(len(lines)), [label for label, _ in lines], fontsize=6.5)
+    for tick, (_, key) in zip(ax.get_yticklabels(), lines, strict=True):
+        if key is None:
+            tick.set_fontweight("bold")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel(f"difference from {_wrap(titles[base], 50)}, in smallest differences that "
+                  "matter\n(worse to the left, better to the right; grey: no practical "
+                  "difference; lines: 95% intervals)", fontsize=7)  # fmt: skip
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(3, len(others)),
+              frameon=False)  # fmt: skip
+    fig.subplots_adjust(left=0.42, right=0.98, top=1 - 0.5 / fig.get_figheight(),
+                        bottom=0.75 / fig.get_figheight())  # fmt: skip
     return fig
 
 
@@ -201,17 +247,20 @@ def _pathway(results: Results, name: str, title: str, colour: str):
 
 
 def render(results_list: list[Results], title: str, progress: bool = False,
-           robustness: Path | None = None) -> str:  # fmt: skip
+           robustness: Path | None = None, folder: Path | None = None) -> str:  # fmt: skip
     """The page, with a progress bar of its steps (comparisons, figures, pathways). Rendered
     from ``templates/report.html`` with autoescaping on: every name, title and description
     from a user's file is escaped. ``robustness`` is a `sim robustness` folder whose
-    conclusions qualify the verdicts."""
+    conclusions qualify the verdicts. ``folder`` is where the results were read from: a
+    comparison's table is taken from its ``comparison.csv`` when that is the table of these
+    runs (:func:`_stored_table`). Sections (a sweep's scenarios) are made side by side on the
+    machine's cores, and a comparison's pathways beside the rest of its section."""
     # a robustness folder that does not fit is refused before any work
     robust = [None if robustness is None else
               load_robustness(robustness, load_scenario(r.scenario).name, list(r.structures))
               for r in results_list]  # fmt: skip
     with bar(sum(_steps(r) for r in results_list), "steps", progress) as done:
-        sections = [_render_one(r, done, rb) for r, rb in zip(results_list, robust, strict=True)]
+        sections = _sections(results_list, robust, done, folder)
     return _template().render(
         title=title,
         generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
@@ -220,6 +269,57 @@ def render(results_list: list[Results], title: str, progress: bool = False,
         sections=sections,
         style=verdict_style,
     )
+
+
+class _Quiet:
+    """The progress of a part made in a worker (the page's bar counts it when it is back)."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+
+def _pool(jobs: int, least: int = 2) -> ProcessPoolExecutor | None:
+    """Worker processes for the page's independent parts, forked from this process (so they
+    start at once with everything imported; :func:`sim.experiment.executors.worker_context`),
+    one per core up to ``jobs``; None where forking is not safe, with one core, or with fewer
+    than ``least`` workers to give."""
+    cores = os.cpu_count() or 1
+    workers = min(jobs, cores)
+    context = worker_context()
+    if cores < 2 or workers < least or context.get_start_method() != "fork":
+        return None
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(os.getpid(),))  # fmt: skip
+
+
+def _section_alone(results: Results, robustness: Robustness | None,
+                   folder: Path | None) -> dict:  # fmt: skip
+    return _render_one(results, _Quiet(), robustness, folder)
+
+
+def _sections(results_list: list[Results], robust: list, done: Bar,
+              folder: Path | None) -> list[dict]:  # fmt: skip
+    """Each results' section: side by side in worker processes when there are several (a
+    sweep's scenarios), else in this process (whose section sends its pathways out)."""
+    pool = _pool(len(results_list)) if len(results_list) > 1 else None
+    if pool is None:
+        return [_render_one(r, done, rb, folder)
+                for r, rb in zip(results_list, robust, strict=True)]  # fmt: skip
+    with pool:
+        futures = [pool.submit(_section_alone, r, rb, folder)
+                   for r, rb in zip(results_list, robust, strict=True)]  # fmt: skip
+        for future, r in zip(futures, results_list, strict=True):
+            future.result()
+            done.update(_steps(r))
+        return [f.result() for f in futures]
+
+
+def _pathway_picture(results: Results, name: str, title: str, colour: str) -> dict | None:
+    """A pathway (:func:`_pathway`) as the page shows it."""
+    fig, caption = _pathway(results, name, title, colour)
+    if fig is None:
+        return None
+    return {"image": _figure_uri(fig), "caption": caption, "title": title, "colour": colour}
 
 
 def summary_html(summary: Summary) -> str:
@@ -257,28 +357,59 @@ def _catalogue(results: Results, scenario) -> dict:
 
 def _steps(results: Results) -> int:
     """The steps of one results' section: the comparison, a diagram and a pathway per
-    structure, the distributions, and (for a comparison at one point) a figure per criterion."""
+    structure, the distributions, and (for a comparison at one point) the criteria figure."""
     runs = results.runs
     one_point = "point" not in runs or runs["point"].nunique() <= 1
-    criteria = len(_criteria(_catalogue(results, load_scenario(results.scenario))))
-    return 2 + 2 * len(results.structures) + (criteria if one_point else 0)
+    return 2 + 2 * len(results.structures) + (1 if one_point else 0)
 
 
-def _render_one(results: Results, done: Bar, robustness: Robustness | None) -> dict:
-    """One scenario's section, as plain values for the template (which escapes them)."""
+def _render_one(results: Results, done: Bar, robustness: Robustness | None,
+                folder: Path | None = None) -> dict:  # fmt: skip
+    """One scenario's section, as plain values for the template (which escapes them). Its
+    pathways (each a re-simulated run) are drawn in a worker process beside the rest where
+    the machine has a core for it."""
     names = list(results.structures)
-    base = names[0]
-    runs = results.runs
     scenario = load_scenario(results.scenario)
     specs = {n: load_structure(results.structures[n]) for n in names}
     titles = {n: specs[n].display_name for n in names}
     colours = structure_colours(names)
     catalogue = _catalogue(results, scenario)
     indicators = list(catalogue.values())
+    pool = _pool(1, least=1) if isinstance(done, Bar) else None  # not from a worker
+    pathways = [None if pool is None else
+                pool.submit(_pathway_picture, results, n, titles[n], colours[n])
+                for n in names]  # fmt: skip
+    try:
+        return _fill(
+            {},
+            results,
+            done,
+            robustness,
+            folder,
+            names,
+            scenario,
+            specs,
+            titles,
+            colours,
+            catalogue,
+            indicators,
+            pathways,
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _fill(section: dict, results, done, robustness, folder, names, scenario, specs, titles,
+          colours, catalogue, indicators, pathways) -> dict:  # fmt: skip
+    """The section's contents (:func:`_render_one`); ``pathways`` holds each option's pathway
+    being drawn elsewhere, or None where it is drawn here."""
+    base = names[0]
+    runs = results.runs
     stored = len(runs) + results.failed
     unfinished = (stored, results.expected) if results.expected and stored < results.expected \
         else None  # fmt: skip
-    section: dict = {"scenario": scenario.display_name, "description": scenario.description,
+    section |= {"scenario": scenario.display_name, "description": scenario.description,
                      "scenario_name": scenario.name,
                      "names": names, "base": base, "titles": titles, "colours": colours,
                      "unfinished": unfinished, "failed": results.failed, "sweep": None,
@@ -306,7 +437,9 @@ def _render_one(results: Results, done: Bar, robustness: Robustness | None) -> d
         }
         done.update()
     else:
-        table = comparison_table(results, catalogue)
+        table = None if folder is None else _stored_table(folder, results, catalogue)
+        if table is None:
+            table = comparison_table(results, catalogue)
         censored = None
         if "named_decision_censored_share" in runs:
             censored = runs.groupby("structure")["named_decision_censored_share"].mean().to_dict()
@@ -329,27 +462,73 @@ def _render_one(results: Results, done: Bar, robustness: Robustness | None) -> d
         key_ids = [i.name for i in headline_indicators(runs, scenario)]
         section["key"] = {"rows": [r for r in rows if r["indicator"] in key_ids]}
         section["table"] = {"groups": _grouped([r for r in rows if r["indicator"] not in key_ids])}
-        for criterion in _criteria(catalogue):
-            fig = _criterion_figure(table, criterion, catalogue, names, titles, colours)
-            section["criteria"].append({"criterion": criterion, "text": CRITERION_TEXT[criterion],
-                                        "image": _figure_uri(fig)})  # fmt: skip
-            done.update()
+        if len(names) > 1:
+            fig = _criteria_figure(table, catalogue, names, titles, colours)
+            section["criteria"].append({"image": _figure_uri(fig, tight=False)})
+        done.update()
     section["distributions"] = _figure_uri(_distributions(results, names, titles, colours))
     done.update()
     section["pathways"] = []
-    for name in names:
-        fig, caption = _pathway(results, name, titles[name], colours[name])
-        if fig is not None:
-            section["pathways"].append(
-                {
-                    "image": _figure_uri(fig),
-                    "caption": caption,
-                    "title": titles[name],
-                    "colour": colours[name],
-                }
-            )
+    for name, drawing in zip(names, pathways, strict=True):
+        picture = (_pathway_picture(results, name, titles[name], colours[name])
+                   if drawing is None else drawing.result())  # fmt: skip
+        if picture is not None:
+            section["pathways"].append(picture)
         done.update()
     return section
+
+
+def _stored_table(folder: Path, results: Results, catalogue: dict) -> pd.DataFrame | None:
+    """The table `sim compare` wrote (``comparison.csv``) when it is the one
+    :func:`comparison_table` would make of these runs: one root seed, the verdict catalogue's
+    family in its order, every option in order, as many runs and pairs as the folder holds,
+    the same smallest differences and directions, and the family's size and pairs needed as
+    the method gives them. Otherwise None (the report recomputes it). Recomputing takes a
+    bootstrap of every mean and difference and a permutation test of every difference: most
+    of a comparison report's time."""
+    path = folder / "comparison.csv"
+    runs, names = results.runs, list(results.structures)
+    if results.kind != "compare" or not path.is_file() or path.is_symlink():
+        return None
+    if "root_seed" in runs and runs["root_seed"].nunique() != 1:
+        return None
+    try:
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError):
+        return None
+    columns = ["indicator", "structure", "label", "better", "smallest", "n", "mean",
+               "ci_low", "ci_high", "ci_method", "diff", "diff_low", "diff_high", "diff_n",
+               "diff_method", "p_value", "p_adjusted", "tests", "pairs_needed",
+               "verdict"]  # fmt: skip
+    if any(c not in table for c in columns):
+        return None
+    expected = [(i, s) for i in catalogue for s in names]
+    if list(zip(table["indicator"], table["structure"], strict=True)) != expected:
+        return None
+    counts = runs.groupby("structure").size()
+    base = table["structure"] == names[0]
+    try:
+        indicators = [catalogue[i] for i in table["indicator"]]
+        tests = int(table.loc[~base, "diff_n"].ge(2).sum())
+        fits = (
+            all(str(b) == (i.better or "nan") or (not i.better and str(b) in ("", "nan"))
+                for b, i in zip(table["better"], indicators, strict=True))
+            and all(float(v) == float(i.smallest) for v, i in
+                    zip(table["smallest"], indicators, strict=True))
+            and table["label"].tolist() == [i.label for i in indicators]
+            and (table["n"] <= table["structure"].map(counts)).all()
+            and (table.loc[~base, "tests"] == tests).all()
+            and (table.loc[~base, "pairs_needed"] == stats.pairs_needed(tests)).all()
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not fits:
+        return None
+    for column in ("better", "unit"):  # empty, as the computed table has them
+        if column in table:
+            table[column] = table[column].fillna("")
+    table.loc[base, "verdict"] = ""
+    return table.drop(columns=[c for c in ("root_seed",) if c in table])
 
 
 def comparison_table(results: Results, catalogue: dict) -> pd.DataFrame:
@@ -433,5 +612,6 @@ def write_report(folder: Path, out: Path, progress: bool = False,
     """The appraisal of the results in ``folder``, as one HTML page at ``out``."""
     results = load_results(folder)
     title = ", ".join(load_scenario(r.scenario).display_name for r in results)
-    replace_text(out, render(results, f"Option appraisal: {title}", progress, robustness))
+    replace_text(out, render(results, f"Option appraisal: {title}", progress, robustness,
+                             folder=Path(folder)))  # fmt: skip
     return out

@@ -671,10 +671,16 @@ def summarise_sweep(
 def _ends(row, indicator: Indicator) -> str:
     """The predicted difference at the two ends of each parameter the row depends on, in
     plain units."""
+    from sim.analysis.sweeps import _title
+
+    # "depends on" names each parameter by its title; the row's columns by its identifier
+    ids = {_title(c.removesuffix("_at_low")): c.removesuffix("_at_low")
+           for c in row._fields if c.endswith("_at_low")}  # fmt: skip
     parts = []
     for part in row.depends.removeprefix("depends on ").split("; "):
         name = part.split(" (")[0]
-        low, high = getattr(row, f"{name}_at_low"), getattr(row, f"{name}_at_high")
+        key = ids.get(name, name)
+        low, high = getattr(row, f"{key}_at_low"), getattr(row, f"{key}_at_high")
         parts.append(f"{_amount(low, indicator)} where {name} is lowest, "
                      f"{_amount(high, indicator)} where it is highest")  # fmt: skip
     return "; ".join(parts)

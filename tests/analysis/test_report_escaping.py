@@ -31,7 +31,7 @@ HOSTILE = [
 LIVE = re.compile(r"<script|<img src=x|<svg|<iframe|<blink", re.I)
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p",
              "b", "ul", "li", "table", "tr", "th", "td", "figure", "img", "figcaption",
-             "section", "span", "div", "nav", "a", "code", "br"}  # fmt: skip
+             "section", "span", "div", "nav", "a", "code", "br", "details", "summary"}  # fmt: skip
 
 
 class Tags(HTMLParser):
@@ -76,7 +76,7 @@ def hostile_results(folder, text: str, where: str):
     return results
 
 
-def _blank_figure(fig) -> str:
+def _blank_figure(fig, tight: bool = True) -> str:
     if fig is not None:
         report.plt.close(fig)
     return "data:image/png;base64,iVBORw0KGgo="
@@ -113,7 +113,7 @@ def test_hostile_text_in_every_field_is_escaped_and_the_page_renders(folder, mon
     )
     # the figures hold no user text but the axis labels matplotlib draws into pixels: skip
     # drawing them (the pathways' captions, which hold issue titles, are still made)
-    monkeypatch.setattr(report, "_criterion_figure", lambda *args: None)
+    monkeypatch.setattr(report, "_criteria_figure", lambda *args: None)
     monkeypatch.setattr(report, "_distributions", lambda *args: None)
     monkeypatch.setattr(report, "_figure_uri", _blank_figure)
     if where == "structure title":
