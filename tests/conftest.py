@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import signal
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +16,12 @@ from sim.spec import load_scenario, load_structure
 from sim.spec.loading import SCENARIO_DIR
 from sim.spec.scenario import ScenarioSpec, scenario_from_dict
 from sim.spec.structure import StructureSpec, structure_from_dict
+
+# A test run started in the background by a shell without job control inherits Ctrl-C
+# ignored, and so would every command a test starts (an ignored signal stays ignored across
+# exec): the tests that interrupt a command need it heard.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Attendance is certain for commitment 1 and impossible for commitment 0.
 CERTAIN = {"attendance_base": 1.0, "load_penalty": 0.0, "substitute_probability": 0.0}

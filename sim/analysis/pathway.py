@@ -65,6 +65,8 @@ def meeting_kinds(result) -> dict[tuple[str, float], str]:
     held two meetings at one time, a special one is the one named."""
     kinds: dict[tuple[str, float], str] = {}
     meetings = result.meetings
+    if meetings.empty:  # a run with no meetings (the Garbage Can) has no columns either
+        return kinds
     for body, time, kind in zip(meetings["body"], meetings["time"], meetings["kind"], strict=True):
         key = (str(body), float(time))
         if kinds.get(key) != SPECIAL:
