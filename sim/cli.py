@@ -624,6 +624,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def add_replications(p: argparse.ArgumentParser, default: int) -> None:
+        p.add_argument("--replications", type=REPLICATIONS, default=default,
+                       help=f"paired replications per structure (default {default})")  # fmt: skip
+
     def add_run_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("scenario", help="scenario YAML file")
         p.add_argument(
@@ -776,12 +780,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="five_element,pilot",
         help="comma-separated; the first is the baseline (default five_element,pilot)",
     )
-    p.add_argument(
-        "--replications",
-        type=REPLICATIONS,
-        default=30,
-        help="paired replications per structure (default 30)",
-    )
+    add_replications(p, 30)
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--seeds", help="several root seeds, comma-separated: do the conclusions agree?")
     p.add_argument("--out", help="folder for runs.csv, comparison.csv and figures/")
@@ -805,12 +804,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("demo", help="the headline comparison: employer closure and truancy")
-    p.add_argument(
-        "--replications",
-        type=REPLICATIONS,
-        default=40,
-        help="paired replications per structure (default 40)",
-    )
+    add_replications(p, 40)
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--out", default="out/demo", help="folder (default out/demo)")
     p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
