@@ -62,7 +62,7 @@ robustness-docs: $(STAMP)
 
 # The shipped structures' diagrams, for the README and docs/ (needs Graphviz's dot program:
 # apt-get install graphviz).
-DIAGRAMS := five_element pilot county_scs_chapters
+DIAGRAMS := five_element do_minimum pilot county_scs_chapters
 diagrams: $(STAMP)
 	mkdir -p docs/diagrams
 	for s in $(DIAGRAMS); do $(BIN)/sim diagram $$s --out docs/diagrams/$$s.svg || exit 1; done

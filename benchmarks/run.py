@@ -74,6 +74,7 @@ SINGLE_RUNS = 40  # runs timed one after another for the single-run time
 REPEATS_AT = {120: 3, 1_000: 3}  # measurements per size; the fastest counts
 REPORT_COMPARE_TARGET = 3.0  # seconds: sim report of a 30-replication comparison
 REPORT_SWEEP_TARGET = 10.0  # seconds: sim report of the shipped sweep
+APP_VERDICT_TARGET = 1.0  # seconds: the app's verdict on screen after its last run
 SHIPPED_SWEEP = ROOT / "scenarios" / "experiments" / "worked_examples_lhs.yaml"
 GCM_REPLICATIONS = 100
 GCM_TARGET = 1.5  # engine time per run per core over the numpy port's on one core
@@ -391,6 +392,50 @@ def report_table() -> None:
                   f"{target:.0f} s: {met(seconds < target)}")  # fmt: skip
 
 
+def app_latency(options: tuple[str, ...], repeats: int = 3) -> tuple[float, float, float]:
+    """The app's wait between its last run and its verdict on screen, as its server does it
+    (the verdict's imports warmed up first, as `sim app` does when it starts): the paired
+    comparison and first screen (the job's "comparing" state), then the page's verdict (the
+    first screen's HTML and the key-indicator table), then the key-indicator figure, which
+    the page draws after the verdict is shown. The median of ``repeats`` jobs of 30
+    replications of the employer closure: (comparing, verdict's page, figure)."""
+    from sim.app import logic
+    from sim.app.page import _key_figure
+    from sim.spec import load_structure
+
+    logic.warm_up()
+    scenario = logic.load_shipped_scenario("employer_closure")
+    chosen = [logic.Option(load_structure(n), n) for n in options]
+    comparing, page, figure = [], [], []
+    for seed in range(1, repeats + 1):
+        job = logic.PairedJob(scenario, chosen, 30, root_seed=seed, executor="processes")
+        marks: dict[str, float] = {}
+        job.listeners.append(lambda job=job, marks=marks: marks.setdefault(
+            "last run", time.perf_counter()) if job.done == job.total else None)  # fmt: skip
+        job.start()
+        assert job.wait(900) and job.state == "finished", job.error
+        finished = time.perf_counter()
+        logic.first_screen_html(job.outcome.summary)
+        logic.verdict_table(job.outcome.table, job.outcome.names)
+        shown = time.perf_counter()
+        _key_figure(job.outcome)
+        comparing.append(finished - marks["last run"])
+        page.append(shown - finished)
+        figure.append(time.perf_counter() - shown)
+    return statistics.median(comparing), statistics.median(page), statistics.median(figure)
+
+
+def app_table() -> None:
+    print("\n7. the app: its verdict on screen after its last run (issue 21, item 8), median of 3")
+    for options in (("five_element", "pilot"), ("five_element", "do_minimum", "pilot")):
+        comparing, page, figure = app_latency(options)
+        total = comparing + page
+        print(f"   {len(options)} options, 30 replications: verdict on screen {total:.2f} s "
+              f"(comparison {comparing:.2f} s + page {page:.2f} s), target < "
+              f"{APP_VERDICT_TARGET:.0f} s: {met(total < APP_VERDICT_TARGET)}; the key figure "
+              f"{figure:.2f} s later")  # fmt: skip
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         kind, size, workers = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -404,6 +449,7 @@ def main() -> None:
     gcm_table()
     if os.environ.get("BENCH_REPORT", "1") != "0":
         report_table()
+        app_table()
     if os.environ.get("BENCH_FULL") or os.environ.get("BENCH_ROBUSTNESS"):
         robustness_table()
     else:

@@ -263,7 +263,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The headline comparison: employer closure and truancy, five-element against pilot."""
+    """The headline comparison: employer closure and truancy, business as usual (five-element),
+    the do-minimum (its stricter rules alone) and the preferred option (the pilot)."""
     from sim.analysis.compare import compare_structures, draw_figures
     from sim.analysis.report import write_report
     from sim.experiment.executors import make_executor
@@ -693,9 +694,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("robustness", help="where each conclusion holds across the assumptions")
     p.add_argument("scenario", help="a shipped scenario with declared conclusions "
                    "(employer_closure, ...), or a path (a '/' or ending in .yaml)")  # fmt: skip
-    p.add_argument("--structures", default="five_element,pilot",
+    p.add_argument("--structures", default="five_element,do_minimum,pilot",
                    help="two or more, comma-separated; the first is the baseline "
-                   "(default five_element,pilot)")  # fmt: skip
+                   "(default five_element,do_minimum,pilot: business as usual, the "
+                   "do-minimum and the preferred option)")  # fmt: skip
     p.add_argument("--size", choices=["small", "full"], default="full",
                    help="full: what the docs report (default); small: a quick look (every "
                    "phase, too few points to trust)")  # fmt: skip
@@ -777,8 +779,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument(
         "--structures",
-        default="five_element,pilot",
-        help="comma-separated; the first is the baseline (default five_element,pilot)",
+        default="five_element,do_minimum,pilot",
+        help="comma-separated; the first is the baseline (default five_element,do_minimum,"
+        "pilot: business as usual, the do-minimum and the preferred option)",
     )
     add_replications(p, 30)
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")

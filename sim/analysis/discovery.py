@@ -280,6 +280,85 @@ def dependence(
     return Dependence("; ".join(phrases), names, readings, box)
 
 
+# -- switching values -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Switch:
+    """Where a claim's holding switches along one parameter (a switching value, in the sense of
+    an option appraisal: how far an assumption must move before the conclusion changes): the
+    value where a logistic regression of holding on the parameter, over the points, crosses
+    one half, with its 95% interval (delta method), the parameter's plausible range, and on
+    which side the claim holds."""
+
+    factor: Factor
+    value: float
+    low: float
+    high: float
+    holds_above: bool
+    inside: bool  # the crossing lies inside the plausible range
+
+    def text(self, words: Words) -> str:
+        """ "flips where the share of members attending is near 0.62 (95% interval 0.58 to
+        0.66, plausible range 0.50 to 0.90): it holds above, fails below"."""
+        f, title = self.factor, words.title(self.factor)
+        span = f"plausible range {f.low:.3g} to {f.high:.3g}"
+        if not self.inside:
+            side = "anywhere in it" if (self.value < f.low) == self.holds_above else "nowhere"
+            return f"{title}: no switching value inside its {span} (it holds {side} by itself)"
+        interval = (f"95% interval {max(self.low, f.low):.3g} to {min(self.high, f.high):.3g}"
+                    if math.isfinite(self.low) else "its interval not estimable")  # fmt: skip
+        way = "it holds above, fails below" if self.holds_above else "it holds below, fails above"
+        return f"{title}: switches at {self.value:.3g} ({interval}, {span}): {way}"
+
+
+SWITCH_P = 0.05
+"""A switching value is given only where the logistic slope of holding on the parameter is
+significant at this level (Wald test): otherwise holding does not change measurably along it."""
+
+
+def switching_value(holds: pd.Series, values: pd.Series, factor: Factor) -> Switch | None:
+    """The switching value of one parameter for a claim: ``holds`` says, per point, whether
+    the claim holds there (its best guess at undecided points), ``values`` the parameter's
+    value at each point. Logistic regression (statsmodels) of holding on the parameter; the
+    crossing of one half is the switching value, its interval by the delta method. None when
+    the claim holds or fails at every point, the parameter has no range, or the slope is not
+    significant (:data:`SWITCH_P`). Perfectly
+    separated points give the midpoint between the two sides, with no interval."""
+    import statsmodels.api as sm
+
+    y = holds.astype(float).to_numpy()
+    x = values.loc[holds.index].to_numpy(dtype=float)
+    if factor.switch or len(y) < 10 or y.min() == y.max() or np.ptp(x) == 0:
+        return None
+    centre, scale = x.mean(), x.std() or 1.0
+    z = sm.add_constant((x - centre) / scale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fit = sm.Logit(y, z).fit(disp=0, maxiter=200)
+            b0, b1 = (float(v) for v in fit.params)
+            cov = np.asarray(fit.cov_params(), dtype=float)
+            ok = math.isfinite(b1) and abs(b1) > 1e-9 and np.isfinite(cov).all()
+            if ok and not float(fit.pvalues[1]) < SWITCH_P:
+                return None  # holding does not change measurably along the parameter
+        except Exception:  # perfect separation, singular fits: statsmodels raises its own
+            ok = False
+    if not ok:
+        above, below = x[y == 1], x[y == 0]
+        if above.min() > below.max() or above.max() < below.min():
+            holds_above = above.min() > below.max()
+            cut = ((above.min() + below.max()) / 2 if holds_above
+                   else (above.max() + below.min()) / 2)  # fmt: skip
+            return Switch(factor, cut, math.nan, math.nan, holds_above,
+                          factor.low <= cut <= factor.high)  # fmt: skip
+        return None
+    crossing = -b0 / b1
+    gradient = np.array([-1 / b1, b0 / b1**2])
+    se = float(np.sqrt(max(gradient @ cov @ gradient, 0.0)))
+    value = centre + scale * crossing
+    low, high = value - 1.96 * scale * se, value + 1.96 * scale * se
+    return Switch(factor, value, low, high, b1 > 0, factor.low <= value <= factor.high)
+
+
 # -- screening and variance ---------------------------------------------------------------------
 def morris_screen(problem: dict, x: np.ndarray, y: np.ndarray, levels: int,
                   seed: int) -> pd.DataFrame:  # fmt: skip

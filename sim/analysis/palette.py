@@ -16,8 +16,8 @@ BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, BLACK = (
 )  # fmt: skip
 PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, BLACK)
 
-SHIPPED = {"five_element": BLUE, "pilot": VERMILLION, "county_scs_chapters": GREEN,
-           "county": PURPLE}  # fmt: skip
+SHIPPED = {"five_element": BLUE, "pilot": VERMILLION, "do_minimum": PURPLE,
+           "county_scs_chapters": GREEN, "county": SKY}  # fmt: skip
 
 # Verdict cues: a symbol and a style class (the report's stylesheet tints better blue and
 # worse orange, which stay apart under the common colour-vision deficiencies); the page also

@@ -333,11 +333,15 @@ def summary_html(summary: Summary) -> str:
 def _environment():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(
+    from sim.analysis.verdict import ROLE_WORDS
+
+    env = Environment(
         loader=PackageLoader("sim.analysis", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         keep_trailing_newline=True,
     )
+    env.globals["role"] = lambda role: ROLE_WORDS.get(role, role)
+    return env
 
 
 def _template():
@@ -445,7 +449,8 @@ def _fill(section: dict, results, done, robustness, folder, names, scenario, spe
             censored = runs.groupby("structure")["named_decision_censored_share"].mean().to_dict()
         section["summary"] = summarise(table, names, titles, catalogue, where,
                                        robustness=robustness, failed=results.failed,
-                                       unfinished=unfinished, censored=censored)  # fmt: skip
+                                       unfinished=unfinished, censored=censored,
+                                       roles={n: specs[n].appraisal for n in names})  # fmt: skip
         section["compare"] = {"n": int(runs.groupby("structure").size().min()),
                               "kind": results.kind, "tests": family_size(table),
                               "needed": needed(table)}  # fmt: skip

@@ -505,6 +505,8 @@ def analyse(plan, claims: list[Claim], diffs: pd.DataFrame, points: pd.DataFrame
             "plausible_verdict": claim_verdict(plaus, on.text),
             "plausible_depends": on.text,
             "plausible_depends_factors": ", ".join(on.factors),
+            "switching": _switching(guess, x, factors, on_all.factors, words),
+            "plausible_switching": _switching(guessed, x, factors, on.factors, words),
             "flips_where": box.describe(by_column, words) if box is not None else "",
             "box_coverage": box.coverage if box is not None else math.nan,
             "box_density": box.density if box is not None else math.nan,
@@ -545,6 +547,23 @@ def analyse(plan, claims: list[Claim], diffs: pd.DataFrame, points: pd.DataFrame
                       sobol, boxes, narrowing(x, kept, factors), pd.DataFrame(), [],
                       misclassification(diffs, reference, claims), int(kept.sum()), len(x),
                       notes)  # fmt: skip
+
+
+def _switching(guess: pd.Series, x: pd.DataFrame, factors: list[Factor], named: list[str],
+               words: Words) -> str:  # fmt: skip
+    """The switching value of each parameter a claim's verdict names (never an alternative,
+    whose other reading is its switch), in plain words, "; " between them: where the claim's
+    holding (its best guess at undecided points) crosses one half along the parameter."""
+    from sim.analysis.claims import HOLDS
+    from sim.analysis.discovery import switching_value
+
+    texts = []
+    for f in factors:
+        if f.name in named and not f.switch and len(guess):
+            found = switching_value(guess == HOLDS, x[f.column], f)
+            if found is not None:
+                texts.append(found.text(words))
+    return "; ".join(texts)
 
 
 def _share_columns(prefix: str, share: Share) -> dict:
@@ -878,6 +897,8 @@ def _read_table(path: Path, data: bytes, record: dict) -> pd.DataFrame:
     for column in (c for c in (*SHARE_COLUMNS, *COUNT_COLUMNS) if c in table):
         table[column] = pd.to_numeric(table[column], errors="coerce")
     for column in (
+        "switching",
+        "plausible_switching",
         "flips_where",
         "drivers",
         "plausible_verdict",

@@ -144,11 +144,7 @@ def sign_flip_p(differences, seed: int = SEED, permutations: int = PERMUTATIONS)
         return 1.0
     if 2 ** len(d) <= min(permutations, EXACT_LIMIT):
         return _exact_sign_flip_p(d)
-    rng = np.random.default_rng(seed)
-    result = stats.permutation_test((d,), np.mean, permutation_type="samples",
-                                    n_resamples=permutations, alternative="two-sided",
-                                    vectorized=True, random_state=rng)  # fmt: skip
-    return float(result.pvalue)
+    return _sampled_sign_flip_p(d, np.random.default_rng(seed), permutations)
 
 
 EXACT_LIMIT = 2**16  # sign patterns enumerated in one array (n * 2^n values)
@@ -174,6 +170,40 @@ def _exact_sign_flip_p(d: np.ndarray) -> float:
     less = np.count_nonzero(null <= observed + gamma) / 2**n
     greater = np.count_nonzero(null >= observed - gamma) / 2**n
     return float(np.clip(min(less, greater) * 2, 0.0, 1.0))
+
+
+def _sampled_sign_flip_p(d: np.ndarray, rng: np.random.Generator, permutations: int) -> float:
+    """:func:`sign_flip_p` from ``permutations`` random sign patterns, as
+    ``scipy.stats.permutation_test((d,), np.mean, permutation_type="samples")`` draws them
+    (one ``rng.permuted`` of every (observation, -observation) pair per pattern: the same
+    patterns from the same generator), the same floating-point sums (the same memory order)
+    and the same p-value (the observed pattern counted once, ties within 100 machine
+    epsilons), in a few array operations instead of scipy's general machinery: the app and
+    the report make dozens of these tests after the last run."""
+    n = len(d)
+    # scipy's layout: (observations, patterns, pair), the pair's first value the one drawn;
+    # the mean reads only the first values, through the same strided view
+    stacked = np.empty((n, permutations, 2))
+    stacked[:, :, 0] = np.where(_kept_in_place(rng, permutations, n).T, d[:, None], -d[:, None])
+    null = np.mean(np.swapaxes(stacked, 0, -1)[0], axis=-1)
+    observed = np.mean(d, axis=-1)
+    gamma = abs(np.finfo(float).eps * 100 * observed)
+    less = (np.count_nonzero(null <= observed + gamma) + 1) / (permutations + 1)
+    greater = (np.count_nonzero(null >= observed - gamma) + 1) / (permutations + 1)
+    return float(np.clip(min(less, greater) * 2, 0.0, 1.0))
+
+
+def _kept_in_place(rng: np.random.Generator, patterns: int, n: int) -> np.ndarray:
+    """Whether ``rng.permuted(np.tile([0, 1], (patterns, n, 1)), axis=-1)`` leaves each pair
+    in place, from the same draws: that shuffle takes one bounded integer in {0, 1} per pair
+    (the low bit of one 32-bit draw, two per 64-bit output of the bit generator, low half
+    first) and leaves the pair in place when it is 1. Checked against ``rng.permuted`` by
+    the tests; a generator that has already handed out half of a 64-bit output is refused."""
+    count = patterns * n
+    raw = rng.bit_generator.random_raw((count + 1) // 2)
+    bits = np.empty(2 * len(raw), dtype=np.uint64)
+    bits[0::2], bits[1::2] = raw & 1, (raw >> 32) & 1
+    return (bits[:count] == 1).reshape(patterns, n)
 
 
 def permutations_for(tests: int) -> int:

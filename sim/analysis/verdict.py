@@ -61,6 +61,9 @@ CRITERION_TEXT = {
     "CYCLE": "The cost and pace of the cycle (meetings, member-hours, hand-offs)",
 }
 ORDER = list(CRITERION_TEXT)
+ROLE_WORDS = {"business_as_usual": "business as usual", "do_minimum": "do-minimum",
+              "preferred": "preferred option"}  # fmt: skip
+"""A structure's place in an option appraisal (its ``appraisal``), in words."""
 
 JUDGED_BETTER = stats.BETTER
 JUDGED_WORSE = stats.WORSE
@@ -133,6 +136,7 @@ class Robustness:
             "depends": _present(row.get(f"{prefix}depends")),
             "factors": [f.strip() for f in _present(row.get(f"{prefix}depends_factors")).split(",")
                         if f.strip()],
+            "switching": _present(row.get(f"{prefix}switching")),
         }  # fmt: skip
 
 
@@ -237,6 +241,8 @@ class Summary:
     caveats: list[str]
     explained: dict[str, str] = field(default_factory=dict)
     plain: list[str] = field(default_factory=list)  # the summary a chair can read aloud
+    roles: dict[str, str] = field(default_factory=dict)  # option -> its appraisal role
+    switching: list[dict] = field(default_factory=list)  # {option, claim, values}
 
 
 def rounded(value: float, low: float = math.nan, high: float = math.nan) -> str:
@@ -415,10 +421,12 @@ def summarise(
     failed: int = 0,
     unfinished: tuple[int, int] | None = None,
     censored: dict[str, float] | None = None,
+    roles: dict[str, str] | None = None,
 ) -> Summary:
     """The first screen from a paired comparison at one point. ``scenario`` is (display
     name, description); ``censored`` the share of named issues undecided at the end per
-    option, when known."""
+    option, when known; ``roles`` each option's place in an option appraisal (a structure's
+    ``appraisal``: business_as_usual, do_minimum, preferred), when known."""
     from sim.analysis.palette import structure_colours
 
     base = names[0]
@@ -445,9 +453,35 @@ def summarise(
     used = {a for row in rows for v in row["verdicts"] for a in v.assumptions}
     used_explained = {a: explained.get(a, "") for a in sorted(used)}
     summary = Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names),
-                      n, rows, caveats, used_explained)  # fmt: skip
+                      n, rows, caveats, used_explained, roles=dict(roles or {}))  # fmt: skip
+    summary.switching = switching_values(summary, catalogue)
     summary.plain = plain_summary(summary, robustness is not None)
     return summary
+
+
+def switching_values(summary: Summary, catalogue: dict[str, Indicator]) -> list[dict]:
+    """Every tested claim behind a cell whose verdict depends on a parameter, with the value
+    of that parameter at which it switches, next to the parameter's plausible range (the
+    robustness run's ``switching`` column): {option, claim, values}."""
+    out = []
+    for row in summary.rows:
+        for v in row["verdicts"]:
+            for indicator, found in v.tested.items():
+                if found and found.get("switching") and found["verdict"].startswith("depends"):
+                    claim = (f"{catalogue[indicator].label}: "
+                             f"{_direction_words(v, indicator)}")  # fmt: skip
+                    out.append({"option": summary.titles[v.option], "claim": claim,
+                                "values": found["switching"].split("; ")})  # fmt: skip
+    return out
+
+
+def _direction_words(v: Verdict, indicator: str) -> str:
+    """The side of a cell an indicator's claim is on, in words."""
+    if any(i == indicator for i, _ in v.gains):
+        return "better"
+    if any(i == indicator for i, _ in v.costs):
+        return "worse"
+    return "no practical difference"
 
 
 def _listed(items: list[str]) -> str:
@@ -476,16 +510,19 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
             continue
         held = {"gains": [], "costs": []}
         depends, unsupported, noisy = [], [], []
+        mine = tested and any(v.tested for v in cells)  # the robustness run tested it
         for v in cells:
             for side, effects in (("gains", v.gains), ("costs", v.costs)):
                 for indicator, effect in effects[:4]:  # each criterion's leading effects
                     claim = v.tested.get(indicator)
                     word = claim["verdict"] if claim else ""
-                    if claim is None or not tested:
+                    if claim is None or not mine:
                         held[side].append(effect)
                     elif word == CLAIM_DEPENDS and claim["depends"]:
+                        switch = (f"; switching value: {claim['switching']}"
+                                  if claim.get("switching") else "")  # fmt: skip
                         depends.append(f"{effect} depends on the assumptions: it "
-                                       f"{claim['depends']}")  # fmt: skip
+                                       f"{claim['depends']}{switch}")  # fmt: skip
                     elif word.startswith(CLAIM_DEPENDS):
                         depends.append(f"{effect} holds at most assumption points but not "
                                        "all, with no simple description of where")  # fmt: skip
@@ -495,7 +532,7 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
                         noisy.append(effect)
                     else:
                         held[side].append(effect)
-        if tested:
+        if mine:
             lead = "across the assumptions tested" if held["gains"] or held["costs"] else ""
         else:
             lead = "at the default assumptions"
@@ -506,8 +543,13 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
             sentences.append(f"It does worse {lead}: {_listed(held['costs'])}."
                              .replace("  ", " "))  # fmt: skip
         if not held["gains"] and not held["costs"]:
+            where = ("that holds across the assumptions tested" if mine
+                     else "at the default assumptions")  # fmt: skip
             sentences.append(f"Against {base}, {name} does no better and no worse on anything "
-                             "that holds across the assumptions tested.")  # fmt: skip
+                             f"{where}.")  # fmt: skip
+        if tested and not mine:
+            sentences.append(f"The robustness run did not test {name}: what it says of it holds "
+                             "at the default assumptions only.")  # fmt: skip
         for text in depends:
             sentences.append(f"{text[0].upper()}{text[1:]}.")
         if unsupported:
@@ -523,10 +565,64 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
         unclear = [v.text.lower() for v in cells if v.verdict == NOT_CLEAR]
         if unclear:
             sentences.append(f"The runs cannot tell whether it changes {_listed(unclear)}.")
+    sentences += rules_or_structure(summary)
     if not tested:
         sentences.append("No robustness run was given: none of this is tested across the "
                          "assumptions.")  # fmt: skip
     return sentences
+
+
+def rules_or_structure(summary: Summary) -> list[str]:
+    """Which of the preferred option's effects the do-minimum gives too (the effects its
+    rules bring) and which it does not (those the restructure brings), when the comparison
+    holds a business as usual baseline, a do-minimum and a preferred option. An effect counts
+    for the do-minimum when its own cell is better or worse on the same indicator in the same
+    direction (at the default assumptions, as the cells are); each criterion's leading effect
+    on each side is named, the rest counted."""
+    roles = summary.roles
+    minimum = [n for n in summary.options[1:] if roles.get(n) == "do_minimum"]
+    preferred = [n for n in summary.options[1:] if roles.get(n) == "preferred"]
+    if not minimum or not preferred or roles.get(summary.base) != "business_as_usual":
+        return []
+    low, best = minimum[0], preferred[0]
+
+    def effects(option: str) -> list[tuple[str, str, str, bool]]:
+        """(indicator, side, effect, leads its cell's side) of each of the option's cells."""
+        out = []
+        for row in summary.rows:
+            for v in row["verdicts"]:
+                if v.option == option:
+                    for side, found in (("gains", v.gains), ("costs", v.costs)):
+                        out += [(i, side, e, k == 0) for k, (i, e) in enumerate(found)]
+        return out
+
+    theirs = {(i, side): e for i, side, e, _ in effects(low)}
+    ours = effects(best)
+    if not ours:
+        return []
+
+    def named(items: list[tuple[str, bool]]) -> str:
+        lead = [e for e, first in items if first][:4] or [e for e, _ in items][:4]
+        more = len(items) - len(lead)
+        return _listed(lead) + (f", and {more} more" if more else "")
+
+    shared = [(f"{e} (the do-minimum alone: {theirs[(i, side)]})", first)
+              for i, side, e, first in ours if (i, side) in theirs]  # fmt: skip
+    only = [(e, first) for i, side, e, first in ours if (i, side) not in theirs]
+    mine = {(i, side) for i, side, _, _ in ours}
+    extra = [(e, first) for i, side, e, first in effects(low) if (i, side) not in mine]
+    name = summary.titles[best]
+    out = []
+    if shared:
+        out.append(f"The stricter rules alone (the do-minimum) bring part of what {name} "
+                   f"changes: {named(shared)}.")  # fmt: skip
+    if only:
+        out.append(f"The rest comes only with the restructure: {named(only)}.")
+    else:
+        out.append("The restructure adds nothing the stricter rules alone do not bring.")
+    if extra:
+        out.append(f"The do-minimum also changes what {name} does not: {named(extra)}.")
+    return out
 
 
 def _pairs(table: pd.DataFrame) -> int:

@@ -523,6 +523,25 @@ def catalogue(runs: pd.DataFrame, scenario: ScenarioSpec) -> dict:
 ROBUSTNESS_DIR = WORKED_EXAMPLES_DIR  # installed with the package, found from any folder
 
 
+def warm_up() -> None:
+    """Import what a verdict needs and make each of its computations once (a bootstrap
+    interval, a sampled sign-flip test, a worked example's robustness run), so that the
+    first comparison's verdict does not wait for them after its last run: the app's server
+    calls it in the background when it starts."""
+    import numpy as np
+
+    from sim.analysis import compare, verdict  # noqa: F401
+    from sim.analysis.report import summary_html  # noqa: F401
+    from sim.analysis.stats import mean_interval, sign_flip_p
+    from sim.spec.files import SHIPPED_STRUCTURES
+
+    values = np.arange(1.0, 31.0)
+    mean_interval(values)
+    sign_flip_p(values)
+    for name in scenario_names():
+        robustness_for(load_shipped_scenario(name), list(SHIPPED_STRUCTURES))
+
+
 def robustness_for(scenario: ScenarioSpec, names: list[str], folder: Path | None = None):
     """The worked example's robustness run (``docs/robustness/SCENARIO``, made by `sim
     robustness --size full`) when it compares two of these options, unchanged: the first
@@ -730,7 +749,8 @@ class PairedJob:
         where = (self.scenario.display_name, self.scenario.description)
         robustness = robustness_for(self.scenario, names)
         summary = summarise(table, names, labels(self.options), judged, where,
-                            robustness=robustness, censored=censored)  # fmt: skip
+                            robustness=robustness, censored=censored,
+                            roles={o.name: o.spec.appraisal for o in self.options})  # fmt: skip
         summary.colours = colours(self.options)  # a changed option keeps its option's colour
         key = [i.name for i in headline_indicators(runs, self.scenario)]
         return Outcome(self.scenario, self.options, self.replications, self.root_seed,

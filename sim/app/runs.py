@@ -37,6 +37,15 @@ class RunService:
     (:class:`sim.app.logic.PairedJob`) are handed in by :meth:`submit` with the session that
     asked; each runs in a thread of its own once its turn comes."""
 
+    @staticmethod
+    def _warm_up() -> None:
+        """:func:`sim.app.logic.warm_up`, never failing the server (a verdict only waits
+        longer for what it did not do)."""
+        from sim.app import logic
+
+        with contextlib.suppress(Exception):
+            logic.warm_up()
+
     def __init__(self, kind: str = "processes", workers: int | None = None,
                  scheduler: str | None = None, running_at_most: int = RUNNING_AT_MOST,
                  waiting_at_most: int = WAITING_AT_MOST) -> None:  # fmt: skip
@@ -53,6 +62,7 @@ class RunService:
         self._serial = None
         self._made = threading.Lock()
         self.closed = False
+        threading.Thread(target=self._warm_up, name="sim-app-warm-up", daemon=True).start()
         self.most_running = 0  # the most comparisons that ran at once (the server's log, tests)
         self.executors_made = 0
 

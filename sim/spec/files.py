@@ -13,7 +13,7 @@ from sim.spec.loading import read_yaml
 
 Kind = Literal["checks", "gcm_design", "experiment", "structure", "scenario"]
 
-SHIPPED_STRUCTURES = ("five_element", "pilot")
+SHIPPED_STRUCTURES = ("five_element", "do_minimum", "pilot")
 """The structures a scenario runs under when it names none (``structures:``)."""
 
 

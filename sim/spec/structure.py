@@ -195,6 +195,13 @@ class StructureSpec(Strict):
         "", description="The option's display name in reports and the app (its name when empty)."
     )
     description: Text = ""
+    appraisal: Literal["", "business_as_usual", "do_minimum", "preferred"] = Field(
+        "",
+        description="Its place in an option appraisal: business_as_usual (what happens if "
+        "nothing changes), do_minimum (the least change that meets the need) or preferred (the "
+        "option a business case recommends); empty for any other option. The first screen's "
+        "summary says which of the preferred option's effects the do-minimum gives too.",
+    )
     inside: Ref | None = None
     replaces: list[Ref] = Field([], max_length=MAX_ITEMS)
     partners: list[PartnerSpec] = Field([], max_length=MAX_ITEMS)
@@ -328,6 +335,7 @@ def _merge(outer: StructureSpec, inner: StructureSpec, own: dict[str, str], file
         name=inner.name,
         title=inner.title,
         description=inner.description,
+        appraisal=inner.appraisal,
         inside=None,
         replaces=[],
         partners=[*outer.partners, *inner.partners],

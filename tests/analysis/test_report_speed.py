@@ -66,6 +66,28 @@ def test_the_exact_sign_flip_test_is_scipys():
         assert stats.sign_flip_p(d) == float(expected), d
 
 
+def test_the_sampled_sign_flip_test_is_scipys():
+    """Issue 21, item 7: the sampled test (more pairs than the exact one enumerates) draws
+    the same sign patterns from the same seed as scipy's permutation_test and gives the same
+    p-value, to the last bit, ties included; and the pattern draws are rng.permuted's."""
+    rng = np.random.default_rng(9)
+    for trial in range(120):
+        n = int(rng.integers(17, 45))
+        d = [rng.normal(0.3, size=n), rng.integers(-3, 4, size=n).astype(float),
+             np.round(rng.normal(size=n), 1)][trial % 3]  # fmt: skip
+        if np.all(d == 0):
+            continue
+        patterns = int(rng.choice([stats.PERMUTATIONS, stats.permutations_for(94), 1001]))
+        expected = scipy_stats.permutation_test(
+            (d,), np.mean, permutation_type="samples", n_resamples=patterns,
+            alternative="two-sided", vectorized=True,
+            random_state=np.random.default_rng(trial)).pvalue  # fmt: skip
+        assert stats.sign_flip_p(d, seed=trial, permutations=patterns) == float(expected), d
+    picks = np.random.default_rng(3).permuted(np.tile(np.arange(2), (501, 31, 1)), axis=-1)
+    kept = stats._kept_in_place(np.random.default_rng(3), 501, 31)
+    assert (kept == (picks[:, :, 0] == 0)).all()
+
+
 def test_holm_is_statsmodels():
     rng = np.random.default_rng(8)
     for trial in range(300):

@@ -21,7 +21,13 @@ from sim.analysis.claims import (
     point_intervals,
     share_interval,
 )
-from sim.analysis.discovery import dependence, discover, metamodel_sobol, morris_screen
+from sim.analysis.discovery import (
+    dependence,
+    discover,
+    metamodel_sobol,
+    morris_screen,
+    switching_value,
+)
 from sim.analysis.robustness import adaptive, analyse, decisions, misclassification
 
 LOOKS = [4, 8, 16]
@@ -107,6 +113,33 @@ def test_prim_recovers_the_planted_boundary_and_never_names_the_noise():
     assert named_noise < 0.05 * len(SEEDS), f"the noise named in {named_noise} seeds"
     assert len(edges) >= 0.75 * len(SEEDS)
     assert abs(np.median(edges) - planted.BOUNDARY) < 0.12, edges
+
+
+def test_the_switching_value_recovers_the_planted_boundary_with_an_interval_that_covers_it():
+    """Issue 21, item 4: claim x holds where ``effect`` is below 1/3; its switching value
+    along ``effect`` lies near 1/3, its 95% interval covers 1/3 in most seeds, it says the
+    claim holds below, and the pure-noise dimension has none (its slope is not significant)
+    in most seeds."""
+    claim = planted.CLAIMS[0]
+    values, covered, noise_inside = [], 0, 0
+    for seed in range(20):
+        points, diffs, _ = run(seed, claims=[claim])
+        _, guess = guessed(diffs, claim)
+        x = points.set_index("point").loc[guess.index]
+        effect, noise = planted.FACTORS[0], planted.FACTORS[1]
+        found = switching_value(guess == HOLDS, x[effect.column], effect)
+        assert found is not None and not found.holds_above and found.inside
+        values.append(found.value)
+        covered += found.low <= planted.BOUNDARY <= found.high
+        other = switching_value(guess == HOLDS, x[noise.column], noise)
+        noise_inside += other is not None and other.inside
+        assert switching_value(guess == HOLDS, x["a_reading"], planted.FACTORS[2]) is None
+    assert abs(np.median(values) - planted.BOUNDARY) < 0.05, values
+    assert covered >= 16, covered
+    assert noise_inside <= 2, noise_inside
+    text = found.text(planted.WORDS)
+    assert text.startswith("the effect: switches at 0.3") and "it holds below, fails above" in text
+    assert "plausible range 0 to 1" in text
 
 
 def test_a_claim_that_flips_with_a_reading_says_which_way():

@@ -263,7 +263,7 @@ def test_one_family_one_verdict_in_the_command_the_report_and_the_app(tmp_path, 
     path, reps = SCENARIO_DIR / "smoke.yaml", 11
     out = tmp_path / "cmp"
     assert main(["compare", str(path), "--replications", str(reps), "--workers", "1",
-                 "--out", str(out)]) == 0  # fmt: skip
+                 "--structures", "five_element,pilot", "--out", str(out)]) == 0  # fmt: skip
     printed = capsys.readouterr().out
     cli = pd.read_csv(out / "comparison.csv").query("structure == 'pilot'").set_index("indicator")
     scenario = load_scenario(path)
@@ -355,3 +355,83 @@ def test_a_claim_not_supported_is_never_read_out_as_a_gain():
     assert not any("does better" in p for p in plain)
     assert any(p.startswith("Seen at the default assumptions but not supported") and
                "weeks to decision 6 weeks fewer" in p for p in plain)  # fmt: skip
+
+
+def _three(robust: Robustness | None, pilot: list, do_minimum: list, roles=True) -> list[str]:
+    """The plain summary of business as usual, a do-minimum and a preferred option."""
+    nan = math.nan
+    names = ["five_element", "do_minimum", "pilot"]
+    table = pd.DataFrame(
+        [{"indicator": i, "structure": "five_element", "verdict": "", "diff": nan,
+          "diff_low": nan, "diff_high": nan, "diff_method": "", "diff_n": nan, "tests": nan}
+         for i in CATALOGUE]
+        + [{"indicator": i, "structure": option, "verdict": v, "diff": d, "diff_low": lo,
+            "diff_high": hi, "diff_method": "BCa", "diff_n": 30, "tests": 6}
+           for option, specs in (("do_minimum", do_minimum), ("pilot", pilot))
+           for i, v, d, lo, hi in specs]
+    )  # fmt: skip
+    titles = {"five_element": "The old structure", "do_minimum": "The stricter rules",
+              "pilot": "The pilot"}  # fmt: skip
+    appraisal = {"five_element": "business_as_usual", "do_minimum": "do_minimum",
+                 "pilot": "preferred"} if roles else {}  # fmt: skip
+    return summarise(table, names, titles, CATALOGUE, ("Closure", ""), robustness=robust,
+                     roles=appraisal).plain  # fmt: skip
+
+
+def test_the_summary_says_which_effects_the_rules_bring_and_which_the_restructure():
+    """Issue 21, item 4: with business as usual, a do-minimum and the preferred option, the
+    chair hears which of the preferred option's effects the stricter rules alone give too
+    (the do-minimum's own cell shows it, same indicator, same direction) and which come only
+    with the restructure."""
+    pilot = [("weeks", "better", -6.2, -8.3, -4.1), ("share", "better", 0.10, 0.08, 0.12)]
+    rules_only = [("weeks", "no practical difference", 0.0, -0.2, 0.2),
+                  ("share", "better", 0.04, 0.03, 0.05)]  # fmt: skip
+    plain = _three(None, pilot, rules_only)
+    assert ("The stricter rules alone (the do-minimum) bring part of what The pilot changes: "
+            "share on priorities 10 percentage points higher (the do-minimum alone: share on "
+            "priorities 4.0 percentage points higher).") in plain  # fmt: skip
+    assert "The rest comes only with the restructure: weeks to decision 6 weeks fewer." in plain
+    both = [("weeks", "better", -6.0, -8.0, -4.0), ("share", "better", 0.10, 0.08, 0.12)]
+    assert ("The restructure adds nothing the stricter rules alone do not bring."
+            in _three(None, pilot, both))  # fmt: skip
+    # without appraisal roles nothing is said of rules and structure
+    assert not any("restructure" in p for p in _three(None, pilot, rules_only, roles=False))
+
+
+def test_an_option_the_robustness_run_did_not_test_is_never_said_to_hold_across_it():
+    """The do-minimum's gains, untested by a run about the pilot alone, are said at the
+    default assumptions, with a sentence that the run did not test it."""
+    robust = robustness(claim_row(indicator="share", direction="higher"),
+                        claim_row())  # fmt: skip
+    pilot = [("weeks", "better", -6.2, -8.3, -4.1), ("share", "better", 0.10, 0.08, 0.12)]
+    plain = _three(robust, pilot, [("share", "better", 0.04, 0.03, 0.05)])
+    assert plain[0].startswith("Against The old structure, The stricter rules does better at "
+                               "the default assumptions: share on priorities")  # fmt: skip
+    assert ("The robustness run did not test The stricter rules: what it says of it holds at "
+            "the default assumptions only.") in plain  # fmt: skip
+    assert any(p.startswith("Against The old structure, The pilot does better across the "
+                            "assumptions tested") for p in plain)  # fmt: skip
+
+
+def test_a_verdict_that_depends_on_a_parameter_shows_its_switching_value():
+    """Issue 21, item 4: a claim whose verdict depends on a parameter carries the value at
+    which it switches next to the parameter's plausible range, in the summary sentence and in
+    the first screen's switching-values list."""
+    switch = ("the share of members attending: switches at 0.62 (95% interval 0.58 to 0.66, "
+              "plausible range 0.5 to 0.9): it holds above, fails below")  # fmt: skip
+    words = "fails mostly where the share of members attending is below 0.6"
+    robust = robustness(claim_row(verdict="depends", share=0.6, plausible_depends=words,
+                                  plausible_depends_factors="attendance_base",
+                                  plausible_switching=switch))  # fmt: skip
+    nan = math.nan
+    table = pd.DataFrame([
+        {"indicator": "weeks", "structure": "five_element", "verdict": "", "diff": nan,
+         "diff_low": nan, "diff_high": nan, "diff_method": "", "diff_n": nan, "tests": nan},
+        {"indicator": "weeks", "structure": "pilot", "verdict": "better", "diff": -6.2,
+         "diff_low": -8.3, "diff_high": -4.1, "diff_method": "BCa", "diff_n": 30, "tests": 3},
+    ])  # fmt: skip
+    s = summarise(table, ["five_element", "pilot"], {"five_element": "Old", "pilot": "Pilot"},
+                  CATALOGUE, ("Closure", ""), robustness=robust)  # fmt: skip
+    assert s.switching == [{"option": "Pilot", "claim": "weeks to decision: better",
+                            "values": [switch]}]  # fmt: skip
+    assert any(p.endswith(f"{words}; switching value: {switch}.") for p in s.plain)

@@ -185,8 +185,8 @@ def test_an_upload_reads_no_file_of_the_server(server_files, outer):
         logic.load_uploaded_structure("probe.yaml", _inside(outer))
     line = err.value.one_line()
     assert line == (f"probe.yaml: inside: the outer structure '{outer}' is neither a shipped "
-                    "structure (county, county_scs_chapters, five_element, garbage_can, pilot) "
-                    "nor a file uploaded in this session")  # fmt: skip
+                    "structure (county, county_scs_chapters, do_minimum, five_element, "
+                    "garbage_can, pilot) nor a file uploaded in this session")  # fmt: skip
     assert SECRET not in line and "root:" not in line
 
 

@@ -25,7 +25,8 @@ EXPERIMENTS = SCENARIO_DIR / "experiments"
         (EXPERIMENTS / "ci_smoke.yaml", "experiment", "experiment 'ci_smoke', 300 runs"),
         (STRUCTURE_DIR / "pilot.yaml", "structure", "structure 'pilot', 22 bodies, 23 partners"),
         (SCENARIO_DIR / "smoke.yaml", "scenario",
-         "scenario 'smoke', 2 named issues, 3 streams; runs under five_element, pilot"),
+         "scenario 'smoke', 2 named issues, 3 streams; runs under five_element, do_minimum, "
+         "pilot"),
     ],
 )  # fmt: skip
 def test_each_kind_is_told_by_its_keys_and_summarised(path, kind, summary):
