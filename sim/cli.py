@@ -173,13 +173,15 @@ def cmd_trace(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     structure = load_structure(_structure_for(args.structure, scenario))
     result = run_once(structure, scenario, seed=args.seed, parameters=parse_sets(args.set))
-    print(format_trace(result, args.issue, args.all))
+    print(format_trace(result, args.issue, args.all, structure.names_by_id(scenario.bodies)))
     return 0
 
 
-def format_trace(result: RunResult, issue_id: str | None, show_all: bool) -> str:
-    """A readable timeline of each issue's pathway (named issues unless ``show_all``); a step
-    taken at a special meeting ends "(special meeting)"."""
+def format_trace(result: RunResult, issue_id: str | None, show_all: bool,
+                 called: dict[str, str] | None = None) -> str:  # fmt: skip
+    """A readable timeline of each issue's pathway (named issues unless ``show_all``), bodies
+    and partners by their display names (``called``: id -> name); a step taken at a special
+    meeting ends "(special meeting)"."""
     from sim.analysis.pathway import meeting_kinds
 
     issues = result.issues
@@ -194,27 +196,30 @@ def format_trace(result: RunResult, issue_id: str | None, show_all: bool) -> str
     lines: list[str] = []
     kinds = meeting_kinds(result)
     for iid in chosen:
-        _trace_lines(result, iid, "", lines, kinds)
+        _trace_lines(result, iid, "", lines, kinds, called or {})
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
 def _trace_lines(result: RunResult, iid: str, indent: str, lines: list[str],
-                 kinds: dict[tuple[str, float], str]) -> None:  # fmt: skip
+                 kinds: dict[tuple[str, float], str], called: dict[str, str]) -> None:  # fmt: skip
     """One issue's timeline, then each of its strands (steps asked of several bodies); a step
     taken at a special meeting says so (``kinds``: each meeting's kind by body and time)."""
+    from sim.spec.structure import in_words
+
     issues = result.issues
     row = issues[issues["issue_id"] == iid].iloc[0]
-    lines.append(f"{indent}{iid}: {row['title']}  [{row['scope']}, {row['theme']}, {row['kind']}]")
+    head = f"{iid}: {row['title']}  [{row['scope']}, {row['theme']}, {row['kind']}]"
+    lines.append(indent + in_words(head, called))
     for h in result.history[result.history["issue_id"] == iid].itertuples():
-        to = f" -> {h.to_body}" if h.to_body and h.to_body != h.body else ""
-        note = f"  ({h.note})" if h.note else ""
-        who = h.body or "(arrives)"
+        to = f" -> {called.get(h.to_body, h.to_body)}" if h.to_body and h.to_body != h.body else ""
+        note = f"  ({in_words(h.note, called)})" if h.note else ""
+        who = called.get(h.body, h.body) or "(arrives)"
         special = "  (special meeting)" if kinds.get((h.body, float(h.time))) == "special" else ""
         lines.append(f"{indent}  week {h.time:6.1f}  {who:<38} {h.action:<15}{to}{note}{special}")
     lines.append(f"{indent}  now: {row['stage']}")
     for strand in issues[issues["parent"] == iid]["issue_id"]:
-        _trace_lines(result, strand, indent + "    ", lines, kinds)
+        _trace_lines(result, strand, indent + "    ", lines, kinds, called)
 
 
 def parse_seeds(args: argparse.Namespace) -> list[int]:

@@ -62,9 +62,11 @@ def test_trace_prints_the_named_issues_pathways(capsys):
     assert main(["trace", SMOKE, "--structure", "five_element", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "city-regeneration-plan" in out and "county-flood-response" in out
-    assert "conference" in out and "deliberated" in out
+    assert "The Gloucester Partnership in Conference" in out and "deliberated" in out
     main(["trace", SMOKE, "--structure", "pilot", "--seed", "1"])
-    assert "strategic_group" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Gloucester Partnership Strategic Group" in out  # bodies by their names, not ids
+    assert "strategic_group" not in out
 
 
 def test_a_new_structure_option_in_yaml_alone(tmp_path, capsys):

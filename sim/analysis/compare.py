@@ -242,26 +242,43 @@ def _interval(mean: float, low: float, high: float, method: str) -> str:
 
 def format_comparison(table: pd.DataFrame, structures: list[str], notes: bool = True) -> str:
     """The comparison as one plain-text table: mean [95% interval] per structure, then the
-    paired difference from the first structure with its interval and verdict, and a footer
-    that says how the numbers were made (leave it out with ``notes=False``; the warning that a
-    comparison is too small is always kept)."""
+    paired difference from the first structure with its interval and verdict, every number in
+    its indicator's unit and a row's numbers with one number of decimals, as the report and
+    the app show them (:func:`sim.analysis.verdict.row_cells`), and a footer that says how
+    the numbers were made (leave it out with ``notes=False``; the warning that a comparison is
+    too small is always kept)."""
+    from sim.analysis.verdict import row_cells
+
     base = structures[0]
-    label_width = max(34, *(len(label) + 2 for label in table["label"].unique()))
-    head = [f"{'indicator':<{label_width}}"] + [f"{s:>26}" for s in structures]
-    widths = {s: max(32, len(f"{s} - {base}") + 2) for s in structures[1:]}
-    head += [f"{f'{s} - {base}':>{widths[s]}}  {'verdict':<23}" for s in structures[1:]]
-    lines = ["".join(head)]
+    rows = []
     for _, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
-        cells = [f"{g['label'].iloc[0]:<{label_width}}"]
-        for s in structures:
-            r = g.loc[s]
-            cells.append(_interval(r["mean"], r["ci_low"], r["ci_high"], r["ci_method"]).rjust(26))
-        for s in structures[1:]:
-            r = g.loc[s]
-            mark = "*" if r["significant"] else " "
-            text = _interval(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"]) + mark
-            cells.append(f"{text:>{widths[s]}}  {r['verdict']:<23}")
+        unit = g["unit"].iloc[0] if "unit" in g else ""
+        means, diffs = row_cells(
+            unit if isinstance(unit, str) else "",
+            [(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"], g.loc[s]["ci_method"])
+             for s in structures],
+            [(g.loc[s]["diff"], g.loc[s]["diff_low"], g.loc[s]["diff_high"],
+              g.loc[s]["diff_method"]) for s in structures[1:]],
+        )  # fmt: skip
+        marks = ["*" if g.loc[s]["significant"] else " " for s in structures[1:]]
+        verdicts = [str(g.loc[s]["verdict"]) for s in structures[1:]]
+        rows.append((str(g["label"].iloc[0]), means, [d + m for d, m in zip(diffs, marks,
+                                                                            strict=True)],
+                     verdicts))  # fmt: skip
+    label_width = max(34, *(len(r[0]) + 2 for r in rows)) if rows else 34
+    width = {s: max(26, len(s) + 2, *(len(r[1][k]) + 2 for r in rows))
+             for k, s in enumerate(structures)}  # fmt: skip
+    dwidth = {s: max(len(f"{s} - {base}") + 2, *(len(r[2][k]) + 2 for r in rows))
+              for k, s in enumerate(structures[1:])}  # fmt: skip
+    head = [f"{'indicator':<{label_width}}"] + [f"{s:>{width[s]}}" for s in structures]
+    head += [f"{f'{s} - {base}':>{dwidth[s]}}  {'verdict':<23}" for s in structures[1:]]
+    lines = ["".join(head).rstrip()]
+    for label, means, diffs, verdicts in rows:
+        cells = [f"{label:<{label_width}}"]
+        cells += [m.rjust(width[s]) for m, s in zip(means, structures, strict=True)]
+        cells += [f"{d:>{dwidth[s]}}  {v:<23}"
+                  for d, v, s in zip(diffs, verdicts, structures[1:], strict=True)]  # fmt: skip
         lines.append("".join(cells).rstrip())
     if notes:
         return "\n".join([*lines, *footer(table)])
@@ -278,8 +295,8 @@ def footer(table: pd.DataFrame) -> list[str]:
     rows = "" if shown == tests else f"; {shown} of them shown here, all in comparison.csv"
     intervals = (
         "Intervals: 95% bootstrap of the mean (BCa, 2,000 resamples; percentile where BCa is "
-        "undefined); differences paired by replication; 'exact' = the same in every "
-        "replication."
+        "undefined); differences paired by replication; '(every run)' = the same in every "
+        "replication. Shares in percent, their differences in percentage points."
     )
     stars = (
         f"* = significant after Holm adjustment across the comparison's {tests} differences "

@@ -42,15 +42,19 @@ from sim.analysis.palette import structure_colours, verdict_style
 from sim.analysis.pathway import draw_timeline, shared_xlim, timeline
 from sim.analysis.pathway import legend as pathway_legend
 from sim.analysis.pathway import rows as pathway_rows
-from sim.analysis.sweeps import sweep_regression
+from sim.analysis.sweeps import _title, sweep_regression
 from sim.analysis.verdict import (
     CRITERION_TEXT,
+    DEFAULTS_ONLY,
     ORDER,
+    RESOURCE_UNITS,
     Robustness,
     Summary,
     catalogue,
+    claim_note,
     load_robustness,
     rounded,
+    row_cells,
     summarise,
     summarise_sweep,
 )
@@ -417,7 +421,8 @@ def _fill(section: dict, results, done, robustness, folder, names, scenario, spe
                      "scenario_name": scenario.name,
                      "names": names, "base": base, "titles": titles, "colours": colours,
                      "unfinished": unfinished, "failed": results.failed, "sweep": None,
-                     "compare": None, "table": None, "key": None}  # fmt: skip
+                     "compare": None, "table": None, "key": None,
+                     "tested": robustness is not None}  # fmt: skip
     points = runs["point"].nunique() if "point" in runs else 1
     table = None
     where = (scenario.display_name, scenario.description)
@@ -433,6 +438,7 @@ def _fill(section: dict, results, done, robustness, folder, names, scenario, spe
             "points": points,
             "reps": reps,
             "slopes": slopes,
+            "slope_titles": [_title(p) for p in slopes],  # the parameters by their titles
             "tests": int(regression["tests"].iloc[0]),
             "regression": _regression_rows(regression, titles, slopes),
             "point_tests": family_size(per_point),
@@ -463,7 +469,9 @@ def _fill(section: dict, results, done, robustness, folder, names, scenario, spe
         done.update()
     section["criteria"] = []
     if table is not None:
-        rows = _table_rows(table, names, catalogue)
+        rows = _table_rows(
+            table, names, catalogue, section["summary"] if robustness is not None else None
+        )
         key_ids = [i.name for i in headline_indicators(runs, scenario)]
         section["key"] = {"rows": [r for r in rows if r["indicator"] in key_ids]}
         section["table"] = {"groups": _grouped([r for r in rows if r["indicator"] not in key_ids])}
@@ -570,24 +578,50 @@ def _spread_rows(spread: pd.DataFrame, titles: dict) -> list[dict]:
     return rows
 
 
-def _table_rows(table: pd.DataFrame, names: list[str], catalogue: dict) -> list[dict]:
+def _table_rows(table: pd.DataFrame, names: list[str], catalogue: dict,
+                summary: Summary | None = None) -> list[dict]:  # fmt: skip
+    """The rows of the report's indicator tables (:func:`sim.analysis.verdict.row_cells`:
+    every number in its unit, one number of decimals a row). With a robustness run behind the
+    first screen (``summary``), each difference the run tested says what it found, as the
+    first screen's cell of the same claim does."""
     rows = []
     for key, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
         indicator = catalogue.get(key)
-        cells = [_cell(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"],
-                       g.loc[s]["ci_method"]) for s in names]  # fmt: skip
+        unit = indicator.unit if indicator else str(g.iloc[0].get("unit", "") or "")
+        cells, texts = row_cells(
+            unit,
+            [(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"], g.loc[s]["ci_method"])
+             for s in names],
+            [(g.loc[s]["diff"], g.loc[s]["diff_low"], g.loc[s]["diff_high"],
+              g.loc[s]["diff_method"]) for s in names[1:]],
+        )  # fmt: skip
         diffs = []
-        for s in names[1:]:
+        for s, text in zip(names[1:], texts, strict=True):
             r = g.loc[s]
-            diffs.append({"verdict": r["verdict"],
-                          "text": _cell(r["diff"], r["diff_low"], r["diff_high"],
-                                        r["diff_method"], signed=True)})  # fmt: skip
-        unit = indicator.unit if indicator else ""
+            diffs.append({"verdict": r["verdict"], "text": text,
+                          "robust": tested_note(summary, s, key)})  # fmt: skip
         rows.append({"indicator": key, "criterion": indicator.criterion if indicator else "OUTCOME",
                      "label": g.iloc[0]["label"], "better": g.iloc[0]["better"] or "",
-                     "unit": unit, "cells": cells, "diffs": diffs})  # fmt: skip
+                     "unit": RESOURCE_UNITS if unit == "units a year" else "",
+                     "cells": cells, "diffs": diffs})  # fmt: skip
     return rows
+
+
+def tested_note(summary: Summary | None, option: str, indicator: str) -> str:
+    """What the robustness run behind ``summary`` found about ``option``'s difference on
+    ``indicator`` (the claim the first screen's cell reads), in a few words; "at the default
+    assumptions only" where it was given a run that did not test this claim; empty without a
+    robustness run (the table then says its verdicts are at the default assumptions)."""
+    if summary is None:
+        return ""
+    for row in summary.rows:
+        for v in row["verdicts"]:
+            if v.option == option and indicator in v.tested:
+                found = v.tested[indicator]
+                return ("across the assumptions: " + claim_note(found) if found
+                        else DEFAULTS_ONLY)  # fmt: skip
+    return ""
 
 
 def _grouped(rows: list[dict]) -> list[dict]:

@@ -245,30 +245,95 @@ class Summary:
     switching: list[dict] = field(default_factory=list)  # {option, claim, values}
 
 
-def rounded(value: float, low: float = math.nan, high: float = math.nan) -> str:
-    """``value`` with as many decimals as its interval supports (one significant figure of
-    the half-width, at most three decimals), thousands separated, never ``-0``."""
-    if value is None or math.isnan(value):
-        return "n/a"
+def decimals(value: float, low: float = math.nan, high: float = math.nan) -> int:
+    """How many decimals ``value`` is shown with: as many as its interval supports (one
+    significant figure of the half-width, halved, at most three); without an interval, by its
+    size."""
     half = (high - low) / 2 if not (math.isnan(low) or math.isnan(high)) else math.nan
     if math.isnan(half) or half <= 0:
-        decimals = 0 if abs(value) >= 100 else 1 if abs(value) >= 1 else 2
-    else:  # the interval's half-width, halved, sets the last decimal shown
-        decimals = min(3, max(0, -math.floor(math.log10(half / 2))))
-    text = f"{value:,.{decimals}f}"
+        return 0 if abs(value) >= 100 else 1 if abs(value) >= 1 else 2
+    return min(3, max(0, -math.floor(math.log10(half / 2))))
+
+
+def number(value: float, places: int) -> str:
+    """``value`` with ``places`` decimals, thousands separated, never ``-0``."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    text = f"{value:,.{places}f}"
     if text.lstrip("-").strip("0.,") == "":
         text = text.lstrip("-")
     return text
 
 
+def rounded(value: float, low: float = math.nan, high: float = math.nan) -> str:
+    """``value`` with as many decimals as its interval supports (one significant figure of
+    the half-width, at most three decimals), thousands separated, never ``-0``."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return number(value, decimals(value, low, high))
+
+
+# Units as a board reads them: the model's resource units said as such.
+UNIT_WORDS = {"units a year": "resource units a year", "a year": "a year"}
+RESOURCE_UNITS = ("resource units: the model's own measure of the money and staff time partners "
+                  "pledge (a partner's budget is so many units a year); only comparisons "
+                  "between options mean anything")  # fmt: skip
+
+
+def shown_unit(unit: str, difference: bool = False) -> tuple[float, str]:
+    """The scale and the words of an indicator's unit where a number is shown: a share (0 to
+    1) as a percent, its difference in percentage points; an outcome declared in percent
+    likewise; every other unit as declared (:data:`UNIT_WORDS`)."""
+    unit = unit if isinstance(unit, str) else ""
+    if unit in ("share", "percent"):
+        return (100.0 if unit == "share" else 1.0), ("percentage points" if difference else "%")
+    return 1.0, UNIT_WORDS.get(unit, unit)
+
+
+def row_cells(unit: str, means: list[tuple], diffs: list[tuple]) -> tuple[list[str], list[str]]:
+    """One indicator's row as every board-facing table shows it (the report's, `sim compare`'s
+    and the app's): each option's mean [95% interval] and each paired difference [95%
+    interval], all in the indicator's unit (:func:`shown_unit`) and all with one number of
+    decimals, the most any of the row's intervals supports (:func:`decimals`), so that an
+    effect and its interval, and the options side by side, read alike. Each of ``means`` and
+    ``diffs`` is (value, low, high, method); a method "exact" is the same in every run."""
+    scale, level_unit = shown_unit(unit)
+    _, diff_unit = shown_unit(unit, difference=True)
+    cells = [(v * scale, lo * scale, hi * scale, m, False) for v, lo, hi, m in means]
+    cells += [(v * scale, lo * scale, hi * scale, m, True) for v, lo, hi, m in diffs]
+    spread = [decimals(v, lo, hi) for v, lo, hi, m, _ in cells
+              if m != "exact" and not (math.isnan(lo) or math.isnan(hi)) and hi > lo]  # fmt: skip
+    known = [v for v, *_ in cells if not math.isnan(v)]
+    if spread:
+        places = max(spread)
+    elif all(float(v).is_integer() for v in known):
+        places = 0
+    else:
+        places = max((decimals(v) for v in known), default=0)
+
+    def text(value, low, high, method, signed) -> str:
+        u = diff_unit if signed else level_unit
+        sign = "+" if signed and value > 0 and number(value, places).strip("0.,") else ""
+        say = (lambda x: f"{number(x, places)}%") if u == "%" else (lambda x: number(x, places))
+        tail = "" if u == "%" or not u else f" {u}"
+        if math.isnan(value):
+            return "n/a"
+        if method == "exact":
+            return f"{sign}{say(value)}{tail} (every run)"
+        if math.isnan(low) or math.isnan(high):
+            return f"{sign}{say(value)}{tail}"
+        return f"{sign}{say(value)} [{say(low)}, {say(high)}]{tail}"
+
+    out = [text(*c) for c in cells]
+    return out[: len(means)], out[len(means) :]
+
+
 def effect_text(row, indicator: Indicator) -> str:
     """A paired difference in plain units, e.g. "weeks to decision: 6.2 weeks fewer (95%
     interval 4.1 to 8.3)"; shares as percentage points."""
-    scale, unit = (
-        (100.0, "percentage points") if indicator.unit == "share" else (1.0, indicator.unit)
-    )
+    scale, unit = shown_unit(indicator.unit, difference=True)
     diff, low, high = row.diff * scale, row.diff_low * scale, row.diff_high * scale
-    if indicator.unit == "share":
+    if indicator.unit in ("share", "percent"):
         words = "higher" if diff > 0 else "lower"
     else:
         words = "more" if diff > 0 else "fewer"
@@ -385,7 +450,18 @@ def _robustness_notes(verdict: Verdict, judged: list, decisive: list, lead_ids: 
         rows = []
     if not rows:
         return
-    rows.sort(key=lambda rd: rd[0].indicator not in lead_ids)
+    # the claim of the effect the cell names comes first, and it alone decides the cell: a
+    # note about another indicator never stands for the cell's own effect
+    if verdict.verdict == MIXED:
+        named = [_lead([r for r in decisive if r.verdict == side], catalogue).indicator
+                 for side in (JUDGED_BETTER, JUDGED_WORSE)]  # fmt: skip
+    elif decisive:
+        named = [_lead(decisive, catalogue).indicator]
+    else:
+        named = []
+    rows.sort(key=lambda rd: (rd[0].indicator not in named,
+                              named.index(rd[0].indicator) if rd[0].indicator in named else 0,
+                              rd[0].indicator not in lead_ids))  # fmt: skip
     parts, lead_found = [], None
     for row, direction in rows:
         found = robustness.claim(verdict.option, row.indicator, direction)
@@ -395,7 +471,7 @@ def _robustness_notes(verdict: Verdict, judged: list, decisive: list, lead_ids: 
             parts.append(f"{label}: {DEFAULTS_ONLY}")
             continue
         parts.append(f"{label}: {claim_note(found)}")
-        if row.indicator in lead_ids and lead_found is None:
+        if named and row.indicator == named[0]:
             lead_found = found
     verdict.robustness = "; ".join(parts)
     if lead_found is None or verdict.verdict not in (JUDGED_BETTER, JUDGED_WORSE):
@@ -737,7 +813,10 @@ def summarise_sweep(
     if unfinished:
         caveats.append(f"Unfinished: {unfinished[0]:,} of {unfinished[1]:,} runs stored; the "
                        "verdicts describe only those.")  # fmt: skip
-    swept = ", ".join(slopes) if slopes else "none (too few points to estimate the slopes)"
+    from sim.analysis.sweeps import _title
+
+    swept = (", ".join(_title(p) for p in slopes) if slopes
+             else "none (too few points to estimate the slopes)")  # fmt: skip
     caveats += [
         f"A sweep of {points} design points with {replications} paired replications at each. "
         "Each verdict is about the paired difference at the centre of the design (every swept "
@@ -785,10 +864,8 @@ def _ends(row, indicator: Indicator) -> str:
 def _amount(value: float, indicator: Indicator) -> str:
     """A difference in plain units without its interval: "3.1 weeks more", "2.0 percentage
     points lower"."""
-    if indicator.unit == "share":
-        size, unit = rounded(abs(value) * 100), " percentage points"
-        words = "higher" if value > 0 else "lower"
-    else:
-        size, unit = rounded(abs(value)), f" {indicator.unit}" if indicator.unit else ""
-        words = "more" if value > 0 else "fewer"
+    scale, unit = shown_unit(indicator.unit, difference=True)
+    size, unit = rounded(abs(value) * scale), f" {unit}" if unit else ""
+    words = ("higher" if value > 0 else "lower") if indicator.unit in ("share", "percent") \
+        else ("more" if value > 0 else "fewer")  # fmt: skip
     return f"{size}{unit} {words}"

@@ -820,20 +820,6 @@ def progress_line(number: int, done: int, total: int, state: str, ahead: int = 0
 
 
 # -- what the page shows ---------------------------------------------------------------------
-def _number(value: float) -> str:
-    from sim.analysis.compare import fmt
-
-    return fmt(value)
-
-
-def _interval(mean: float, low: float, high: float, method: str) -> str:
-    if method == "exact":
-        return f"{_number(mean)} (exact)"
-    if method in ("single", "none") or math.isnan(low):
-        return _number(mean)
-    return f"{_number(mean)} [{_number(low)}, {_number(high)}]"
-
-
 def verdict_table(
     table: pd.DataFrame,
     names: list[str],
@@ -846,6 +832,7 @@ def verdict_table(
     display names (``shown``: name to display name; the names themselves without it); ``keys``
     keeps those indicators only."""
     from sim.analysis.palette import verdict_style
+    from sim.analysis.verdict import row_cells
 
     shown = shown or {}
     label = {s: shown.get(s, s) for s in names}
@@ -856,13 +843,19 @@ def verdict_table(
     for _, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
         row = {"indicator": g["label"].iloc[0]}
-        for s in names:
-            r = g.loc[s]
-            row[label[s]] = _interval(r["mean"], r["ci_low"], r["ci_high"], r["ci_method"])
-        for s in names[1:]:
+        unit = g["unit"].iloc[0] if "unit" in g else ""
+        means, diffs = row_cells(  # every number in its unit, one number of decimals a row
+            unit if isinstance(unit, str) else "",
+            [(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"], g.loc[s]["ci_method"])
+             for s in names],
+            [(g.loc[s]["diff"], g.loc[s]["diff_low"], g.loc[s]["diff_high"],
+              g.loc[s]["diff_method"]) for s in names[1:]],
+        )  # fmt: skip
+        for s, text in zip(names, means, strict=True):
+            row[label[s]] = text
+        for s, diff in zip(names[1:], diffs, strict=True):
             r = g.loc[s]
             mark = "*" if r["significant"] else ""
-            diff = _interval(r["diff"], r["diff_low"], r["diff_high"], r["diff_method"])
             row[f"{label[s]} − {label[base]}"] = diff + mark
             symbol = verdict_style(r["verdict"])[0]
             row[f"verdict ({label[s]})"] = f"{symbol} {r['verdict']}".strip()

@@ -318,7 +318,7 @@ INDICATORS: list[Indicator] = [
               "whether anyone acts on it is not.",
               why="One commissioned issue in fifty: about one of the 35 to 70 pieces of "
               "commissioned work a run has, with an owner reporting on it or not."),
-    Indicator("account_orphan_weeks", "EV-ACCOUNT", "orphan weeks",
+    Indicator("account_orphan_weeks", "EV-ACCOUNT", "weeks issues wait with no body holding them",
               "Weeks issues spend with no body holding them (a step asked of several bodies "
               "by nobody in particular, until the answers are pulled together).", "lower",
               "weeks", 1.0, "Only steps a scenario asks of several bodies at once can orphan.",

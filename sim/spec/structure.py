@@ -8,6 +8,7 @@ one flat, validated :class:`StructureSpec`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -496,3 +497,23 @@ def _check_reporting_cycles(spec: StructureSpec, where) -> None:
                 )
             chain.append(node)
             node = up.get(node)
+
+
+_WORD = re.compile(r"(?<![\w-])[a-z][a-z0-9_]*(?![\w-])")
+
+
+def in_words(text: str, called: dict[str, str]) -> str:
+    """``text`` with every identifier in it said in words: a body's or a partner's by its
+    display name (``called``: id -> name), any other with an underscore (a district's scope,
+    "forest_of_dean") with its words capitalised ("Forest of Dean")."""
+    small = ("of", "and", "the", "upon", "in", "on", "a", "to")
+
+    def say(found: re.Match) -> str:
+        word = found.group(0)
+        if called.get(word, word) != word:
+            return called[word]
+        if "_" not in word:
+            return word
+        return " ".join(w if w in small else w.capitalize() for w in word.split("_"))
+
+    return _WORD.sub(say, text or "")

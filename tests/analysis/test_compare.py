@@ -141,7 +141,7 @@ def test_a_difference_identical_in_every_replication_is_exact():
     assert new["diff_method"] == "exact" and new["diff"] == -3.0
     assert new["diff_low"] == new["diff_high"] == -3.0
     assert new["significant"] and new["verdict"] == "worse"
-    assert "-3.00 (exact)*" in format_comparison(table.reset_index(), ["old", "new"])
+    assert "-3.0 things (every run)*" in format_comparison(table.reset_index(), ["old", "new"])
 
 
 def test_many_indicators_are_adjusted_for_multiplicity():
