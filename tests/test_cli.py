@@ -102,10 +102,12 @@ def test_a_new_structure_option_in_yaml_alone(tmp_path, capsys):
     assert "city_centre_task_group" in set(regen["body"])
 
 
-def test_demo_compares_the_two_structures(capsys):
+def test_demo_compares_business_as_usual_the_do_minimum_and_the_pilot(capsys):
     assert main(["demo", "--replications", "2"]) == 0
     out = capsys.readouterr().out
-    assert "five_element" in out and "pilot" in out and "median weeks to decision" in out
+    assert "option 1: Five-element structure (2007) (business as usual, the baseline)" in out
+    assert "option 2: Do-minimum" in out and "option 3: Strategic / executive" in out
+    assert "median weeks to decision" in out
     assert "the board's appraisal: out/demo/employer_closure/report.html" in out
 
 

@@ -240,7 +240,27 @@ def _interval(mean: float, low: float, high: float, method: str) -> str:
     return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
 
 
-def format_comparison(table: pd.DataFrame, structures: list[str], notes: bool = True) -> str:
+def option_keys(names: list[str]) -> dict[str, str]:
+    """Each option's short key in a plain-text table: "option 1", "option 2", ... (the
+    legend above the table names each by its title)."""
+    return {n: f"option {i}" for i, n in enumerate(names, start=1)}
+
+
+def option_legend(keys: dict[str, str], specs: list) -> list[str]:
+    """The options in words, one line each: "option 1: Five-element structure (2007), business
+    as usual (the baseline)"."""
+    from sim.analysis.verdict import ROLE_WORDS
+
+    lines = []
+    for k, spec in enumerate(specs):
+        role = ROLE_WORDS.get(spec.appraisal, "")
+        said = ", ".join(w for w in (role, "the baseline" if k == 0 else "") if w)
+        lines.append(f"{keys[spec.name]}: {spec.display_name}" + (f" ({said})" if said else ""))
+    return lines
+
+
+def format_comparison(table: pd.DataFrame, structures: list[str],
+                      keys: dict[str, str] | None = None, notes: bool = True) -> str:  # fmt: skip
     """The comparison as one plain-text table: mean [95% interval] per structure, then the
     paired difference from the first structure with its interval and verdict, every number in
     its indicator's unit and a row's numbers with one number of decimals, as the report and
@@ -249,6 +269,7 @@ def format_comparison(table: pd.DataFrame, structures: list[str], notes: bool = 
     too small is always kept)."""
     from sim.analysis.verdict import row_cells
 
+    keys = keys or {s: s for s in structures}
     base = structures[0]
     rows = []
     for _, group in table.groupby("indicator", sort=False):
@@ -267,12 +288,13 @@ def format_comparison(table: pd.DataFrame, structures: list[str], notes: bool = 
                                                                             strict=True)],
                      verdicts))  # fmt: skip
     label_width = max(34, *(len(r[0]) + 2 for r in rows)) if rows else 34
-    width = {s: max(26, len(s) + 2, *(len(r[1][k]) + 2 for r in rows))
+    width = {s: max(26, len(keys[s]) + 2, *(len(r[1][k]) + 2 for r in rows))
              for k, s in enumerate(structures)}  # fmt: skip
-    dwidth = {s: max(len(f"{s} - {base}") + 2, *(len(r[2][k]) + 2 for r in rows))
+    dwidth = {s: max(len(f"{keys[s]} - {keys[base]}") + 2, *(len(r[2][k]) + 2 for r in rows))
               for k, s in enumerate(structures[1:])}  # fmt: skip
-    head = [f"{'indicator':<{label_width}}"] + [f"{s:>{width[s]}}" for s in structures]
-    head += [f"{f'{s} - {base}':>{dwidth[s]}}  {'verdict':<23}" for s in structures[1:]]
+    head = [f"{'indicator':<{label_width}}"] + [f"{keys[s]:>{width[s]}}" for s in structures]
+    head += [f"{f'{keys[s]} - {keys[base]}':>{dwidth[s]}}  {'verdict':<23}"
+             for s in structures[1:]]  # fmt: skip
     lines = ["".join(head).rstrip()]
     for label, means, diffs, verdicts in rows:
         cells = [f"{label:<{label_width}}"]
@@ -377,23 +399,35 @@ def _pooled_median(items: list) -> float:
     return stats.km_median(times, seen)
 
 
-def format_censoring(table: pd.DataFrame, structures: list[str]) -> str:
+def format_censoring(table: pd.DataFrame, structures: list[str],
+                     keys: dict[str, str] | None = None) -> str:  # fmt: skip
     """The censoring table in words and numbers."""
+    keys = keys or {s: s for s in structures}
     base = structures[0]
     lines = ["Named issues, censoring allowed for (Kaplan-Meier over replications; "
              "n/a = fewer than half reached it):"]  # fmt: skip
+    from sim.analysis.verdict import row_cells
+
     for event, group in table.groupby("event", sort=False):
         g = group.set_index("structure")
+        medians, diffs = row_cells(
+            "weeks",
+            [(g.loc[s]["km_median"], g.loc[s]["km_low"], g.loc[s]["km_high"], "bca")
+             for s in structures],
+            [(g.loc[s]["km_diff"], g.loc[s]["km_diff_low"], g.loc[s]["km_diff_high"], "bca")
+             for s in structures[1:]],
+        )  # fmt: skip
+        shown = dict(zip(structures, medians, strict=True))
+        differences = dict(zip(structures[1:], diffs, strict=True))
         for s in structures:
             r = g.loc[s]
-            median = _interval(r["km_median"], r["km_low"], r["km_high"], "bca")
+            median = shown[s]
             waiting = f"{r['censored_share']:.0%} of {int(r['issues'])} still to come at the end"
             if r["dropped_share"]:
                 waiting += f", {r['dropped_share']:.0%} dropped"
-            text = f"  weeks to {event:<9} {s:>22}: median {median}; {waiting}"
+            text = f"  weeks to {event:<9} {keys[s]:>10}: median {median}; {waiting}"
             if s != base:
-                diff = _interval(r["km_diff"], r["km_diff_low"], r["km_diff_high"], "bca")
-                text += f"; difference from {base} {diff}"
+                text += f"; difference from {keys[base]} {differences[s]}"
             lines.append(text)
     return "\n".join(lines)
 
@@ -450,18 +484,20 @@ def compare_structures(
     first = seeds[0]
     issues = results["issues"]
     named = issues[(issues["parent"] == "") & (issues["root_seed"] == first)]
-    text = [f"{scenario.name}: {scenario.description}",
-            f"{replications} paired replications per structure, root seed {first}; "
+    keys = option_keys(names)
+    text = [f"{scenario.display_name}: {scenario.description}",
+            *option_legend(keys, specs),
+            f"{replications} paired replications per option, root seed {first}; "
             "mean [95% interval]",
-            format_comparison(printed[first], names)]  # fmt: skip
+            format_comparison(printed[first], names, keys)]  # fmt: skip
     censoring = None
     if (named["source"] == "named").any():
         censoring = censoring_table(named, names, scenario.duration_weeks)
-        text += ["", format_censoring(censoring, names)]
+        text += ["", format_censoring(censoring, names, keys)]
     agreement = None
     if len(seeds) > 1:
         agreement = seed_agreement(printed, names)
-        text += ["", format_agreement(agreement, seeds, names)]
+        text += ["", format_agreement(agreement, seeds, names, keys)]
     return Comparison(
         scenario=str(Path(scenario.source).resolve()),
         structures=dict(zip(names, structures, strict=True)),
@@ -514,14 +550,16 @@ def seed_agreement(by_seed: dict[int, pd.DataFrame], structures: list[str]) -> p
     return wide.reset_index()
 
 
-def format_agreement(agreement: pd.DataFrame, seeds: list[int], structures: list[str]) -> str:
+def format_agreement(agreement: pd.DataFrame, seeds: list[int], structures: list[str],
+                     keys: dict[str, str] | None = None) -> str:  # fmt: skip
     """Each conclusion's verdict under every root seed, and whether they agree."""
+    keys = keys or {s: s for s in structures}
     columns = [f"seed_{s}" for s in seeds]
     lines = [f"Across root seeds {', '.join(map(str, seeds))} (verdict under each):"]
     for row in agreement.itertuples(index=False):
         verdicts = " | ".join(str(getattr(row, c)) for c in columns)
         mark = "agree" if row.agree else "DISAGREE"
-        lines.append(f"  {row.label:<40} {row.structure:>22}: {verdicts}  -> {mark}")
+        lines.append(f"  {row.label:<40} {keys[row.structure]:>10}: {verdicts}  -> {mark}")
     agree = int(agreement["agree"].sum())
     lines.append(f"{agree} of {len(agreement)} conclusions agree across the {len(seeds)} root "
                  "seeds; a conclusion that does not is not yet one.")  # fmt: skip

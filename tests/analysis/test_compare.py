@@ -208,17 +208,21 @@ def test_compare_command_writes_tables_figures_and_the_method(tmp_path, capsys):
                  "--workers", "1", "--out", str(out)])  # fmt: skip
     assert code == 0
     text = capsys.readouterr().out
-    assert "pilot - five_element" in text and "workers supported" in text
+    assert "option 3 - option 1" in text and "workers supported" in text
+    assert ("option 1: Five-element structure (2007) (business as usual, the baseline)\n"
+            "option 2: Do-minimum: five-element structure with the stricter rules (2010) "
+            "(do-minimum)\noption 3: Strategic / executive / operational pilot (2010) "
+            "(preferred option)") in text  # the default options, named by their titles
     assert "bootstrap" in text and "Holm" in text and "TOO SMALL" in text
     runs = pd.read_csv(out / "runs.csv")
-    assert len(runs) == 6 and set(runs["structure"]) == {"five_element", "pilot"}
+    assert len(runs) == 9 and set(runs["structure"]) == {"five_element", "do_minimum", "pilot"}
     comparison = pd.read_csv(out / "comparison.csv")
     assert {"p_value", "p_adjusted", "adjustment", "verdict", "smallest", "tests",
             "pairs_needed"} <= set(comparison)  # fmt: skip
     scenario = load_scenario(SCENARIO_DIR / "employer_closure.yaml")
     shown = [i.name for i in headline_indicators(runs, scenario)]
     assert set(shown) < set(comparison["indicator"])  # the family; the text shows the headline
-    assert (comparison["tests"].dropna() == comparison["indicator"].nunique()).all()
+    assert (comparison["tests"].dropna() == 2 * comparison["indicator"].nunique()).all()
     figures = {p.name for p in (out / "figures").glob("*.png")}
     for key in shown:
         assert f"{key}.png" in figures
@@ -238,7 +242,7 @@ def test_compare_from_several_root_seeds_says_whether_conclusions_agree(tmp_path
     assert {"seed_1", "seed_2", "agree"} <= set(agreement.columns)
     assert agreement["agree"].tolist() == (agreement["seed_1"] == agreement["seed_2"]).tolist()
     runs = pd.read_csv(out / "runs.csv")
-    assert sorted(runs["root_seed"].unique()) == [1, 2] and len(runs) == 2 * 2 * 5
+    assert sorted(runs["root_seed"].unique()) == [1, 2] and len(runs) == 2 * 3 * 5
 
 
 def test_compare_needs_two_structures(capsys):
