@@ -243,6 +243,7 @@ class Summary:
     plain: list[str] = field(default_factory=list)  # the summary a chair can read aloud
     roles: dict[str, str] = field(default_factory=dict)  # option -> its appraisal role
     switching: list[dict] = field(default_factory=list)  # {option, claim, values}
+    switching_note: str = ""  # said when no verdict depends on a parameter
 
 
 def decimals(value: float, low: float = math.nan, high: float = math.nan) -> int:
@@ -531,6 +532,13 @@ def summarise(
     summary = Summary(scenario[0], scenario[1], base, names, titles, structure_colours(names),
                       n, rows, caveats, used_explained, roles=dict(roles or {}))  # fmt: skip
     summary.switching = switching_values(summary, catalogue)
+    if robustness is not None and not summary.switching:
+        summary.switching_note = (
+            "Switching values: the robustness run found no verdict that switches along one "
+            "parameter inside its plausible range; those that depend on the assumptions depend "
+            "on a reading of the sources (said with each) or on no simple combination of them. "
+            "Ranges beyond the plausible ones were not tested."
+        )
     summary.plain = plain_summary(summary, robustness is not None)
     return summary
 

@@ -209,10 +209,12 @@ def test_compare_command_writes_tables_figures_and_the_method(tmp_path, capsys):
     assert code == 0
     text = capsys.readouterr().out
     assert "option 3 - option 1" in text and "workers supported" in text
-    assert ("option 1: Five-element structure (2007) (business as usual, the baseline)\n"
-            "option 2: Do-minimum: five-element structure with the stricter rules (2010) "
-            "(do-minimum)\noption 3: Strategic / executive / operational pilot (2010) "
-            "(preferred option)") in text  # the default options, named by their titles
+    assert (
+        "option 1: Five-element structure (2007) (business as usual, the baseline)\n"
+        "option 2: Do-minimum: five-element structure with the stricter rules (2010) "
+        "(do-minimum)\noption 3: Strategic / executive / operational pilot (2010) "
+        "(preferred option)"
+    ) in text  # the default options, named by their titles
     assert "bootstrap" in text and "Holm" in text and "TOO SMALL" in text
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 9 and set(runs["structure"]) == {"five_element", "do_minimum", "pilot"}

@@ -205,6 +205,8 @@ def test_a_board_members_walk_through(page):
     assert re.search(r"better|worse|mixed|no practical difference|not clear", first)
     assert "How sure" in first and "robustness" in first.lower()  # the worked example's run
     before = page.locator(".verdict-table table").inner_text()
+    summary_matches_the_table(page)
+    no_identifier_on(page, [five, pilot], truancy)
     expect(page.locator(".stale-note")).to_have_count(0)  # the verdict answers the choices
     assert page.get_by_text("runs on Solara").count() == 0  # nothing over the verdict
     key_figure_is_readable(page)
@@ -319,6 +321,54 @@ def test_a_board_members_walk_through(page):
     view.get_by_text(f"Week 1: {pilot.display_name}").wait_for()
 
 
+def summary_matches_the_table(page) -> None:
+    """Issue 21: the first screen opens with the summary a chair reads aloud, and every effect
+    it reads out as better or worse is that indicator's verdict in the table of every
+    indicator the verdict judges, in the same direction."""
+    plain = page.locator("#plain-summary")
+    expect(plain).to_have_count(1)
+    sentences = plain.locator("p").all_inner_texts()
+    assert sentences and sentences[0].startswith("Against "), sentences
+    if page.locator(".all-indicators table").count() == 0:  # folded until opened
+        page.get_by_text("Every indicator the verdict judges").click()
+    page.locator(".all-indicators table").first.wait_for()
+    rows = page.locator(".all-indicators table tr").all()
+    verdicts = {}
+    for row in rows[1:]:
+        cells = row.locator("td").all_inner_texts()
+        if cells:
+            verdicts[cells[0].strip()] = " ".join(cells[1:])
+    checked = 0
+    for sentence in sentences:
+        side = ("better" if " does better" in sentence
+                else "worse" if sentence.startswith("It does worse") else None)  # fmt: skip
+        if side is None:
+            continue
+        listed = sentence.split(": ", 1)[1]
+        for label, said in verdicts.items():
+            if re.search(rf"(^|, | and ){re.escape(label)} [0-9]", listed):
+                assert side in said, (label, side, said)
+                checked += 1
+    assert checked, f"no effect of the summary found in the table: {sentences}"
+
+
+def no_identifier_on(page, structures, scenario) -> None:
+    """Issue 21, item 2: the page shows no code identifier: no body, partner, indicator,
+    parameter or alternative id (those with an underscore: an id that is an English word
+    cannot be told from the word)."""
+    from sim.model.indicators import INDICATORS
+    from sim.spec.alternatives import load_alternatives
+    from sim.spec.parameters import Parameters
+
+    ids = {b.id for s in structures for b in s.bodies} | {p.id for s in structures
+                                                          for p in s.partners}  # fmt: skip
+    ids |= {b.id for b in scenario.bodies} | {i.name for i in INDICATORS}
+    ids |= set(Parameters.model_fields) | {a.id for a in load_alternatives().alternatives}
+    text = page.locator("body").inner_text()
+    found = sorted(i for i in ids if "_" in i and re.search(rf"\b{re.escape(i)}\b", text))
+    assert not found, f"identifiers on the page: {found}"
+
+
 def key_figure_is_readable(page) -> None:
     """The key indicators' figure drawn at (nearly) its own size: its 15 px text at 10 px or
     more on the page."""
@@ -371,6 +421,26 @@ def test_an_upload_a_bad_one_shows_its_one_line_error_a_good_one_joins(page, tmp
     slide(page, "replications", "Home", then=": 2 (")
     run(page)
     expect(page.locator(".verdict-table table")).to_contain_text(f"verdict ({title})")
+
+
+def test_an_upload_after_a_run_marks_the_verdict_stale(page, tmp_path):
+    """Issue 21, item 8: a verdict on screen that no longer matches the chosen options (an
+    option uploaded after it was made) is marked stale until the next run."""
+    choose(page, "choose-scenario", logic.load_shipped_scenario("smoke").display_name)
+    slide(page, "replications", "Home", then=": 2 (")
+    run(page)
+    expect(page.locator(".stale-note")).to_have_count(0)
+    good = tmp_path / "pilot_again.yaml"
+    good.write_text((STRUCTURE_DIR / "pilot.yaml").read_text()
+                    .replace("name: pilot", "name: pilot_again", 1)
+                    .replace('title: "Strategic / executive / operational pilot (2010)"',
+                             'title: "The pilot, uploaded"', 1))  # fmt: skip
+    upload(page, good)
+    page.locator(".uploaded-option", has_text="The pilot, uploaded").wait_for()
+    expect(page.locator(".stale-note")).to_contain_text("changed since: the options chosen")
+    expect(page.locator(".verdict.stale")).to_have_count(1)
+    run(page)
+    expect(page.locator(".stale-note")).to_have_count(0)
 
 
 def test_an_upload_builds_on_no_file_of_the_server(page, tmp_path):
