@@ -624,7 +624,8 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
             sentences.append(f"Against {base}, {name} does better {lead}: "
                              f"{_listed(held['gains'])}.".replace("  ", " "))  # fmt: skip
         if held["costs"]:
-            sentences.append(f"It does worse {lead}: {_listed(held['costs'])}."
+            who = "It" if held["gains"] else f"Against {base}, {name}"
+            sentences.append(f"{who} does worse {lead}: {_listed(held['costs'])}."
                              .replace("  ", " "))  # fmt: skip
         if not held["gains"] and not held["costs"]:
             where = ("that holds across the assumptions tested" if mine
@@ -698,8 +699,8 @@ def rules_or_structure(summary: Summary) -> list[str]:
     name = summary.titles[best]
     out = []
     if shared:
-        out.append(f"The stricter rules alone (the do-minimum) bring part of what {name} "
-                   f"changes: {named(shared)}.")  # fmt: skip
+        out.append(f"At the default assumptions, the stricter rules alone (the do-minimum) "
+                   f"bring part of what {name} changes: {named(shared)}.")  # fmt: skip
     if only:
         out.append(f"The rest comes only with the restructure: {named(only)}.")
     else:

@@ -387,7 +387,8 @@ def test_the_summary_says_which_effects_the_rules_bring_and_which_the_restructur
     rules_only = [("weeks", "no practical difference", 0.0, -0.2, 0.2),
                   ("share", "better", 0.04, 0.03, 0.05)]  # fmt: skip
     plain = _three(None, pilot, rules_only)
-    assert ("The stricter rules alone (the do-minimum) bring part of what The pilot changes: "
+    assert ("At the default assumptions, the stricter rules alone (the do-minimum) bring part "
+            "of what The pilot changes: "
             "share on priorities 10 percentage points higher (the do-minimum alone: share on "
             "priorities 4.0 percentage points higher).") in plain  # fmt: skip
     assert "The rest comes only with the restructure: weeks to decision 6 weeks fewer." in plain
@@ -396,6 +397,10 @@ def test_the_summary_says_which_effects_the_rules_bring_and_which_the_restructur
             in _three(None, pilot, both))  # fmt: skip
     # without appraisal roles nothing is said of rules and structure
     assert not any("restructure" in p for p in _three(None, pilot, rules_only, roles=False))
+    # an option with costs and no gains is named in its own sentence, never "It"
+    costs_only = _three(None, pilot, [("share", "worse", -0.04, -0.05, -0.03)])
+    assert any(p.startswith("Against The old structure, The stricter rules does worse")
+               for p in costs_only)  # fmt: skip
 
 
 def test_an_option_the_robustness_run_did_not_test_is_never_said_to_hold_across_it():
