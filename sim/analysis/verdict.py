@@ -583,7 +583,8 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
     from sim.analysis.claims import NOT_SUPPORTED
 
     sentences = []
-    for option in summary.options[1:]:
+    first = [n for n in summary.options[1:] if summary.roles.get(n) == "preferred"]
+    for option in first + [n for n in summary.options[1:] if n not in first]:
         name, base = summary.titles[option], summary.titles[summary.base]
         cells = [v for row in summary.rows for v in row["verdicts"] if v.option == option]
         if not cells:
@@ -605,11 +606,10 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
                     elif word == CLAIM_DEPENDS and claim["depends"]:
                         switch = (f"; switching value: {claim['switching']}"
                                   if claim.get("switching") else "")  # fmt: skip
-                        depends.append(f"{effect} depends on the assumptions: it "
-                                       f"{claim['depends']}{switch}")  # fmt: skip
+                        depends.append((tuple(claim["factors"]), effect,
+                                        f"{claim['depends']}{switch}"))  # fmt: skip
                     elif word.startswith(CLAIM_DEPENDS):
-                        depends.append(f"{effect} holds at most assumption points but not "
-                                       "all, with no simple description of where")  # fmt: skip
+                        depends.append(((), effect, ""))
                     elif word == NOT_SUPPORTED:
                         unsupported.append(effect)
                     elif word.startswith("too noisy"):
@@ -635,8 +635,7 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
         if tested and not mine:
             sentences.append(f"The robustness run did not test {name}: what it says of it holds "
                              "at the default assumptions only.")  # fmt: skip
-        for text in depends:
-            sentences.append(f"{text[0].upper()}{text[1:]}.")
+        sentences += _depends_sentences(depends)
         if unsupported:
             sentences.append(f"Seen at the default assumptions but not supported across them: "
                              f"{_listed(unsupported)}.")  # fmt: skip
@@ -655,6 +654,30 @@ def plain_summary(summary: Summary, tested: bool) -> list[str]:
         sentences.append("No robustness run was given: none of this is tested across the "
                          "assumptions.")  # fmt: skip
     return sentences
+
+
+def _depends_sentences(depends: list[tuple[tuple, str, str]]) -> list[str]:
+    """The effects that depend on the assumptions, one sentence per set of assumptions they
+    depend on (in the order first met): one effect with what it depends on and which way;
+    several with the first one's words and "the others go the same way"; those with no
+    simple description of where they fail, together."""
+    groups: dict[tuple, list[tuple[str, str]]] = {}
+    for factors, effect, text in depends:
+        groups.setdefault(factors if text else ("(none)",), []).append((effect, text))
+    out = []
+    for factors, items in groups.items():
+        effects = [e for e, _ in items]
+        if factors == ("(none)",):
+            verb = "holds" if len(effects) == 1 else "hold"
+            out.append(f"{_listed(effects)} {verb} at most assumption points but not all, with "
+                       "no simple description of where")  # fmt: skip
+        elif len(items) == 1:
+            out.append(f"{effects[0]} depends on the assumptions: it {items[0][1]}")
+        else:
+            out.append(f"{_listed(effects)} depend on the same assumptions: the first "
+                       f"{items[0][1]}; the others go the same way (each one's shares are "
+                       "below)")  # fmt: skip
+    return [f"{t[0].upper()}{t[1:]}." for t in out]
 
 
 def rules_or_structure(summary: Summary) -> list[str]:
