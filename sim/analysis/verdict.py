@@ -242,7 +242,7 @@ class Summary:
     explained: dict[str, str] = field(default_factory=dict)
     plain: list[str] = field(default_factory=list)  # the summary a chair can read aloud
     roles: dict[str, str] = field(default_factory=dict)  # option -> its appraisal role
-    switching: list[dict] = field(default_factory=list)  # {option, claim, values}
+    switching: list[dict] = field(default_factory=list)  # {option, claim, switches}
     switching_note: str = ""  # said when no verdict depends on a parameter
 
 
@@ -546,7 +546,7 @@ def summarise(
 def switching_values(summary: Summary, catalogue: dict[str, Indicator]) -> list[dict]:
     """Every tested claim behind a cell whose verdict depends on a parameter, with the value
     of that parameter at which it switches, next to the parameter's plausible range (the
-    robustness run's ``switching`` column): {option, claim, values}."""
+    robustness run's ``switching`` column): {option, claim, switches}."""
     out = []
     for row in summary.rows:
         for v in row["verdicts"]:
@@ -555,7 +555,7 @@ def switching_values(summary: Summary, catalogue: dict[str, Indicator]) -> list[
                     claim = (f"{catalogue[indicator].label}: "
                              f"{_direction_words(v, indicator)}")  # fmt: skip
                     out.append({"option": summary.titles[v.option], "claim": claim,
-                                "values": found["switching"].split("; ")})  # fmt: skip
+                                "switches": found["switching"].split("; ")})  # fmt: skip
     return out
 
 

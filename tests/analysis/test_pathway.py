@@ -134,8 +134,10 @@ def test_sim_trace_marks_steps_taken_at_a_special_meeting(capsys):
     assert main(["trace", "employer_closure", "--structure", "five_element", "--seed", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     marked = [line for line in lines if line.endswith("(special meeting)")]
-    assert len(marked) == 1 and " abg " in marked[0] and "decided" in marked[0]
-    regular = [line for line in lines if " conference " in line and "pulled together" in line]
+    assert len(marked) == 1 and " Accountable Bodies Group " in marked[0]
+    assert "decided" in marked[0]
+    regular = [line for line in lines
+               if " The Gloucester Partnership in Conference " in line]  # fmt: skip
     assert regular and "special" not in regular[0]
 
 

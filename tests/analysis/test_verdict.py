@@ -439,5 +439,9 @@ def test_a_verdict_that_depends_on_a_parameter_shows_its_switching_value():
     s = summarise(table, ["five_element", "pilot"], {"five_element": "Old", "pilot": "Pilot"},
                   CATALOGUE, ("Closure", ""), robustness=robust)  # fmt: skip
     assert s.switching == [{"option": "Pilot", "claim": "weeks to decision: better",
-                            "values": [switch]}]  # fmt: skip
+                            "switches": [switch]}]  # fmt: skip
     assert any(p.endswith(f"{words}; switching value: {switch}.") for p in s.plain)
+    from sim.analysis.report import summary_html
+
+    shown = html.unescape(re.sub(r"<[^>]+>", "", summary_html(s)))
+    assert f"Pilot, weeks to decision: better: {switch}" in shown  # on the first screen
