@@ -173,7 +173,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     structure = load_structure(_structure_for(args.structure, scenario))
     result = run_once(structure, scenario, seed=args.seed, parameters=parse_sets(args.set))
-    print(format_trace(result, args.issue, args.all, structure.names_by_id(scenario.bodies)))
+    called = structure.names_by_id(scenario.bodies)
+    scopes = {*structure.routing, *(p.district for p in structure.partners if p.district)}
+    called |= {s: s.replace("_", " ").title().replace(" Of ", " of ") for s in scopes
+               if s not in called}  # a district's scope by its name  # fmt: skip
+    print(format_trace(result, args.issue, args.all, called))
     return 0
 
 
@@ -211,12 +215,15 @@ def _trace_lines(result: RunResult, iid: str, indent: str, lines: list[str],
     row = issues[issues["issue_id"] == iid].iloc[0]
     head = f"{iid}: {row['title']}  [{row['scope']}, {row['theme']}, {row['kind']}]"
     lines.append(indent + in_words(head, called))
-    for h in result.history[result.history["issue_id"] == iid].itertuples():
+    steps = result.history[result.history["issue_id"] == iid]
+    width = max([38, *(len(called.get(b, b) or "") + 1 for b in set(steps["body"]))])
+    for h in steps.itertuples():
         to = f" -> {called.get(h.to_body, h.to_body)}" if h.to_body and h.to_body != h.body else ""
         note = f"  ({in_words(h.note, called)})" if h.note else ""
         who = called.get(h.body, h.body) or "(arrives)"
         special = "  (special meeting)" if kinds.get((h.body, float(h.time))) == "special" else ""
-        lines.append(f"{indent}  week {h.time:6.1f}  {who:<38} {h.action:<15}{to}{note}{special}")
+        lines.append(f"{indent}  week {h.time:6.1f}  {who:<{width}} {h.action:<15}{to}{note}"
+                     f"{special}")  # fmt: skip
     lines.append(f"{indent}  now: {row['stage']}")
     for strand in issues[issues["parent"] == iid]["issue_id"]:
         _trace_lines(result, strand, indent + "    ", lines, kinds, called)
