@@ -267,21 +267,14 @@ def format_comparison(table: pd.DataFrame, structures: list[str],
     the app show them (:func:`sim.analysis.verdict.row_cells`), and a footer that says how
     the numbers were made (leave it out with ``notes=False``; the warning that a comparison is
     too small is always kept)."""
-    from sim.analysis.verdict import row_cells
+    from sim.analysis.verdict import group_cells
 
     keys = keys or {s: s for s in structures}
     base = structures[0]
     rows = []
     for _, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
-        unit = g["unit"].iloc[0] if "unit" in g else ""
-        means, diffs = row_cells(
-            unit if isinstance(unit, str) else "",
-            [(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"], g.loc[s]["ci_method"])
-             for s in structures],
-            [(g.loc[s]["diff"], g.loc[s]["diff_low"], g.loc[s]["diff_high"],
-              g.loc[s]["diff_method"]) for s in structures[1:]],
-        )  # fmt: skip
+        means, diffs = group_cells(g, structures)
         marks = ["*" if g.loc[s]["significant"] else " " for s in structures[1:]]
         verdicts = [str(g.loc[s]["verdict"]) for s in structures[1:]]
         rows.append((str(g["label"].iloc[0]), means, [d + m for d, m in zip(diffs, marks,

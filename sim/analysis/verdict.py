@@ -291,6 +291,20 @@ def shown_unit(unit: str, difference: bool = False) -> tuple[float, str]:
     return 1.0, UNIT_WORDS.get(unit, unit)
 
 
+def group_cells(g, names: list[str]) -> tuple[list[str], list[str]]:
+    """:func:`row_cells` of one indicator's rows of a paired comparison (``g``: indexed by
+    structure, with its unit, means, differences and their intervals), for the options
+    ``names`` (the first the baseline): what `sim compare`'s table and the app's show."""
+    unit = g["unit"].iloc[0] if "unit" in g else ""
+    return row_cells(
+        unit if isinstance(unit, str) else "",
+        [(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"], g.loc[s]["ci_method"])
+         for s in names],
+        [(g.loc[s]["diff"], g.loc[s]["diff_low"], g.loc[s]["diff_high"], g.loc[s]["diff_method"])
+         for s in names[1:]],
+    )  # fmt: skip
+
+
 def row_cells(unit: str, means: list[tuple], diffs: list[tuple]) -> tuple[list[str], list[str]]:
     """One indicator's row as every board-facing table shows it (the report's, `sim compare`'s
     and the app's): each option's mean [95% interval] and each paired difference [95%

@@ -832,7 +832,7 @@ def verdict_table(
     display names (``shown``: name to display name; the names themselves without it); ``keys``
     keeps those indicators only."""
     from sim.analysis.palette import verdict_style
-    from sim.analysis.verdict import row_cells
+    from sim.analysis.verdict import group_cells
 
     shown = shown or {}
     label = {s: shown.get(s, s) for s in names}
@@ -843,14 +843,7 @@ def verdict_table(
     for _, group in table.groupby("indicator", sort=False):
         g = group.set_index("structure")
         row = {"indicator": g["label"].iloc[0]}
-        unit = g["unit"].iloc[0] if "unit" in g else ""
-        means, diffs = row_cells(  # every number in its unit, one number of decimals a row
-            unit if isinstance(unit, str) else "",
-            [(g.loc[s]["mean"], g.loc[s]["ci_low"], g.loc[s]["ci_high"], g.loc[s]["ci_method"])
-             for s in names],
-            [(g.loc[s]["diff"], g.loc[s]["diff_low"], g.loc[s]["diff_high"],
-              g.loc[s]["diff_method"]) for s in names[1:]],
-        )  # fmt: skip
+        means, diffs = group_cells(g, names)  # in its unit, one number of decimals a row
         for s, text in zip(names, means, strict=True):
             row[label[s]] = text
         for s, diff in zip(names[1:], diffs, strict=True):
