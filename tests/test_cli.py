@@ -153,7 +153,7 @@ def test_documented_flood_scenario_runs(tmp_path, capsys):
     path.write_text(block)
     assert main(["validate", str(path)]) == 0
     assert main(["trace", str(path), "--structure", "pilot"]) == 0
-    assert "flood-recovery/tewkesbury" in capsys.readouterr().out
+    assert "flood-recovery/Tewkesbury" in capsys.readouterr().out  # the district in words
 
 
 def test_every_option_with_a_default_says_it_in_its_help():
