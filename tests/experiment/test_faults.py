@@ -39,9 +39,13 @@ def start(args: list[str]) -> subprocess.Popen:
                             text=True, start_new_session=True)  # fmt: skip
 
 
-def workers_of(proc: subprocess.Popen, deadline: float = 30) -> list[psutil.Process]:
+def workers_of(proc: subprocess.Popen, deadline: float = 120) -> list[psutil.Process]:
+    """The command's worker processes once it has started them; [] when it finished first
+    (a resumed sweep with a run or two left runs them in its own process and starts none)."""
     end = time.time() + deadline
     while time.time() < end:
+        if proc.poll() is not None:  # finished (a zombie has no children to find)
+            return []
         try:
             children = psutil.Process(proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:  # finished already
