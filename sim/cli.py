@@ -274,6 +274,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+OPTIONS = "five_element,do_minimum,pilot"  # sim.spec.files.SHIPPED_STRUCTURES, without its imports
+OPTIONS_SAID = f"{OPTIONS}: business as usual, the do-minimum and the preferred option"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The headline comparison: employer closure and truancy, business as usual (five-element),
     the do-minimum (its stricter rules alone) and the preferred option (the pilot)."""
@@ -706,10 +710,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("robustness", help="where each conclusion holds across the assumptions")
     p.add_argument("scenario", help="a shipped scenario with declared conclusions "
                    "(employer_closure, ...), or a path (a '/' or ending in .yaml)")  # fmt: skip
-    p.add_argument("--structures", default="five_element,do_minimum,pilot",
-                   help="two or more, comma-separated; the first is the baseline "
-                   "(default five_element,do_minimum,pilot: business as usual, the "
-                   "do-minimum and the preferred option)")  # fmt: skip
+    p.add_argument("--structures", default=OPTIONS, help="two or more, comma-separated; the "
+                   f"first is the baseline (default {OPTIONS_SAID})")  # fmt: skip
     p.add_argument("--size", choices=["small", "full"], default="full",
                    help="full: what the docs report (default); small: a quick look (every "
                    "phase, too few points to trust)")  # fmt: skip
@@ -791,9 +793,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument(
         "--structures",
-        default="five_element,do_minimum,pilot",
-        help="comma-separated; the first is the baseline (default five_element,do_minimum,"
-        "pilot: business as usual, the do-minimum and the preferred option)",
+        default=OPTIONS,
+        help=f"comma-separated; the first is the baseline (default {OPTIONS_SAID})",
     )
     add_replications(p, 30)
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
