@@ -50,6 +50,20 @@ class Specs:
 
 
 @dataclass(frozen=True)
+class Design:
+    """A design of a design space (``space``: the file's path; ``values``: one value per lever,
+    :mod:`sim.spec.design`) on a scenario file, with the structural alternatives (ids in the
+    shipped ``alternatives``) switched on first, as for the space's base structure: the levers
+    then set what they set, so a design that decides a reading (where urgent business goes)
+    keeps its own."""
+
+    space: str
+    values: tuple
+    scenario: str
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class GcmVariant:
     """Variant ``index`` of a Garbage Can design file; with ``random_entry`` each run deals
     the entry weeks of choices and problems out afresh from its seed."""
@@ -72,7 +86,7 @@ class RunTask:
     plain tuples.
     """
 
-    model: Files | Specs | GcmVariant
+    model: Files | Specs | Design | GcmVariant
     seed: int
     replication: int
     parameters: tuple[tuple[str, float], ...] = ()
@@ -119,6 +133,24 @@ def altered(files: Files) -> tuple[StructureSpec, ScenarioSpec, dict[str, float]
 
 
 @cache
+def design_space(path: str):
+    """A design space, loaded once per process (its designs were checked where it was
+    declared: a worker does not check them again)."""
+    from sim.spec.design import load_design_space
+
+    return load_design_space(path, check=False)
+
+
+@cache
+def design_specs(design: Design) -> tuple[StructureSpec, ScenarioSpec, dict[str, float]]:
+    """A design's structure (alternatives on, then the levers), the scenario (alternatives
+    on) and the parameter values the alternatives set, built once per process."""
+    space = design_space(design.space)
+    base, scenario, switched = altered(Files(design.scenario, space.base, design.alternatives))
+    return space.compile(design.values, base=base), scenario, switched
+
+
+@cache
 def gcm_variants(design: str) -> list[Variant]:
     """A Garbage Can design's variants, compiled once per process."""
     return variants(load_gcm_design(design))
@@ -162,6 +194,9 @@ def _partnership(task: RunTask, row: dict[str, Any]) -> dict[str, pd.DataFrame]:
     files = task.model
     if isinstance(files, Specs):
         result = run_once(files.structure, files.scenario, task.seed, dict(task.parameters))
+    elif isinstance(files, Design):
+        structure, scenario, switched = design_specs(files)
+        result = run_once(structure, scenario, task.seed, dict(task.parameters) | switched)
     elif files.alternatives:
         structure, scenario, switched = altered(files)
         result = run_once(structure, scenario, task.seed, dict(task.parameters) | switched)

@@ -26,7 +26,9 @@ WORKED_EXAMPLES_DIR = Path(str(files("sim.worked_examples")))
 """The worked examples' full robustness runs (the project's ``docs/robustness/``, installed as
 ``sim.worked_examples``): one folder per scenario, what `sim demo`, the app and the docs read."""
 
-Kind = Literal["structure", "scenario", "experiment", "checks", "gcm design", "robustness"]
+Kind = Literal[
+    "structure", "scenario", "experiment", "checks", "gcm design", "robustness", "design"
+]
 SHIPPED_FOLDER: dict[str, Path] = {
     "structure": STRUCTURE_DIR,
     "scenario": SCENARIO_DIR,
@@ -34,6 +36,7 @@ SHIPPED_FOLDER: dict[str, Path] = {
     "checks": SCENARIO_DIR / "experiments",
     "gcm design": SCENARIO_DIR / "gcm",
     "robustness": SCENARIO_DIR / "robustness",
+    "design": SCENARIO_DIR / "design",
 }
 
 
