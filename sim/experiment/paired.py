@@ -178,7 +178,8 @@ class PairedRuns:
                     for option, spec, name in zip(self.options, self.specs, self.names,
                                                   strict=True):  # fmt: skip
                         labels = (("structure", name), ("point", point.index),
-                                  ("replication", rep), ("seed", seed), ("root_seed", root))  # fmt: skip
+                                  ("replication", rep), ("seed", seed),
+                                  ("root_seed", root))  # fmt: skip
                         if self.keys:
                             labels = (("scenario_file", self.scenario_file or self.scenario.name),
                                       ("structure_file", name), *labels)  # fmt: skip
