@@ -457,6 +457,65 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """A design search: the space is read and every design in it checked before the first
+    run; the output folder is held for this command alone; an interrupted search resumes."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.analysis.search import write_outputs
+    from sim.experiment.paired import RunSettings
+    from sim.experiment.search import Stopped, run_search
+    from sim.spec import load_scenario, load_structure
+    from sim.spec.design import load_design_space
+    from sim.spec.loading import resolve
+    from sim.spec.scenario import check_scenario_against
+
+    space = load_design_space(args.space)
+    resolve_scenario = str(resolve("scenario", args.scenario or space.scenario).resolve())
+    scenario = load_scenario(resolve_scenario)
+    for name in [space.base, *space.compare_with]:
+        check_scenario_against(scenario, load_structure(name))
+    out = (
+        Path(args.out)
+        if args.out
+        else inside("out", f"search_{space.name}_{Path(resolve_scenario).stem}")
+    )
+    settings = RunSettings("dask" if args.scheduler else args.executor, args.workers,
+                           args.scheduler, not args.quiet, args.limit)  # fmt: skip
+    with folder_lock(out, "design search"):
+        try:
+            result = run_search(space, out, resolve_scenario, args.size, settings)
+        except Stopped as exc:
+            print(f"{exc}; finished runs are stored in {out}/", file=sys.stderr)
+            return 3
+        except KeyboardInterrupt:
+            print(f"interrupted: finished runs are stored in {out}/; run the same command "
+                  "again to go on (the search replays what is stored)",
+                  file=sys.stderr)  # fmt: skip
+            return 130
+        except BrokenProcessPool:
+            print(f"error: a worker process died; finished runs are stored in {out}/; run the "
+                  "same command again to go on", file=sys.stderr)  # fmt: skip
+            return 1
+        designs, text = write_outputs(result)
+    print(text)
+    print(f"\n{result.runs} runs made now, {result.stored} stored, {result.seconds:.0f} s; "
+          f"structure files in {out}/designs/, the page in {out}/search.html")  # fmt: skip
+    if args.report:
+        if args.report > len(designs):
+            raise SpecError("--report", str(args.report), f"the set has {len(designs)} designs")
+        chosen = out / designs[args.report - 1].file
+        folder = out / f"design-{args.report:02d}"
+        options = [space.base, str(chosen), *space.compare_with]
+        code = main(["compare", resolve_scenario, "--structures", ",".join(options),
+                     "--replications", str(args.replications), "--out", str(folder),
+                     *(["--workers", str(args.workers)] if args.workers else [])])  # fmt: skip
+        if code:
+            return code
+        return main(["report", str(folder)])
+    return 0
+
+
 def cmd_robustness(args: argparse.Namespace) -> int:
     """A robustness analysis: where each declared conclusion holds across the assumptions.
     Every file it reads, and ``--check`` and ``--docs``, are checked before the first run;
@@ -743,6 +802,32 @@ def build_parser() -> argparse.ArgumentParser:
                        "working folder holds; a path has a '/' or ends in .yaml)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_robustness)
+
+    p = sub.add_parser("search", help="search a design space for structures worth a board's "
+                       "attention (robust, many objectives, checked out of sample)")  # fmt: skip
+    p.add_argument("space", help="a design space: gloucester (shipped), or a path")
+    p.add_argument("--scenario", help="the scenario searched (default: the space's)")
+    p.add_argument("--size", choices=["ci", "full"], default="full",
+                   help="full: what the docs report (default); ci: a quick check (few "
+                   "generations and points)")  # fmt: skip
+    p.add_argument("--report", type=whole(1, 1000), metavar="N",
+                   help="also compare design N of the set with business as usual and the "
+                   "space's other options, and write its report (an HTML option "
+                   "appraisal)")  # fmt: skip
+    p.add_argument("--replications", type=REPLICATIONS, default=30,
+                   help="paired replications of --report's comparison (default 30)")  # fmt: skip
+    p.add_argument(
+        "--executor",
+        choices=["serial", "processes", "dask"],
+        default="processes",
+        help="where the runs go (default processes)",
+    )
+    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    p.add_argument("--limit", type=LIMIT, help="stop after this many new runs (run again to go on)")
+    p.add_argument("--out", help="folder (default out/search_SPACE_SCENARIO)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
         "diagram",

@@ -233,8 +233,21 @@ class DesignSpace(Strict):
             out.append(int(value) if lever.number else value)
         return tuple(out)
 
+    def dropped(self, design: tuple) -> set[str]:
+        """The bodies the design's choices remove."""
+        return {body for lever, value in zip(self.levers, design, strict=True)
+                if not lever.number for body in lever.options[value].drop}  # fmt: skip
+
+    def canonical(self, design: tuple) -> tuple:
+        """The design with every number lever whose bodies it removes put back at base: the
+        same structure, so one key and one evaluation."""
+        gone = self.dropped(design)
+        return tuple(lever.base if lever.number and set(lever.bodies) <= gone else value
+                     for lever, value in zip(self.levers, design, strict=True))  # fmt: skip
+
     def words(self, design: tuple) -> list[str]:
         """What the design changes from business as usual, lever by lever, in plain words."""
+        design = self.canonical(design)
         return [lever.words(value) for lever, value in zip(self.levers, design, strict=True)
                 if value != lever.base]  # fmt: skip
 

@@ -1,0 +1,317 @@
+"""What a design search found, for a board: the set as structure files, a trade-off table in
+plain words, a parallel-coordinates figure, the convergence trace and a page.
+
+Every number a board reads here comes from the **out-of-sample check** (fresh assumption
+points, fresh seeds), not from the runs the search chose the designs on: those flatter the
+designs chosen (the winner's curse). A design none of whose claimed advantages holds out of
+sample is listed apart, as not confirmed, never as a finding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim.experiment.search import SearchResult, status
+from sim.model.indicators import BY_NAME
+from sim.paths import ensure_folder, inside, naming
+from sim.spec.structure import load_structure
+
+ORDER = ("confirmed", "partly confirmed", "no advantage", "not confirmed")
+PLATEAU = 0.01  # the hypervolume's change over the last quarter of a seed's evaluations
+"""Below this relative change over the last quarter of its evaluations, a seed's search is
+said to have levelled off (converged in the usual loose sense of the word)."""
+
+
+@dataclass
+class Design:
+    """One design of the set as a board reads it."""
+
+    number: int
+    key: str
+    status: str
+    gains: list[str]  # what it does better than today, in words (out of sample)
+    losses: list[str]  # what it does worse
+    same: list[str]  # no difference that matters
+    needs: list[str]  # what it changes, in words
+    file: str  # its structure file, relative to the search's folder
+
+    @property
+    def finding(self) -> bool:
+        return self.status in ("confirmed", "partly confirmed")
+
+    def sentence(self) -> str:
+        """ "design 3: decides 9 weeks sooner ...; needs the Executive to meet every 6 weeks"."""
+        parts = []
+        if self.gains:
+            parts.append("better: " + ", ".join(self.gains))
+        if self.losses:
+            parts.append("worse: " + ", ".join(self.losses))
+        if self.same:
+            parts.append("the same: " + ", ".join(self.same))
+        needs = "; ".join(self.needs) if self.needs else "no change (business as usual)"
+        return f"design {self.number} ({self.status}): {'; '.join(parts)}. Needs: {needs}."
+
+
+def _amount(indicator: str, difference: float, today: float) -> str:
+    """A difference in the indicator's unit, with its share of today's value where that
+    reads well ("262 member-hours a year fewer (15%)")."""
+    info = BY_NAME[indicator]
+    size = abs(difference)
+    if info.unit == "share":
+        return f"{size * 100:.0f} percentage points {'more' if difference > 0 else 'fewer'}"
+    digits = 0 if size >= 10 else 1
+    text = f"{size:.{digits}f} {info.unit} {'more' if difference > 0 else 'fewer'}"
+    if today and today > 0 and info.unit not in ("weeks",):
+        text += f" ({size / today * 100:.0f}% of today's)"
+    return text
+
+
+def describe(result: SearchResult) -> list[Design]:
+    """The set, numbered in the order a board should read it: confirmed designs first, then
+    partly confirmed, those with no advantage, and the not confirmed; within each, most
+    claimed advantages that hold first."""
+    space, checked = result.space, result.checked
+    today = result.today
+    designs = []
+    for key in result.front:
+        mine = checked[checked["design"] == key]
+        gains, losses, same = [], [], []
+        for row in mine.itertuples():
+            info = BY_NAME[row.indicator]
+            sign = 1.0 if info.better == "higher" else -1.0
+            difference = sign * row.check_better_by
+            eps = _epsilon(space, row.indicator)
+            label = info.label
+            amount = _amount(row.indicator, difference, today.get(row.indicator, 0))
+            if abs(row.check_better_by) < eps:
+                same.append(label)
+            elif row.check_better_by > 0:
+                held = "" if row.holds else ", not confirmed"
+                gains.append(f"{label}: {amount}{held}")
+            else:
+                losses.append(f"{label}: {amount}")
+        designs.append(Design(0, key, status(checked, key), gains, losses, same,
+                              space.words(space.from_key(key)), ""))  # fmt: skip
+    held = {k: int(checked[(checked["design"] == k) & checked["holds"]].shape[0])
+            for k in result.front}  # fmt: skip
+    designs.sort(key=lambda d: (ORDER.index(d.status), -held[d.key], d.key))
+    for number, design in enumerate(designs, start=1):
+        design.number = number
+        design.file = f"designs/design-{number:02d}.yaml"
+    return designs
+
+
+def _epsilon(space, indicator: str) -> float:
+    for objective in space.objectives:
+        if objective.indicator == indicator:
+            return objective.epsilon or BY_NAME[indicator].smallest
+    return BY_NAME[indicator].smallest
+
+
+def export_designs(result: SearchResult, designs: list[Design]) -> list[Path]:
+    """Each design of the set as a structure file in ``designs/`` (the design at the default
+    readings of the sources), validated by loading it back. `sim compare` runs any of them."""
+    folder = ensure_folder(inside(result.out, "designs"))
+    for old in folder.glob("design-*.yaml"):  # a previous search's numbering
+        old.unlink()
+    space = result.space
+    paths = []
+    for design in designs:
+        values = space.from_key(design.key)
+        name = f"design_{design.number:02d}"
+        spec = space.compile(values, name=name)
+        data = spec.model_dump(
+            mode="json", by_alias=True, exclude={"sources"}, exclude_defaults=True
+        )
+        data["title"] = f"Design {design.number} of the {space.name} search"
+        data["description"] = ("From " + space.base_structure.display_name + ": "
+                               + ("; ".join(design.needs) or "no change"))  # fmt: skip
+        head = [f"# Design {design.number} of `sim search {space.source}` on "
+                f"{Path(result.scenario).stem} ({design.status} out of sample).",
+                f"# Lever values: {design.key}",
+                "# Made by the search: edit a copy, not this file (a new search rewrites "
+                "it)."]  # fmt: skip
+        path = inside(folder, f"design-{design.number:02d}.yaml")
+        with naming(path):
+            path.write_text("\n".join(head) + "\n" + yaml.safe_dump(data, sort_keys=False,
+                            allow_unicode=True, width=100), encoding="utf-8")  # fmt: skip
+        load_structure(str(path))  # every exported design validates
+        paths.append(path)
+    return paths
+
+
+def convergence(trace: pd.DataFrame) -> list[str]:
+    """Per seed, in words: the hypervolume at the end, its change over the last quarter of
+    the evaluations, the epsilon progress there, and whether it levelled off."""
+    lines = []
+    for seed, rows in trace.groupby("seed", sort=True):
+        rows = rows.sort_values("evaluations")
+        end = float(rows["hypervolume"].iloc[-1])
+        cut = rows["evaluations"].iloc[-1] * 0.75
+        before = rows[rows["evaluations"] <= cut]
+        start = float(before["hypervolume"].iloc[-1]) if len(before) else 0.0
+        change = (end - start) / end if end > 0 else math.inf
+        gained = int(rows["improvements"].iloc[-1] - (before["improvements"].iloc[-1]
+                                                      if len(before) else 0))  # fmt: skip
+        level = "levelled off" if abs(change) < PLATEAU else "still rising"
+        lines.append(f"seed {seed}: hypervolume {end:.3f} after {int(rows['evaluations'].iloc[-1])}"
+                     f" evaluations, {change * 100:+.1f}% over the last quarter, "
+                     f"{gained} new epsilon-boxes there: {level}")  # fmt: skip
+    return lines
+
+
+def converged(trace: pd.DataFrame) -> bool:
+    return all("levelled off" in line for line in convergence(trace))
+
+
+def draw_figures(result: SearchResult, designs: list[Design]) -> dict[str, Path]:
+    """``figures/parallel.png`` (the set: each design's out-of-sample difference from today on
+    each objective, scaled by its epsilon, better upwards) and ``figures/convergence.png``
+    (hypervolume against evaluations, per seed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.palette import BLACK, BLUE, ORANGE, SKY, VERMILLION
+
+    folder = ensure_folder(inside(result.out, "figures"))
+    space, checked = result.space, result.checked
+    names = [o.indicator for o in space.objectives]
+    colour = {"confirmed": BLUE, "partly confirmed": SKY, "no advantage": ORANGE,
+              "not confirmed": VERMILLION}  # fmt: skip
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for design in designs:
+        mine = checked[checked["design"] == design.key].set_index("indicator")
+        ys = [mine.loc[n, "check_better_by"] / _epsilon(space, n) for n in names]
+        ax.plot(range(len(names)), ys, marker="o", color=colour[design.status],
+                linestyle="-" if design.finding else ":", linewidth=1.6, alpha=0.85)  # fmt: skip
+        ax.annotate(str(design.number), (len(names) - 1, ys[-1]), xytext=(6, 0),
+                    textcoords="offset points", fontsize=8, va="center")  # fmt: skip
+    ax.axhline(0, color=BLACK, linewidth=0.8)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels([_wrap(BY_NAME[n].label) for n in names], fontsize=8)
+    ax.set_ylabel("better than today, in smallest differences that matter")
+    for label, c in colour.items():
+        ax.plot([], [], color=c, label=label)
+    ax.legend(fontsize=8, title="out of sample", title_fontsize=8, loc="best")
+    ax.set_title("The designs found: each line one design (numbers as in the table)", fontsize=10)
+    fig.tight_layout()
+    parallel = inside(folder, "parallel.png")
+    fig.savefig(parallel, dpi=110)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for seed, rows in result.trace.groupby("seed", sort=True):
+        ax.plot(rows["evaluations"], rows["hypervolume"], marker=".", label=f"seed {seed}")
+    ax.set_xlabel("designs evaluated")
+    ax.set_ylabel("hypervolume (share of the box)")
+    ax.set_title("Convergence: the archive's hypervolume as the search goes on", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    trace = inside(folder, "convergence.png")
+    fig.savefig(trace, dpi=110)
+    plt.close(fig)
+    return {"parallel": parallel, "convergence": trace}
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def measures_disagree(result: SearchResult) -> list[str]:
+    """Where the most robust design changes with the measure: per objective, the design of the
+    set that is best by the mean difference, by the share of points where it beats today,
+    and by regret, in words, when they are not all the same design."""
+    table = result.designs[result.designs["design"].isin(result.front)]
+    lines = []
+    for objective in result.space.objectives:
+        name = objective.indicator
+        best = {"mean": table.loc[table[f"{name}:better_by"].idxmax(), "design"],
+                "share": table.loc[table[f"{name}:share_better"].idxmax(), "design"],
+                "regret": table.loc[table[f"{name}:regret"].idxmin(), "design"]}  # fmt: skip
+        if len(set(best.values())) > 1:
+            lines.append(name)
+    return lines
+
+
+def write_outputs(result: SearchResult) -> tuple[list[Design], str]:
+    """Structure files, figures, tradeoffs.md and search.html into the search's folder; the
+    text the command prints."""
+    designs = describe(result)
+    export_designs(result, designs)
+    figures = draw_figures(result, designs)
+    text = summary_text(result, designs)
+    path = inside(result.out, "tradeoffs.md")
+    with naming(path):
+        path.write_text(text + "\n", encoding="utf-8")
+    write_page(result, designs, figures)
+    return designs, text
+
+
+def summary_text(result: SearchResult, designs: list[Design]) -> str:
+    space = result.space
+    found = [d for d in designs if d.finding]
+    others = [d for d in designs if not d.finding]
+    lines = [f"{space.title or space.name}: {Path(result.scenario).stem}, against "
+             f"{space.base_structure.display_name} (business as usual)",
+             f"{len(result.designs) - 1} designs evaluated over {result.size.points} assumption "
+             f"points x {result.size.replications} paired replications; the set checked at "
+             f"{result.size.check_points} fresh points x {result.size.check_replications} "
+             "fresh replications (every figure below is from that check).", ""]  # fmt: skip
+    if found:
+        lines.append("Designs whose advantages held out of sample:")
+        lines += [f"  {d.sentence()}" for d in found]
+    else:
+        lines.append("No design's claimed advantage held out of sample: the search found no "
+                     "design to put to the board at this size.")  # fmt: skip
+    if others:
+        lines += ["", "On the set but not a finding (no claimed advantage, or none held out of "
+                  "sample):"]  # fmt: skip
+        lines += [f"  {d.sentence()}" for d in others]
+    lines += ["", "Convergence:", *(f"  {c}" for c in convergence(result.trace))]
+    differ = measures_disagree(result)
+    if differ:
+        words = ", ".join(BY_NAME[n].label for n in differ)
+        lines += ["", f"The most robust design changes with the measure (mean difference, share "
+                  f"of points better than today, regret) for: {words}."]  # fmt: skip
+    lines += ["", "A design the model favours is a hypothesis for the board to test, not a "
+              "recommendation: it is better in the model, under its assumptions."]  # fmt: skip
+    return "\n".join(lines)
+
+
+def write_page(result: SearchResult, designs: list[Design], figures: dict[str, Path]) -> Path:
+    """``search.html``: the set for a board, escaped throughout (Jinja2 autoescape)."""
+    import base64
+
+    from sim.analysis.report import _environment
+
+    env = _environment()
+    images = {k: base64.b64encode(p.read_bytes()).decode() for k, p in figures.items()}
+    space = result.space
+    objectives = [BY_NAME[o.indicator].label for o in space.objectives]
+    html = env.get_template("search.html").render(
+        title=space.title or space.name,
+        scenario=Path(result.scenario).stem,
+        base=space.base_structure.display_name,
+        designs=designs,
+        objectives=objectives,
+        constraints=[c.says for c in space.constraints],
+        size=result.size,
+        evaluated=len(result.designs) - 1,
+        convergence=convergence(result.trace),
+        images=images,
+        points_from=result.points_from,
+        compare_with=space.compare_with,
+        differ=[BY_NAME[n].label for n in measures_disagree(result)],
+    )
+    path = inside(result.out, "search.html")
+    with naming(path):
+        path.write_text(html, encoding="utf-8")
+    return path
