@@ -9,8 +9,9 @@ sample is listed apart, as not confirmed, never as a finding.
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -252,7 +253,50 @@ def write_outputs(result: SearchResult) -> tuple[list[Design], str]:
     with naming(path):
         path.write_text(text + "\n", encoding="utf-8")
     write_page(result, designs, figures)
+    saved = {"space": result.space.name, "title": result.space.title,
+             "scenario": Path(result.scenario).stem,
+             "base": result.space.base, "compare_with": result.space.compare_with,
+             "size": result.size_name, "text": text,
+             "designs": [asdict(d) for d in designs]}  # fmt: skip
+    path = inside(result.out, "set.json")
+    with naming(path):
+        path.write_text(json.dumps(saved, indent=1), encoding="utf-8")
     return designs, text
+
+
+@dataclass
+class SavedSearch:
+    """A search's result as written to its folder (what the app and notebooks read):
+    the set in words, the structure files, the figures."""
+
+    folder: Path
+    space: str
+    title: str
+    scenario: str
+    base: str
+    compare_with: list[str]
+    size: str
+    text: str
+    designs: list[Design]
+
+    def structure_file(self, number: int) -> Path:
+        return self.folder / self.designs[number - 1].file
+
+
+def load_search(folder: str | Path) -> SavedSearch:
+    """Read a search's ``set.json`` (a one-line error when it is not a search's folder)."""
+    from sim.errors import SpecError
+
+    folder = Path(folder)
+    path = folder / "set.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        designs = [Design(**d) for d in data.pop("designs")]
+        return SavedSearch(folder=folder, designs=designs, **data)
+    except FileNotFoundError:
+        raise SpecError(str(folder), "", "not a search's folder (no set.json)") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SpecError(str(path), "", f"damaged ({exc})") from None
 
 
 def summary_text(result: SearchResult, designs: list[Design]) -> str:
