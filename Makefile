@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench ci-sweep ci-robustness robustness-docs diagrams wheel-test notebooks clean setup app test-app
+.PHONY: demo test lint format bench ci-sweep ci-robustness ci-search search-docs robustness-docs diagrams wheel-test notebooks clean setup app test-app
 
 setup: $(STAMP)
 
@@ -27,6 +27,25 @@ ci-sweep: $(STAMP)
 	rm -rf out/ci_smoke
 	$(BIN)/sim sweep scenarios/experiments/ci_smoke.yaml --quiet --out out/ci_smoke \
 		--check scenarios/experiments/ci_checks.yaml
+
+# CI's design search: the small space of scenarios/design/ci.yaml at its CI size (about a
+# minute), checked: every exported design loads and is its design, the set keeps the
+# constraints, every generation is recorded, and the search run again makes no run.
+ci-search: $(STAMP)
+	rm -rf out/ci_search
+	$(BIN)/sim search ci --size ci --quiet --out out/ci_search --check
+
+# The shipped design searches of docs/design-search.md (the full space, about 30 minutes each
+# on 2 cores; each resumes if interrupted), kept in docs/search/SCENARIO/ for the app.
+SEARCHES := employer_closure truancy
+search-docs: $(STAMP)
+	for s in $(SEARCHES); do \
+		$(BIN)/sim search gloucester --scenario $$s --size full --quiet \
+			--out out/search_gloucester_$$s > /dev/null || exit 1; \
+		rm -rf docs/search/$$s; mkdir -p docs/search/$$s; \
+		cd out/search_gloucester_$$s && cp -r *.csv *.json *.md *.html designs figures \
+			../../docs/search/$$s/ && cd ../.. || exit 1; \
+	done
 
 # The set-up installs the app's extra too (Solara, Playwright), so that `make test`, and CI,
 # run the app's browser test.

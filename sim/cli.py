@@ -498,9 +498,24 @@ def cmd_search(args: argparse.Namespace) -> int:
                   "same command again to go on", file=sys.stderr)  # fmt: skip
             return 1
         designs, text = write_outputs(result)
+        failures = None
+        if args.check:
+            from sim.analysis.search import check_search
+
+            quiet = RunSettings(settings.executor, settings.workers, settings.scheduler, False)
+            again = run_search(space, out, resolve_scenario, args.size, quiet)
+            failures = check_search(result, designs, again)
     print(text)
     print(f"\n{result.runs} runs made now, {result.stored} stored, {result.seconds:.0f} s; "
           f"structure files in {out}/designs/, the page in {out}/search.html")  # fmt: skip
+    if failures:
+        for failure in failures:
+            print(f"check failed: {failure}", file=sys.stderr)
+        return 1
+    if failures is not None:
+        print("checks passed: every design file loads and is its design; the set keeps the "
+              "constraints; every generation is recorded; a second run makes no run and finds "
+              "the same set")  # fmt: skip
     if args.report:
         if args.report > len(designs):
             raise SpecError("--report", str(args.report), f"the set has {len(designs)} designs")
@@ -826,6 +841,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
     p.add_argument("--limit", type=LIMIT, help="stop after this many new runs (run again to go on)")
     p.add_argument("--out", help="folder (default out/search_SPACE_SCENARIO)")
+    p.add_argument("--check", action="store_true",
+                   help="check the result (exit 1 on a failure): what make ci-search "
+                   "runs")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_search)
 

@@ -359,3 +359,38 @@ def write_page(result: SearchResult, designs: list[Design], figures: dict[str, P
     with naming(path):
         path.write_text(html, encoding="utf-8")
     return path
+
+
+def check_search(result: SearchResult, designs: list[Design], again: SearchResult) -> list[str]:
+    """What `sim search --check` (and `make ci-search`) requires of a finished search, as the
+    failures found (none: it passed). ``again`` is the same search run a second time over the
+    same folder."""
+    from sim.experiment.search import BASE
+
+    space, failures = result.space, []
+    if not designs:
+        failures.append("the set is empty")
+    for design in designs:
+        path = result.out / design.file
+        try:
+            spec = load_structure(str(path))
+        except Exception as exc:
+            failures.append(f"{design.file} does not load: {exc}")
+            continue
+        compiled = space.compile(space.from_key(design.key), name=spec.name)
+        if spec.bodies != compiled.bodies or spec.routing != compiled.routing:
+            failures.append(f"{design.file} is not the design {design.key}")
+    table = result.designs.set_index("design")
+    for key in result.front:
+        if not table.loc[key, "feasible"]:
+            failures.append(f"design {key} breaks a constraint")
+    if BASE in result.front and status(result.checked, BASE) != "no advantage":
+        failures.append("business as usual claims an advantage over itself")
+    for seed, rows in result.trace.groupby("seed"):
+        if len(rows) != result.size.generations or not rows["evaluations"].is_monotonic_increasing:
+            failures.append(f"seed {seed}: the trace does not record every generation")
+    if again.runs:
+        failures.append(f"a second run of the same search made {again.runs} runs (expected 0)")
+    if again.front != result.front or not again.checked.equals(result.checked):
+        failures.append("a second run of the same search found another set")
+    return failures

@@ -26,6 +26,11 @@ WORKED_EXAMPLES_DIR = Path(str(files("sim.worked_examples")))
 """The worked examples' full robustness runs (the project's ``docs/robustness/``, installed as
 ``sim.worked_examples``): one folder per scenario, what `sim demo`, the app and the docs read."""
 
+WORKED_SEARCHES_DIR = Path(str(files("sim.worked_searches")))
+"""The shipped design searches (the project's ``docs/search/``, installed as
+``sim.worked_searches``): one folder per scenario with the set, its structure files and
+figures, what the app's design page and the docs read."""
+
 Kind = Literal[
     "structure", "scenario", "experiment", "checks", "gcm design", "robustness", "design"
 ]
