@@ -6,8 +6,9 @@ five others' distances from their best value (the Executive's quorum, the Suppor
 cadence, substitutes, three absences, a programme team; each scaled to 0..1). Worse than
 today by f1 = a - 0.5 and f2 = 1 - sqrt(a) + b - 0.5 (plus noise, sd 0.02 a run, two
 replications at four points, as the search scores); its Pareto front is the ten designs with
-b = 0, one in 2,400 of the space's designs. Each optimiser gets the same number of evaluations; what counts is how
-much of the true front its final set holds (recall) and the true hypervolume of that set.
+b = 0, one in 2,400 of the space's designs. Each optimiser gets the same number of
+evaluations; what counts is how much of the true front its final set holds (recall) and the
+true hypervolume of that set.
 
 Run: ``.venv/bin/python benchmarks/optimisers.py`` (about a minute). docs/design-search.md
 reports the result.
@@ -16,17 +17,13 @@ reports the result.
 from __future__ import annotations
 
 import random
-import sys
 import zlib
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from sim.experiment.paired import Point  # noqa: E402
-from sim.experiment.search import DesignProblem, epsilons  # noqa: E402
-from sim.spec.design import Objective, load_design_space  # noqa: E402
+from sim.experiment.paired import Point
+from sim.experiment.search import DesignProblem, epsilons
+from sim.spec.design import Objective, load_design_space
 
 BUDGET = 480  # evaluations, as one seed of the full search (population 32 x 15)
 SEEDS = range(1, 9)
