@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +141,11 @@ def design_space(path: str):
     return load_design_space(path, check=False)
 
 
-@cache
+@lru_cache(maxsize=256)
 def design_specs(design: Design) -> tuple[StructureSpec, ScenarioSpec, dict[str, float]]:
     """A design's structure (alternatives on, then the levers), the scenario (alternatives
-    on) and the parameter values the alternatives set, built once per process."""
+    on) and the parameter values the alternatives set, kept for the latest designs a worker
+    ran (a search sends thousands: an unbounded cache would grow by a structure each)."""
     space = design_space(design.space)
     base, scenario, switched = altered(Files(design.scenario, space.base, design.alternatives))
     return space.compile(design.values, base=base), scenario, switched
