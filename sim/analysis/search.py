@@ -47,29 +47,54 @@ class Design:
 
     def sentence(self) -> str:
         """ "design 3: decides 9 weeks sooner ...; needs the Executive to meet every 6 weeks"."""
-        parts = []
-        if self.gains:
-            parts.append("better: " + ", ".join(self.gains))
-        if self.losses:
-            parts.append("worse: " + ", ".join(self.losses))
-        if self.same:
-            parts.append("the same: " + ", ".join(self.same))
+        said = "; ".join([*self.gains, *self.losses, *self.same]) or "no difference"
         needs = "; ".join(self.needs) if self.needs else "no change (business as usual)"
-        return f"design {self.number} ({self.status}): {'; '.join(parts)}. Needs: {needs}."
+        return f"design {self.number} ({self.status}), against today: {said}. Needs: {needs}."
+
+
+PHRASES = {
+    "named_weeks_to_decision": ("decides the named issue {x} weeks sooner",
+                                "decides the named issue {x} weeks later",
+                                "decides the named issue as fast"),
+    "cycle_member_hours_per_year": ("costs {x} fewer member-hours a year{p}",
+                                    "costs {x} more member-hours a year{p}",
+                                    "costs the same member-hours"),
+    "issues_closed": ("closes {x} more issues", "closes {x} fewer issues", "closes as many"),
+    "open_voluntary_presence": ("{x} more voluntary sector members at decisions",
+                                "{x} fewer voluntary sector members at decisions",
+                                "as many voluntary sector members at decisions"),
+    "open_decisions_share": ("{x} points more of its decisions in open meetings",
+                             "{x} points fewer of its decisions in open meetings",
+                             "as many decisions in open meetings"),
+    "account_orphan_weeks": ("issues wait {x} weeks less with no body holding them",
+                             "issues wait {x} weeks more with no body holding them",
+                             "issues wait as long with no body holding them"),
+}  # fmt: skip
+"""How the trade-off table says a difference on the shipped objectives (better, worse, the
+same); any other indicator is said by its label, its unit and more or fewer."""
 
 
 def _amount(indicator: str, difference: float, today: float) -> str:
     """A difference in the indicator's unit, with its share of today's value where that
-    reads well ("262 member-hours a year fewer (15%)")."""
+    reads well: "costs 262 fewer member-hours a year (15% of today's)"."""
     info = BY_NAME[indicator]
     size = abs(difference)
-    if info.unit == "share":
-        return f"{size * 100:.0f} percentage points {'more' if difference > 0 else 'fewer'}"
-    digits = 0 if size >= 10 else 1
-    text = f"{size:.{digits}f} {info.unit} {'more' if difference > 0 else 'fewer'}"
-    if today and today > 0 and info.unit not in ("weeks",):
-        text += f" ({size / today * 100:.0f}% of today's)"
-    return text
+    digits = 0 if size >= 10 or info.unit == "share" else 1
+    number = f"{size * (100 if info.unit == 'share' else 1):.{digits}f}"
+    share = ""
+    if today and today > 0 and info.unit not in ("weeks", "share"):
+        share = f" ({size / today * 100:.0f}% of today's)"
+    better = (difference > 0) == (info.better == "higher")
+    if indicator in PHRASES:
+        return PHRASES[indicator][0 if better else 1].format(x=number, p=share)
+    unit = "percentage points" if info.unit == "share" else info.unit
+    return f"{info.label}: {number} {unit} {'more' if difference > 0 else 'fewer'}{share}"
+
+
+def _same(indicator: str) -> str:
+    return (
+        PHRASES[indicator][2] if indicator in PHRASES else f"{BY_NAME[indicator].label}: the same"
+    )
 
 
 def describe(result: SearchResult) -> list[Design]:
@@ -87,15 +112,13 @@ def describe(result: SearchResult) -> list[Design]:
             sign = 1.0 if info.better == "higher" else -1.0
             difference = sign * row.check_better_by
             eps = _epsilon(space, row.indicator)
-            label = info.label
             amount = _amount(row.indicator, difference, today.get(row.indicator, 0))
             if abs(row.check_better_by) < eps:
-                same.append(label)
+                same.append(_same(row.indicator))
             elif row.check_better_by > 0:
-                held = "" if row.holds else ", not confirmed"
-                gains.append(f"{label}: {amount}{held}")
+                gains.append(amount + ("" if row.holds else " (not confirmed)"))
             else:
-                losses.append(f"{label}: {amount}")
+                losses.append(amount)
         designs.append(Design(0, key, status(checked, key), gains, losses, same,
                               space.words(space.from_key(key)), ""))  # fmt: skip
     held = {k: int(checked[(checked["design"] == k) & checked["holds"]].shape[0])
