@@ -7,8 +7,9 @@
 - the structural knobs a board argues about (a body's cadence, quorum, substitutes, special
   meetings; the Executive's size), applied to a loaded :class:`StructureSpec` as a modified,
   re-validated copy, never by editing a file;
-- paired replications run in a background thread on the experiment core's executors, with
-  progress and a cancel;
+- paired replications (a :class:`sim.experiment.paired.PairedRuns`, as `sim compare` makes
+  them) run in a background thread on the experiment core's executors, with progress and a
+  cancel;
 - the tables shown: the verdict table (:func:`sim.analysis.compare.paired_comparison`), the
   named issues' pathways side by side, and what happened in a week of a stepped model.
 """
