@@ -55,6 +55,7 @@ from pathlib import Path
 
 import mesa
 
+from sim.experiment.paired import RunSettings
 from sim.model import PartnershipModel, collect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,7 +186,11 @@ def measure_sweep(runs: int, workers: int) -> dict:
     spec = ExperimentSpec.model_validate(design(runs))
     with tempfile.TemporaryDirectory() as out:
         start, cpu = time.perf_counter(), cpu_seconds()
-        report = sweep(spec, Path(out), executor="processes", workers=workers, progress=False)
+        report = sweep(
+            spec,
+            Path(out),
+            settings=RunSettings(executor="processes", workers=workers, progress=False),
+        )
         seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     return {"runs": report.ran, "seconds": seconds, "cpu": cpu, "peak_mb": peak_rss_mb()}
 
@@ -301,7 +306,11 @@ def measure_gcm(replications: int, workers: int) -> dict:
     from sim.experiment.gcm import run_gcm
 
     start = time.perf_counter()
-    result = run_gcm(replications=replications, random_entry=True, workers=workers)
+    result = run_gcm(
+        replications=replications,
+        random_entry=True,
+        settings=RunSettings(workers=workers, progress=False),
+    )
     return {"runs": len(result.runs), "seconds": time.perf_counter() - start}
 
 

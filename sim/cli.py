@@ -245,8 +245,26 @@ def parse_seeds(args: argparse.Namespace) -> list[int]:
     return seeds
 
 
+def run_settings(args: argparse.Namespace):
+    """Where a command's runs go, from its flags (``--executor``, ``--workers``,
+    ``--scheduler``, ``--quiet``, ``--limit``, as far as it has them): one
+    :class:`~sim.experiment.paired.RunSettings` passed down to the runs. A scheduler
+    address means Dask."""
+    from sim.experiment.paired import RunSettings
+
+    scheduler = getattr(args, "scheduler", None)
+    return RunSettings(
+        executor="dask" if scheduler else getattr(args, "executor", "processes"),
+        workers=getattr(args, "workers", None),
+        scheduler=scheduler,
+        progress=not getattr(args, "quiet", False),
+        limit=getattr(args, "limit", None),
+    )
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.analysis.compare import compare_structures, draw_figures
+    from sim.analysis.compare import comparison_of, draw_figures
+    from sim.experiment.compare import comparison_runs
 
     structures = [s.strip() for s in args.structures.split(",") if s.strip()]
     if len(structures) < 2:
@@ -260,10 +278,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if runs > MAX_RUNS:
         raise SpecError("--replications", str(args.replications), f"{runs:,} runs (replications "
                         f"x structures x seeds); the most is {MAX_RUNS:,}")  # fmt: skip
+    paired = comparison_runs(args.scenario, structures, args.replications, seeds, parameters)
     with folder_lock(out, "compare") if out is not None else nullcontext():
-        comparison = compare_structures(
-            args.scenario, structures, args.replications, seeds, parameters, args.workers
-        )
+        comparison = comparison_of(paired, paired.run(run_settings(args)))
         if out is not None:  # compare.json last: a folder without it is unfinished
             comparison.write(out, lambda figures: draw_figures(comparison, figures))
     print(comparison.text)
@@ -281,21 +298,21 @@ OPTIONS_SAID = f"{OPTIONS}: business as usual, the do-minimum and the preferred 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The headline comparison: employer closure and truancy, business as usual (five-element),
     the do-minimum (its stricter rules alone) and the preferred option (the pilot)."""
-    from sim.analysis.compare import compare_structures, draw_figures
+    from sim.analysis.compare import comparison_of, draw_figures
     from sim.analysis.report import write_report
-    from sim.experiment.executors import make_executor
+    from sim.experiment.compare import comparison_runs
     from sim.spec.files import SHIPPED_STRUCTURES
     from sim.spec.loading import SCENARIO_DIR, WORKED_EXAMPLES_DIR
 
     names = ("employer_closure", "truancy")
-    runs = len(names) * args.replications * len(SHIPPED_STRUCTURES)
-    with make_executor("processes", args.workers, runs=runs) as executor:
+    settings = run_settings(args)
+    paired = {name: comparison_runs(str(SCENARIO_DIR / f"{name}.yaml"), list(SHIPPED_STRUCTURES),
+                                    args.replications, [args.seed]) for name in names}  # fmt: skip
+    with settings.make(sum(len(p) for p in paired.values())) as executor:  # one pool for both
         for name in names:
             out = inside(args.out, name)
             with folder_lock(out, "demo"):
-                comparison = compare_structures(str(SCENARIO_DIR / f"{name}.yaml"),
-                                                list(SHIPPED_STRUCTURES), args.replications,
-                                                [args.seed], {}, executor=executor)  # fmt: skip
+                comparison = comparison_of(paired[name], paired[name].run(settings, executor))
                 comparison.write(out, lambda figures, c=comparison: draw_figures(c, figures))
                 robust = WORKED_EXAMPLES_DIR / name
                 robust = robust if (robust / "meta.json").is_file() else None
@@ -320,17 +337,8 @@ def _run_sweep(args: argparse.Namespace, spec: ExperimentSpec) -> tuple[Path, in
     from sim.experiment.sweep import sweep
 
     out = Path(args.out) if args.out else inside("out", spec.name)
-    executor = "dask" if args.scheduler else args.executor
     try:
-        report = sweep(
-            spec,
-            out,
-            executor=executor,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=not args.quiet,
-            limit=args.limit,
-        )
+        report = sweep(spec, out, run_settings(args))
     except KeyboardInterrupt:
         stored = len(ResultStore(out).done_keys())
         print(f"interrupted: {stored} runs stored in {out}/; run the same command again to "
@@ -464,13 +472,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     from sim.analysis.search import write_outputs
     from sim.experiment.paired import RunSettings
-    from sim.experiment.search import Stopped, run_search
+    from sim.experiment.search import Stopped, check_objectives, run_search
     from sim.spec import load_scenario, load_structure
     from sim.spec.design import load_design_space
     from sim.spec.loading import resolve
     from sim.spec.scenario import check_scenario_against
 
     space = load_design_space(args.space)
+    check_objectives(space)
     resolve_scenario = str(resolve("scenario", args.scenario or space.scenario).resolve())
     scenario = load_scenario(resolve_scenario)
     for name in [space.base, *space.compare_with]:
@@ -571,11 +580,9 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     if args.docs:
         check_page(args.docs, plan.scenario_name)
     out = Path(args.out) if args.out else inside("out", f"robustness_{plan.scenario_name}")
-    executor = "dask" if args.scheduler else args.executor
     with folder_lock(out, "robustness run"):
         try:
-            result = run_robustness(plan, out, executor, args.workers, args.scheduler,
-                                    progress=not args.quiet)  # fmt: skip
+            result = run_robustness(plan, out, run_settings(args))
         except KeyboardInterrupt:
             print(f"interrupted: finished runs are stored in {out}/; run the same command "
                   "again to finish the rest", file=sys.stderr)  # fmt: skip
@@ -661,8 +668,8 @@ def cmd_gcm(args: argparse.Namespace) -> int:
             f"{count} variants x {reps:,} "
             f"replications is {count * reps:,} runs; the most is {MAX_RUNS:,}",
         )
-    result = run_gcm(design, reps, random_entry, seed=args.seed, workers=args.workers,
-                     progress=True)  # fmt: skip
+    settings = run_settings(args)
+    result = run_gcm(design, reps, random_entry, seed=args.seed, settings=settings)
     runs = len(result.runs)
     entry = "random entry" if random_entry else "fixed entry"
     print(
@@ -686,7 +693,7 @@ def cmd_gcm(args: argparse.Namespace) -> int:
         out = Path(args.out)
         print(f"wrote {', '.join(result.write(out))} to {out}/")
     if args.validation:
-        fixed = run_gcm(design, 1, False, seed=args.seed, workers=args.workers, progress=True)
+        fixed = run_gcm(design, 1, False, seed=args.seed, settings=settings)
         command = f"sim gcm --validation {args.validation} --replications {reps}"
         page = validation_markdown(fixed, result, command)
         Path(args.validation).write_text(page, encoding="utf-8")

@@ -1,5 +1,6 @@
-"""Paired comparison of structures: means, paired differences, verdicts, figures, and the
-`sim compare` workflow that runs, compares and writes them (:func:`compare_structures`).
+"""Paired comparison of structures: means, paired differences, verdicts and figures, made from
+tables of runs (nothing here runs a model). `sim compare` makes its runs with
+:func:`sim.experiment.compare.comparison_runs` and compares them with :func:`comparison_of`.
 
 Replication i of every structure shares its seed (common random numbers), so the difference
 between two structures is estimated from the per-replication differences. How the intervals,
@@ -20,16 +21,13 @@ import pandas as pd
 
 from sim.analysis import stats
 from sim.analysis.verdict import catalogue
-from sim.errors import SpecError
-from sim.experiment.executors import Executor, run_tasks
+from sim.experiment.paired import PairedRuns
 from sim.experiment.results import Comparison
-from sim.experiment.runner import paired_tasks, stack
-from sim.experiment.tasks import cached_structure
 from sim.model.indicators import BY_NAME, HEADLINE_INDICATORS, Indicator
 from sim.paths import inside, naming
 from sim.progress import bar
 from sim.spec import load_scenario
-from sim.spec.scenario import ScenarioSpec, check_scenario_against
+from sim.spec.scenario import ScenarioSpec
 
 HEADLINE: dict[str, str] = {i.name: i.label for i in HEADLINE_INDICATORS}
 
@@ -426,61 +424,27 @@ def format_censoring(table: pd.DataFrame, structures: list[str],
 
 
 # -- the sim compare workflow ------------------------------------------------------------
-def compare_structures(
-    scenario_path: str,
-    structures: list[str],
-    replications: int,
-    seeds: list[int],
-    parameters: dict[str, float],
-    workers: int | None = None,
-    executor: Executor | None = None,
-    progress: bool = True,
-) -> Comparison:
-    """Paired replications of one scenario under several structures, from one or more root
-    seeds, and their comparison: the first root seed's table, the named issues' censoring,
-    and whether the conclusions agree across root seeds. The runs of every root seed go to
-    one executor (``executor``, or processes on ``workers`` cores). Each root seed's table
-    is the whole family the report and the app judge (:func:`sim.analysis.verdict.catalogue`,
-    every option against the first), so a row's adjusted p-value and verdict are theirs; the
-    text shows the headline rows of it."""
-    scenario = load_scenario(scenario_path)
-    if replications < 1:
-        raise SpecError("--replications", str(replications), "must be at least 1")
-    specs = [cached_structure(name) for name in structures]
-    for spec in specs:  # fail here, with a clear message, not in a worker
-        check_scenario_against(scenario, spec)
-    taken: dict[str, str] = {}
-    for name, spec in zip(structures, specs, strict=True):
-        if spec.name in taken:
-            raise SpecError(name, "name", f"'{spec.name}' is also the name of {taken[spec.name]};"
-                            " give each structure option its own name")  # fmt: skip
-        taken[spec.name] = name
-    names = [spec.name for spec in specs]
-    kinds = ("summary", "issues", "indicators") if scenario.indicators else ("summary", "issues")
-    per_seed = [paired_tasks(scenario_path, structures, replications, seed, parameters, kinds)
-                for seed in seeds]  # fmt: skip
-    outputs = run_tasks([t for tasks in per_seed for t in tasks], executor, workers, progress)
-    parts: dict[str, list[pd.DataFrame]] = {kind: [] for kind in kinds}
-    start = 0
-    for seed, tasks in zip(seeds, per_seed, strict=True):
-        tables = stack(outputs[start : start + len(tasks)], kinds)
-        start += len(tasks)
-        for kind in kinds:
-            parts[kind].append(tables[kind].assign(root_seed=seed))
-    results = {kind: pd.concat(frames, ignore_index=True) for kind, frames in parts.items()}
-    runs = results["summary"]
+def comparison_of(paired: PairedRuns, tables: dict[str, pd.DataFrame]) -> Comparison:
+    """The comparison of a comparison's runs (``tables``, as
+    :func:`sim.experiment.compare.comparison_runs` gave them, made by ``paired.run``): the
+    first root seed's table, the named issues' censoring, and whether the conclusions agree
+    across root seeds. Each root seed's table is the whole family the report and the app
+    judge (:func:`sim.analysis.verdict.catalogue`, every option against the first), so a
+    row's adjusted p-value and verdict are theirs; the text shows the headline rows of it.
+    Only tables: no run is made here."""
+    scenario, names, seeds = paired.scenario, paired.names, paired.seeds
+    runs, issues = tables["summary"], tables["issues"]
     family = list(catalogue(runs, scenario).values())  # the report's and the app's
     by_seed = {seed: paired_comparison(runs[runs["root_seed"] == seed], names, family)
                for seed in seeds}  # fmt: skip
     shown = {i.name for i in headline_indicators(runs, scenario)}
     printed = {seed: t[t["indicator"].isin(shown)] for seed, t in by_seed.items()}
     first = seeds[0]
-    issues = results["issues"]
     named = issues[(issues["parent"] == "") & (issues["root_seed"] == first)]
     keys = option_keys(names)
     text = [f"{scenario.display_name}: {scenario.description}",
-            *option_legend(keys, specs),
-            f"{replications} paired replications per option, root seed {first}; "
+            *option_legend(keys, paired.specs),
+            f"{paired.replications} paired replications per option, root seed {first}; "
             "mean [95% interval]",
             format_comparison(printed[first], names, keys)]  # fmt: skip
     censoring = None
@@ -493,16 +457,16 @@ def compare_structures(
         text += ["", format_agreement(agreement, seeds, names, keys)]
     return Comparison(
         scenario=str(Path(scenario.source).resolve()),
-        structures=dict(zip(names, structures, strict=True)),
-        replications=replications,
-        seeds=seeds,
-        parameters=parameters,
+        structures={n: paired.origin(o) for n, o in zip(names, paired.options, strict=True)},
+        replications=paired.replications,
+        seeds=list(seeds),
+        parameters=dict(paired.parameters),
         runs=runs,
         issues=issues,
         table=pd.concat([t.assign(root_seed=s) for s, t in by_seed.items()], ignore_index=True),
         censoring=censoring,
         agreement=agreement,
-        indicators=results.get("indicators"),
+        indicators=tables.get("indicators"),
         text="\n".join(text),
     )
 
@@ -630,7 +594,7 @@ __all__ = [
     "VERDICTS",
     "across_points",
     "censoring_table",
-    "compare_structures",
+    "comparison_of",
     "draw_figures",
     "evaluation_indicators",
     "fmt",

@@ -367,8 +367,8 @@ class ModelRuns:
     """The model's runs of a phase, as paired differences (:data:`Evaluate`): each phase's
     missing runs go into its store (resumable), then its rows are read back."""
 
-    def __init__(self, plan, out: Path, keys: list[tuple[str, str]], run: dict) -> None:
-        self.plan, self.out, self.keys, self.run = plan, Path(out), keys, run
+    def __init__(self, plan, out: Path, keys: list[tuple[str, str]], settings=None) -> None:
+        self.plan, self.out, self.keys, self.settings = plan, Path(out), keys, settings
         self.rows: dict[str, pd.DataFrame] = {}
 
     def __call__(self, phase: str, points: pd.DataFrame, replications: range) -> pd.DataFrame:
@@ -376,7 +376,7 @@ class ModelRuns:
 
         extra = design.pattern_runs(self.plan, points) if phase == ROUNDS[0] else None
         design.run_phase(self.plan, phase, points, self.out, replications, extra=extra,
-                         **self.run)  # fmt: skip
+                         settings=self.settings)  # fmt: skip
         self.rows[phase] = design.read_phase(self.out, phase)
         mine = _compared_runs(self.rows[phase], self.plan)
         return paired_differences(mine, self.plan.structures[0], self.keys)
@@ -403,9 +403,10 @@ def pattern_values(rows: pd.DataFrame, plan) -> pd.DataFrame:
     return mine[["point", "replication", *dict.fromkeys(columns)]]
 
 
-def run_robustness(plan, out, executor="processes", workers=None, scheduler=None,
-                   progress=True) -> Robustness:  # fmt: skip
-    """Run every phase (each resumable) and analyse them: the defaults give the claims;
+def run_robustness(plan, out, settings=None) -> Robustness:
+    """Run every phase (each resumable, where ``settings`` say: a
+    :class:`sim.experiment.paired.RunSettings`, by default processes on every core with a
+    progress bar) and analyse them: the defaults give the claims;
     Morris screens the factors; the Latin hypercube, with its extra batches where a claim is
     undecided, decides each claim at each point; the reference measures the misclassification;
     the pattern runs give the plausible set."""
@@ -413,18 +414,17 @@ def run_robustness(plan, out, executor="processes", workers=None, scheduler=None
     from sim.spec.alternatives import load_alternatives
 
     scenario = design.cached_scenario(plan.scenario_path)
-    run = {"executor": executor, "workers": workers, "scheduler": scheduler,
-           "progress": progress}  # fmt: skip
     notes: list[str] = []
 
     defaults = design.defaults_point(plan)
-    design.run_phase(plan, "defaults", defaults, out, range(plan.defaults_replications), **run)
+    design.run_phase(plan, "defaults", defaults, out, range(plan.defaults_replications),
+                     settings=settings)  # fmt: skip
     claims, at_defaults = claims_at_defaults(
         _compared_runs(design.read_phase(out, "defaults"), plan), plan, scenario
     )
     keys = list(dict.fromkeys((c.of, c.indicator) for c in claims))
     columns = [key(*k) for k in keys]
-    runs = ModelRuns(plan, out, keys, run)
+    runs = ModelRuns(plan, out, keys, settings)
 
     morris_points = design.morris_points(plan)
     morris_diffs = runs("morris", morris_points, range(plan.morris_replications))

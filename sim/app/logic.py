@@ -7,8 +7,9 @@
 - the structural knobs a board argues about (a body's cadence, quorum, substitutes, special
   meetings; the Executive's size), applied to a loaded :class:`StructureSpec` as a modified,
   re-validated copy, never by editing a file;
-- paired replications run in a background thread on the experiment core's executors, with
-  progress and a cancel;
+- paired replications (a :class:`sim.experiment.paired.PairedRuns`, as `sim compare` makes
+  them) run in a background thread on the experiment core's executors, with progress and a
+  cancel;
 - the tables shown: the verdict table (:func:`sim.analysis.compare.paired_comparison`), the
   named issues' pathways side by side, and what happened in a week of a stepped model.
 """
@@ -489,29 +490,6 @@ def check_options(scenario: ScenarioSpec, options: Sequence[Option]) -> None:
         check_scenario_against(scenario, option.spec)
 
 
-def paired_spec_tasks(scenario: ScenarioSpec, options: Sequence[Option], replications: int,
-                      root_seed: int, parameters: dict[str, float]) -> list:  # fmt: skip
-    """As :func:`sim.experiment.runner.paired_tasks`, for options held in memory: replication i
-    of every option runs with the same seed."""
-    from sim.experiment.seeds import replication_seeds
-    from sim.experiment.tasks import RunTask, Specs
-
-    params = tuple(sorted(parameters.items()))
-    return [
-        RunTask(
-            Specs(scenario, option.spec),
-            seed,
-            rep,
-            params,
-            labels=(("structure", option.name), ("replication", rep), ("seed", seed)),
-            evaluate=True,
-            tables=("issues",),
-        )
-        for rep, seed in enumerate(replication_seeds(root_seed, replications))
-        for option in options
-    ]
-
-
 def catalogue(runs: pd.DataFrame, scenario: ScenarioSpec) -> dict:
     """The indicators a comparison judges: the one family of `sim compare`, the report and
     the app (:func:`sim.analysis.verdict.catalogue`)."""
@@ -606,8 +584,10 @@ class PairedJob:
     ``running``, ``comparing`` (every run done, the paired comparison being computed: seconds
     of permutation tests and bootstrap intervals), ``finished``, ``cancelled`` or ``failed``
     (with ``error`` in one line).
-    The runs go to the experiment core's executors (:func:`sim.experiment.executors.
-    make_executor`): a process pool, or Dask (a local cluster or a ``scheduler``'s).
+    The runs are a :class:`sim.experiment.paired.PairedRuns` of the options held in memory
+    (replication i of every option with the same seed, as `sim compare` makes them), on the
+    experiment core's executors (:class:`sim.experiment.paired.RunSettings`): a process pool,
+    or Dask (a local cluster or a ``scheduler``'s).
     """
 
     def __init__(
@@ -624,17 +604,19 @@ class PairedJob:
         if not 1 <= replications <= MAX_REPLICATIONS:
             raise SpecError("replications", str(replications),
                             f"give 1 to {MAX_REPLICATIONS}")  # fmt: skip
+        from sim.experiment.paired import PairedRuns, RunSettings
+
         check_options(scenario, options)
         self.scenario = scenario
         self.options = list(options)
         self.replications = replications
         self.root_seed = root_seed
         self.parameters = dict(parameters or {})
-        self.workers = workers
-        self.executor_kind = executor
-        self.scheduler = scheduler
-        self.tasks = paired_spec_tasks(scenario, self.options, replications, root_seed,
-                                       self.parameters)  # fmt: skip
+        self.settings = RunSettings(executor, workers, scheduler)  # type: ignore[arg-type]
+        self.paired = PairedRuns(scenario, [o.spec for o in self.options], replications,
+                                 [root_seed], self.parameters,
+                                 tables=("summary", "issues"))  # fmt: skip
+        self.tasks = self.paired.tasks()
         self.total = len(self.tasks)
         self.done = 0
         self.state = "ready"
@@ -682,12 +664,8 @@ class PairedJob:
     def _run_alone(self) -> None:
         from concurrent.futures.process import BrokenProcessPool
 
-        from sim.experiment.executors import make_executor
-
         try:
-            with make_executor(
-                self.executor_kind, self.workers, self.scheduler, runs=self.total
-            ) as executor:
+            with self.settings.make(self.total) as executor:
                 self.run_on(executor)
         except SpecError as exc:
             self.fail(exc.one_line())
@@ -738,8 +716,8 @@ class PairedJob:
         from sim.analysis.compare import headline_indicators, paired_comparison
         from sim.analysis.verdict import summarise
 
-        runs = pd.DataFrame([o.row for o in outputs])
-        issues = pd.concat([o.tables["issues"] for o in outputs], ignore_index=True)
+        tables = self.paired.collect(outputs)
+        runs, issues = tables["summary"], tables["issues"]
         names = [o.name for o in self.options]
         judged = catalogue(runs, self.scenario)
         table = paired_comparison(runs, names, list(judged.values()))

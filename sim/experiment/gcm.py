@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from sim.experiment.executors import make_executor, run_tasks
+from sim.experiment.executors import run_tasks
+from sim.experiment.paired import RunSettings
 from sim.experiment.seeds import replication_seeds
 from sim.experiment.tasks import GcmVariant, RunOutput, RunTask, gcm_specs, gcm_variants
 from sim.model.garbage_can import COUNTS
@@ -89,11 +90,12 @@ def run_gcm(
     replications: int = 1,
     random_entry: bool = False,
     seed: int = 0,
-    workers: int | None = None,
-    progress: bool = False,
+    settings: RunSettings | None = None,
 ) -> GcmResult:
-    """Run every variant of ``design`` ``replications`` times; serial when ``workers`` is 1
-    (by default, serial for a design too small to gain from workers)."""
+    """Run every variant of ``design`` ``replications`` times where ``settings`` say (by
+    default processes, with no progress bar); serial when ``settings.workers`` is 1 (without
+    a number of workers, serial for a design too small to gain from them)."""
+    settings = settings or RunSettings(progress=False)
     design = str(resolve("gcm design", design).resolve())
     compiled = gcm_variants(design)  # bad files fail here, in this process, with one line
     seeds = replication_seeds(seed, replications)
@@ -105,11 +107,12 @@ def run_gcm(
         for model in models
         for replication, run_seed in enumerate(seeds)
     ]
-    if workers is None:  # starting workers costs more than a small design takes
+    if settings.workers is None:  # starting workers costs more than a small design takes
         workers = 1 if len(tasks) < SERIAL_BELOW else os.cpu_count() or 1
+        settings = replace(settings, workers=workers)
     start = time.perf_counter()
-    with make_executor("processes", workers, runs=len(tasks)) as executor:
-        outputs = run_tasks(tasks, executor, progress=progress)
+    with settings.make(len(tasks)) as executor:
+        outputs = run_tasks(tasks, executor, progress=settings.progress)
     seconds = time.perf_counter() - start
     return _tables(compiled, tasks, outputs, seconds, executor.workers)
 

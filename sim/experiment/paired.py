@@ -15,8 +15,9 @@ Replication ``r`` under root seed ``S`` has seed :func:`~sim.experiment.seeds.ru
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -71,6 +72,11 @@ Option = str | StructureSpec | DesignOption
 """A structure option: a shipped structure's name or a file, a structure held in memory (the
 app's, changed by its knobs), or a design of a design space."""
 
+Labels = Callable[..., tuple[tuple[str, Any], ...]]
+"""Makes a run's leading columns (its key and provenance) from keyword arguments: ``option``
+(as given), ``name`` (the option's name), ``point`` (a :class:`Point`), ``replication``,
+``seed`` and ``root_seed``."""
+
 
 class PairedRuns:
     """Paired replications of ``scenario`` (a file, or a spec held in memory) under
@@ -79,7 +85,11 @@ class PairedRuns:
     Every run's rows are led by ``structure`` (the option's name), ``point``, ``replication``,
     ``seed`` and ``root_seed``; with ``keys`` also by ``scenario_file`` and ``structure_file``
     (the results store's key). ``tables`` names what each run sends back: ``summary`` (with
-    every evaluation indicator) and any run table (``issues``, ``indicators``, ...)."""
+    every evaluation indicator) and any run table (``issues``, ``indicators``, ...).
+
+    ``alternatives`` is the file the points' structural alternatives are read from (the
+    shipped ``alternatives`` unless a path is given). ``labels``, when given, makes each run's
+    leading columns instead (:data:`Labels`): what `sim robustness` writes to its stores."""
 
     def __init__(
         self,
@@ -92,6 +102,8 @@ class PairedRuns:
         tables: Sequence[str] = ("summary",),
         keys: bool = False,
         first_replication: int = 0,
+        alternatives: str = "alternatives",
+        labels: Labels | None = None,
     ) -> None:
         if not 1 <= replications <= MAX_REPLICATIONS:
             raise SpecError("--replications", str(replications),
@@ -114,6 +126,8 @@ class PairedRuns:
         self.tables = tuple(tables)
         self.keys = keys
         self.first_replication = first_replication
+        self.alternatives = alternatives
+        self.labels = labels
         self.specs = [self._spec(option) for option in self.options]
         taken: dict[str, str] = {}
         for option, spec in zip(self.options, self.specs, strict=True):
@@ -159,7 +173,7 @@ class PairedRuns:
             return Specs(self.scenario, spec)
         if isinstance(option, StructureSpec):
             return Specs(self.scenario, spec)
-        return Files(self.scenario_file, option, point.alternatives)
+        return Files(self.scenario_file, option, point.alternatives, self.alternatives)
 
     # -- tasks and tables ----------------------------------------------------------------
     def __len__(self) -> int:
@@ -180,7 +194,11 @@ class PairedRuns:
                         labels = (("structure", name), ("point", point.index),
                                   ("replication", rep), ("seed", seed),
                                   ("root_seed", root))  # fmt: skip
-                        if self.keys:
+                        if self.labels is not None:
+                            labels = self.labels(option=option, name=name, point=point,
+                                                 replication=rep, seed=seed,
+                                                 root_seed=root)  # fmt: skip
+                        elif self.keys:
                             labels = (("scenario_file", self.scenario_file or self.scenario.name),
                                       ("structure_file", name), *labels)  # fmt: skip
                         out.append(RunTask(self._model(option, spec, point), seed, rep, params,

@@ -35,11 +35,10 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import SpecError
-from sim.experiment.executors import Kind
-from sim.experiment.seeds import run_seed
+from sim.experiment.paired import PairedRuns, Point, RunSettings
 from sim.experiment.store import ResultStore
 from sim.experiment.sweep import SweepReport, run_into_store
-from sim.experiment.tasks import Files, RunTask, cached_scenario, cached_structure
+from sim.experiment.tasks import RunTask, cached_scenario, cached_structure
 from sim.spec.alternatives import Alternative, Alternatives, apply, load_alternatives
 from sim.spec.loading import SCENARIO_DIR
 from sim.spec.outputs import EVALUATION_COLUMNS, SUMMARY_COLUMNS
@@ -328,34 +327,52 @@ def point_runs(
     replications: range,
 ) -> list[RunTask]:
     """The runs of a design: every point x replication x structure (by name, with the file
-    it is read from), with common seeds. A dummy factor's column is recorded, not run."""
-    tasks = []
+    it is read from), with common seeds: the tasks of :func:`paired_points`' runs (none for
+    no point or no replication)."""
+    if points.empty or not replications:
+        return []
+    return paired_points(plan, phase, points, scenario_path, structures, replications).tasks()
+
+
+def paired_points(
+    plan: Plan,
+    phase: str,
+    points: pd.DataFrame,
+    scenario_path: str,
+    structures: dict[str, str],
+    replications: range,
+) -> PairedRuns:
+    """A design's paired runs (:class:`~sim.experiment.paired.PairedRuns`): each point is an
+    assumption point (its parameters set, its switched-on alternatives of the plan's file on),
+    where replication r of every structure has the seed of the plan's seed and r. A dummy
+    factor's column is recorded, not run. Each run's row is led by the phase, the store's key
+    (``scenario_file``, ``structure_file``: the structure's name as given, ``point``,
+    ``replication``), the seed, the point's factor columns and the package version."""
     by_column = {f.column: f for f in [*plan.factors, DUMMY]}
-    alternatives = str(Path(plan.alternatives_path).resolve())  # read by workers elsewhere
+    shown: dict[int, tuple] = {}
+    at: list[Point] = []
     for row in points.to_dict("records"):
+        index = int(row["point"])
         params = tuple(sorted(
             (by_column[c].name, float(v)) for c, v in row.items()
             if c in by_column and not by_column[c].switch and not by_column[c].dummy
         ))  # fmt: skip
         switched = tuple(by_column[c].name for c, v in row.items()
                          if c in by_column and by_column[c].switch and v >= 0.5)  # fmt: skip
-        shown = tuple((c, float(v)) for c, v in row.items() if c in by_column)
-        for rep in replications:
-            seed = run_seed(plan.seed, rep)
-            for name, structure in structures.items():
-                labels = (
-                    ("phase", phase),
-                    ("scenario_file", scenario_path),
-                    ("structure_file", name),
-                    ("point", int(row["point"])),
-                    ("replication", rep),
-                    ("seed", seed),
-                    *shown,
-                    ("sim_version", __version__),
-                )
-                model = Files(scenario_path, structure, switched, alternatives)
-                tasks.append(RunTask(model, seed, rep, params, labels, evaluate=True))
-    return tasks
+        shown[index] = tuple((c, float(v)) for c, v in row.items() if c in by_column)
+        at.append(Point(index, params, switched))
+    given = {path: name for name, path in structures.items()}
+
+    def labels(option: str, point: Point, replication: int, seed: int, **_) -> tuple:
+        return (("phase", phase), ("scenario_file", scenario_path),
+                ("structure_file", given[option]), ("point", point.index),
+                ("replication", replication), ("seed", seed), *shown[point.index],
+                ("sim_version", __version__))  # fmt: skip
+
+    alternatives = str(Path(plan.alternatives_path).resolve())  # read by workers elsewhere
+    return PairedRuns(scenario_path, list(structures.values()), len(replications), [plan.seed],
+                      points=at, first_replication=replications.start,
+                      alternatives=alternatives, labels=labels)  # fmt: skip
 
 
 def pattern_runs(plan: Plan, points: pd.DataFrame) -> list[RunTask]:
@@ -372,15 +389,11 @@ def run_phase(
     out: Path,
     replications: range,
     extra: list[RunTask] | None = None,
-    executor: Kind = "processes",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: bool = True,
-    limit: int | None = None,
+    settings: RunSettings | None = None,
 ) -> SweepReport:
     """Run one phase's missing runs (``replications`` of every point) into ``out/PHASE``
-    (resumable). A phase whose stored runs were made from other input files is refused,
-    naming the file that changed."""
+    (resumable), where ``settings`` say. A phase whose stored runs were made from other
+    input files is refused, naming the file that changed."""
     tasks = point_runs(plan, phase, points, plan.scenario_path, plan.structure_paths,
                        replications) + (extra or [])  # fmt: skip
     inputs = plan.inputs(phase)
@@ -388,8 +401,7 @@ def run_phase(
     record = {"robustness": plan.record(), "phase": phase, "inputs": inputs,
               "replications": [replications.start, replications.stop]}  # fmt: skip
     digest = plan.digest(phase, points, replications)
-    return run_into_store(tasks, out / phase, f"robustness-{phase}", digest, record, executor,
-                          workers, scheduler, progress, limit)  # fmt: skip
+    return run_into_store(tasks, out / phase, f"robustness-{phase}", digest, record, settings)
 
 
 def check_inputs(folder: Path, inputs: dict[str, dict[str, str]]) -> None:

@@ -1,61 +1,16 @@
-"""Paired replications: replication i of every structure runs with the same seed (common random
-numbers), so differences between structures are paired.
+"""Paired replications for the notebooks: replication i of every structure runs with the same
+seed (common random numbers), so differences between structures are paired.
 
-`sim compare` and the notebooks run them through :func:`run_paired`; the runs are ordinary
-:class:`~sim.experiment.tasks.RunTask` on any executor, and the tables come back in task
-order whatever order the runs finish in, so serial and parallel execution give identical
-tables.
+:func:`run_paired` is a short way to make a :class:`~sim.experiment.paired.PairedRuns` of
+files from one root seed and run it: the same runs, seeds and tables as `sim compare` makes
+(serial and parallel execution give identical tables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pandas as pd
 
-from sim.experiment.executors import run_tasks
-from sim.experiment.seeds import replication_seeds
-from sim.experiment.tasks import Files, RunOutput, RunTask, cached_structure
-
-
-def paired_tasks(
-    scenario: str,
-    structures: Sequence[str],
-    replications: int,
-    root_seed: int,
-    parameters: dict[str, float] | None = None,
-    tables: Sequence[str] = ("summary",),
-) -> list[RunTask]:
-    """Replication by replication, every structure with the replication's seed. Each run's
-    rows are led by the structure's name, the replication and the seed; every run is
-    evaluated (the indicators travel with its summary)."""
-    params = tuple(sorted((parameters or {}).items()))
-    extra = tuple(name for name in tables if name != "summary")
-    names = {name: cached_structure(name).name for name in structures}
-    return [
-        RunTask(
-            Files(scenario, name),
-            seed,
-            rep,
-            params,
-            labels=(("structure", names[name]), ("replication", rep), ("seed", seed)),
-            evaluate=True,
-            tables=extra,
-        )
-        for rep, seed in enumerate(replication_seeds(root_seed, replications))
-        for name in structures
-    ]
-
-
-def stack(outputs: Sequence[RunOutput], tables: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """The runs' tables one under another: ``summary`` from their rows, the rest as sent."""
-    out = {}
-    for name in tables:
-        if name == "summary":
-            out[name] = pd.DataFrame([o.row for o in outputs])
-        else:
-            out[name] = pd.concat([o.tables[name] for o in outputs], ignore_index=True)
-    return out
+from sim.experiment.paired import PairedRuns, RunSettings
 
 
 def run_paired(
@@ -68,7 +23,12 @@ def run_paired(
     workers: int | None = None,
     progress: bool = True,
 ) -> dict[str, pd.DataFrame]:
-    """Paired replications of ``scenario`` under ``structures``: the ``tables`` asked for
-    (``summary``, with every indicator, and any of the run tables), stacked in task order."""
-    tasks = paired_tasks(scenario, structures, replications, root_seed, parameters, tables)
-    return stack(run_tasks(tasks, workers=workers, progress=progress), tables)
+    """Paired replications of ``scenario`` under ``structures`` from ``root_seed`` (on processes
+    on ``workers`` cores; a small job runs in this process): the ``tables`` asked for
+    (``summary``, with every indicator, and any of the run tables), in task order, each run's
+    rows led by ``structure``, ``point``, ``replication``, ``seed`` and ``root_seed``. As
+    ``PairedRuns(scenario, structures, replications, [root_seed], parameters,
+    tables=tables).run(RunSettings(workers=workers, progress=progress))``."""
+    paired = PairedRuns(scenario, structures, replications, [root_seed], parameters,
+                        tables=tables)  # fmt: skip
+    return paired.run(RunSettings(workers=workers, progress=progress))

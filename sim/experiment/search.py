@@ -420,6 +420,27 @@ class SearchResult:
     today: dict[str, float]  # business as usual's mean of each indicator in the check's runs
 
 
+def check_objectives(space: DesignSpace) -> None:
+    """Every objective and constraint names an indicator with a better direction (a
+    one-line error naming the file and field otherwise): checked before any run."""
+    from sim.model.indicators import BY_NAME
+
+    for i, objective in enumerate(space.objectives):
+        indicator = BY_NAME.get(objective.indicator)
+        if indicator is None:
+            raise SpecError(space.source, f"objectives[{i}].indicator", f"unknown indicator "
+                            f"'{objective.indicator}' (docs/indicators.md)")  # fmt: skip
+        if indicator.better not in ("higher", "lower"):
+            raise SpecError(space.source, f"objectives[{i}].indicator", f"'{objective.indicator}' "
+                            "has no better direction to search for")  # fmt: skip
+    for i, constraint in enumerate(space.constraints):
+        indicator = BY_NAME.get(constraint.indicator)
+        if indicator is None or indicator.better not in ("higher", "lower"):
+            raise SpecError(space.source, f"constraints[{i}].indicator",
+                            f"'{constraint.indicator}' is not an indicator with a better "
+                            "direction")  # fmt: skip
+
+
 def digest(space: DesignSpace, scenario: str, size: SearchSize) -> str:
     """What a results folder of a search is bound to: the space, the scenario and the sizes
     that decide which runs a key stands for (points and their numbers)."""
@@ -441,6 +462,7 @@ def run_search(
     """Search the space on ``scenario`` (default: the space's) at the size ``size_name`` of
     the file (or ``size`` given), into the results folder ``out``. Resumes what is there."""
     settings = settings or RunSettings()
+    check_objectives(space)
     size = size or space.sizes[size_name]
     scenario_file = str(resolve("scenario", scenario or space.scenario).resolve())
     start = time.perf_counter()

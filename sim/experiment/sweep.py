@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.experiment.design import design_points
-from sim.experiment.executors import Kind, make_executor
+from sim.experiment.paired import RunSettings
 from sim.experiment.seeds import run_seed
 from sim.experiment.store import KEY, ResultStore
 from sim.experiment.tasks import Files, RunTask, cached_scenario, cached_structure
@@ -87,16 +87,9 @@ class SweepReport:
     seconds: float
 
 
-def sweep(
-    spec: ExperimentSpec,
-    out: Path,
-    executor: Kind = "processes",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: bool = True,
-    limit: int | None = None,
-) -> SweepReport:
-    """Run the experiment's missing runs into the store at ``out``; ``limit`` caps how many
+def sweep(spec: ExperimentSpec, out: Path, settings: RunSettings | None = None) -> SweepReport:
+    """Run the experiment's missing runs into the store at ``out``, where ``settings`` say
+    (default: processes on every core, with a progress bar); ``settings.limit`` caps how many
     run this time (the rest wait for the next call, as after an interruption). A run that
     raises is stored with its error and the sweep goes on."""
     for path in spec.scenario_paths():  # bad names fail here, with one clear line
@@ -106,8 +99,7 @@ def sweep(
     record = spec.model_dump(mode="json") | {
         "scenario_paths": [str(p.resolve()) for p in spec.scenario_paths()]
     }
-    return run_into_store(tasks, out, spec.name, spec.digest(), record, executor, workers,
-                          scheduler, progress, limit)  # fmt: skip
+    return run_into_store(tasks, out, spec.name, spec.digest(), record, settings)
 
 
 def run_into_store(
@@ -116,17 +108,16 @@ def run_into_store(
     name: str,
     digest: str,
     record: dict,
-    executor: Kind = "processes",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: bool = True,
-    limit: int | None = None,
+    settings: RunSettings | None = None,
 ) -> SweepReport:
-    """Run the tasks whose keys the store at ``out`` does not hold yet, writing rows as runs
-    finish; the folder is bound to ``name`` and ``digest`` (another set of tasks is refused)
-    and locked while it runs. What `sim sweep` and every phase of `sim robustness` run on."""
+    """Run the tasks whose keys the store at ``out`` does not hold yet, where ``settings`` say
+    (at most ``settings.limit`` of them), writing rows as runs finish; the folder is bound to
+    ``name`` and ``digest`` (another set of tasks is refused) and locked while it runs. What
+    `sim sweep` and every phase of `sim robustness` run on."""
+    settings = settings or RunSettings()
+    limit, progress = settings.limit, settings.progress
     store = ResultStore(out)
-    with make_executor(executor, workers, scheduler, runs=len(tasks)) as pool, store.lock():
+    with settings.make(len(tasks)) as pool, store.lock():
         store.claim(name, digest, len(tasks), record)
         done = store.done_keys()
         todo = [t for t in tasks if task_key(t) not in done]

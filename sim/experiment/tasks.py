@@ -1,8 +1,8 @@
 """One run as a worker sees it: the task it is sent, the run, the plain output it sends back.
 
 Every command that runs models (`sim compare`, `sim sweep`, `sim sensitivity`, `sim gcm`, the
-notebooks' :func:`~sim.experiment.runner.run_paired`) describes each run as a
-:class:`RunTask`: which model to build, its parameters, its seed (from
+app; :class:`~sim.experiment.paired.PairedRuns` wherever options are compared) describes each
+run as a :class:`RunTask`: which model to build, its parameters, its seed (from
 :func:`sim.experiment.seeds.run_seed`) and what to send back. The worker builds the model
 itself and returns a :class:`RunOutput` of plain rows and tables, never model objects, so a
 task can go to another process, or another machine, as it is.

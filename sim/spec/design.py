@@ -332,22 +332,6 @@ def load_design_space(name_or_path: str | Path, check: bool = True) -> DesignSpa
         base = space.base_structure
     except SpecError as exc:
         raise SpecError(str(path), "base", exc.one_line()) from None
-    from sim.model.indicators import BY_NAME
-
-    for i, objective in enumerate(space.objectives):
-        indicator = BY_NAME.get(objective.indicator)
-        if indicator is None:
-            raise SpecError(str(path), f"objectives[{i}].indicator", f"unknown indicator "
-                            f"'{objective.indicator}' (docs/indicators.md)")  # fmt: skip
-        if indicator.better not in ("higher", "lower"):
-            raise SpecError(str(path), f"objectives[{i}].indicator", f"'{objective.indicator}' "
-                            "has no better direction to search for")  # fmt: skip
-    for i, constraint in enumerate(space.constraints):
-        indicator = BY_NAME.get(constraint.indicator)
-        if indicator is None or indicator.better not in ("higher", "lower"):
-            raise SpecError(str(path), f"constraints[{i}].indicator",
-                            f"'{constraint.indicator}' is not an indicator with a better "
-                            "direction")  # fmt: skip
     for lever in space.levers:
         for body in lever.bodies:
             if body not in base.body_ids:

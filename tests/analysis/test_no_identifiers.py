@@ -138,8 +138,10 @@ def rendered(tmp_path_factory):
     """Each comparable scenario compared once (as `sim compare` does, figures left out) and
     its report rendered: scenario -> (the command's printed table, the page's visible text,
     the figures' text)."""
-    from sim.analysis.compare import compare_structures
+    from sim.analysis.compare import comparison_of
     from sim.analysis.report import write_report
+    from sim.experiment.compare import comparison_runs
+    from sim.experiment.paired import RunSettings
 
     out: dict[str, tuple] = {}
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -148,9 +150,9 @@ def rendered(tmp_path_factory):
                 continue
             folder = tmp_path_factory.mktemp(name)
             robust = _robustness(name)
-            comparison = compare_structures(str(SCENARIO_DIR / f"{name}.yaml"), _options(name),
-                                            ENOUGH if robust else FEW, [1], {}, workers=1,
-                                            progress=False)  # fmt: skip
+            paired = comparison_runs(str(SCENARIO_DIR / f"{name}.yaml"), _options(name),
+                                     ENOUGH if robust else FEW, [1])  # fmt: skip
+            comparison = comparison_of(paired, paired.run(RunSettings(workers=1, progress=False)))
             comparison.write(folder)
             sink = folder / "figure_text.jsonl"
             _collect_figure_text(monkeypatch, sink)

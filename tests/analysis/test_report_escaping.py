@@ -14,7 +14,9 @@ import pytest
 
 import sim.analysis.compare as compare
 import sim.analysis.report as report
-from sim.analysis.compare import compare_structures
+from sim.analysis.compare import comparison_of
+from sim.experiment.compare import comparison_runs
+from sim.experiment.paired import RunSettings
 from sim.experiment.results import load_results
 from sim.spec import load_scenario
 from sim.spec.loading import SCENARIO_DIR
@@ -61,8 +63,8 @@ def live_markup(page: str) -> list[str]:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp")
-    comparison = compare_structures(str(SCENARIO_DIR / "smoke.yaml"), ["five_element", "pilot"],
-                                    6, [1], {}, workers=1, progress=False)  # fmt: skip
+    paired = comparison_runs(str(SCENARIO_DIR / "smoke.yaml"), ["five_element", "pilot"], 6, [1])
+    comparison = comparison_of(paired, paired.run(RunSettings(workers=1, progress=False)))
     comparison.write(out)
     return out
 

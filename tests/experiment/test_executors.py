@@ -17,7 +17,7 @@ from sim.experiment.executors import (
     run_tasks,
     worker_context,
 )
-from sim.experiment.runner import paired_tasks
+from sim.experiment.paired import PairedRuns
 from sim.experiment.tasks import Files, RunOutput, RunTask
 from sim.spec.loading import SCENARIO_DIR
 
@@ -25,7 +25,7 @@ SMOKE = str(SCENARIO_DIR / "smoke.yaml")
 
 
 def tasks(replications: int = 4) -> list[RunTask]:
-    return paired_tasks(SMOKE, ["five_element", "pilot"], replications, 3, tables=("summary",))
+    return PairedRuns(SMOKE, ["five_element", "pilot"], replications, [3]).tasks()
 
 
 def rows(outputs: list[RunOutput]) -> pd.DataFrame:

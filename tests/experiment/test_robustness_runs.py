@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,14 @@ from sim.analysis.robustness import SIZES, declared_claims, run_robustness
 from sim.cli import main
 from sim.errors import SpecError
 from sim.experiment import robustness as rb
+from sim.experiment.paired import RunSettings
 from sim.experiment.store import ResultStore
 from sim.experiment.tasks import Files, RunTask, run_task
 from sim.spec.alternatives import load_alternatives
 from sim.spec.loading import SCENARIO_DIR
 from sim.spec.parameters import Parameters
+
+SERIAL = RunSettings(executor="serial", progress=False)
 
 
 def small_plan(**changes) -> rb.Plan:
@@ -153,7 +157,7 @@ RAN = ("defaults", "morris", "lhs", "lhs-2", "reference")  # looks of 2 then 4: 
 def analysed(tmp_path_factory):
     """The tiny plan's analysis, run once without interruption."""
     out = tmp_path_factory.mktemp("robustness")
-    return out, run_robustness(small_plan(), out, executor="serial", progress=False)
+    return out, run_robustness(small_plan(), out, settings=SERIAL)
 
 
 def test_the_phases_run_resume_and_are_analysed(analysed):
@@ -199,7 +203,7 @@ def test_the_phases_run_resume_and_are_analysed(analysed):
     decide = result.morris["pilot:named_weeks_to_decision"].set_index("factor")["mu_star"]
     assert decide.drop("d_dummy").idxmax() == "a_fe_urgent_strategy_via_support_group"
     assert result.reference["points"] == 2
-    again = run_robustness(plan, out, executor="serial", progress=False)  # all stored
+    again = run_robustness(plan, out, settings=SERIAL)  # all stored
     assert again.table.equals(result.table) and again.readings.equals(result.readings)
     assert again.rounds == result.rounds
 
@@ -215,17 +219,17 @@ def test_a_resume_in_the_middle_of_the_adaptive_batches_gives_the_same_tables(
 
     def killed(plan, phase, *args, **kwargs):
         if phase == "lhs-2":
-            real(plan, phase, *args, **(kwargs | {"limit": 3}))
+            real(plan, phase, *args, **(kwargs | {"settings": replace(SERIAL, limit=3)}))
             raise KeyboardInterrupt
         return real(plan, phase, *args, **kwargs)
 
     monkeypatch.setattr(rb, "run_phase", killed)
     with pytest.raises(KeyboardInterrupt):
-        run_robustness(small_plan(), tmp_path, executor="serial", progress=False)
+        run_robustness(small_plan(), tmp_path, settings=SERIAL)
     assert len(ResultStore(tmp_path / "lhs-2").read()) == 3
     assert not (tmp_path / "reference").exists()
     monkeypatch.setattr(rb, "run_phase", real)
-    resumed = run_robustness(small_plan(), tmp_path, executor="serial", progress=False)
+    resumed = run_robustness(small_plan(), tmp_path, settings=SERIAL)
     for name in ("table", "readings", "tolerance", "defaults", "narrowing"):
         assert getattr(resumed, name).equals(getattr(whole, name)), name
     assert resumed.rounds == whole.rounds and resumed.reference == whole.reference
@@ -237,8 +241,8 @@ def test_a_phase_with_parallel_workers_equals_serial(tmp_path):
     plan = small_plan(lhs_samples=2)
     points = rb.lhs_points(plan)
     for name, executor in (("serial", "serial"), ("pool", "processes")):
-        rb.run_phase(plan, "lhs-2", points, tmp_path / name, range(2, 4), executor=executor,
-                     workers=2, progress=False)  # fmt: skip
+        settings = RunSettings(executor=executor, workers=2, progress=False)
+        rb.run_phase(plan, "lhs-2", points, tmp_path / name, range(2, 4), settings=settings)
     a = ResultStore(tmp_path / "serial" / "lhs-2").read().drop(columns=["elapsed_s"])
     b = ResultStore(tmp_path / "pool" / "lhs-2").read().drop(columns=["elapsed_s"])
     assert len(a) == 2 * 2 * 2 and set(a["replication"]) == {2, 3}
@@ -383,19 +387,26 @@ def test_resuming_from_changed_input_files_is_refused_naming_the_file(tmp_path, 
     plan = small_plan(lhs_samples=2)
     points = rb.lhs_points(plan)
     one = range(1)
-    rb.run_phase(plan, "lhs", points, tmp_path, one, executor="serial", progress=False, limit=2)
+    rb.run_phase(
+        plan,
+        "lhs",
+        points,
+        tmp_path,
+        one,
+        settings=RunSettings(executor="serial", progress=False, limit=2),
+    )
     changed = misspelt(tmp_path, "alternatives.yaml", "meets at least six times a year",
                        "meets at least four times a year")  # fmt: skip
     parts = ResultStore(tmp_path / "lhs").files()
     with pytest.raises(SpecError) as caught:
         rb.run_phase(small_plan(lhs_samples=2, alternatives=changed), "lhs", points, tmp_path,
-                     one, executor="serial", progress=False)  # fmt: skip
+                     one, settings=SERIAL)  # fmt: skip
     line = caught.value.one_line()
     assert line.startswith(f"{tmp_path / 'lhs'}: its runs were made from another alternatives "
                            "file (robustness/alternatives.yaml (shipped), sha256 ")  # fmt: skip
     assert f"this run reads {changed}, sha256 " in line and "to run this phase afresh" in line
     assert ResultStore(tmp_path / "lhs").files() == parts
-    report = rb.run_phase(plan, "lhs", points, tmp_path, one, executor="serial", progress=False)
+    report = rb.run_phase(plan, "lhs", points, tmp_path, one, settings=SERIAL)
     assert report.already == 2 and report.ran == 2  # the same inputs resume
 
 
@@ -405,13 +416,13 @@ def test_resuming_an_adaptive_batch_from_changed_claims_is_refused(tmp_path):
     claims: a changed conclusions file is one line naming it."""
     plan = small_plan(lhs_samples=2)
     points = rb.lhs_points(plan)
-    rb.run_phase(plan, "lhs-2", points, tmp_path, range(1, 2), executor="serial",
-                 progress=False, limit=1)  # fmt: skip
+    rb.run_phase(plan, "lhs-2", points, tmp_path, range(1, 2),
+                 settings=RunSettings(executor="serial", progress=False, limit=1))  # fmt: skip
     changed = misspelt(tmp_path, "conclusions.yaml", "the pilot holds fewer meetings",
                        "the pilot meets less often")  # fmt: skip
     with pytest.raises(SpecError) as caught:
         rb.run_phase(small_plan(lhs_samples=2, conclusions=changed), "lhs-2", points, tmp_path,
-                     range(1, 2), executor="serial", progress=False)  # fmt: skip
+                     range(1, 2), settings=SERIAL)  # fmt: skip
     line = caught.value.one_line()
     assert line.startswith(f"{tmp_path / 'lhs-2'}: its runs were made from another conclusions "
                            "file (robustness/conclusions.yaml (shipped), sha256 ")  # fmt: skip
@@ -426,9 +437,9 @@ def test_a_damaged_phase_manifest_is_rebuilt_on_resume(tmp_path, capsys):
     plan = small_plan(lhs_samples=2)
     points = rb.lhs_points(plan)
     one = range(1)
-    rb.run_phase(plan, "lhs", points, tmp_path, one, executor="serial", progress=False)
+    rb.run_phase(plan, "lhs", points, tmp_path, one, settings=SERIAL)
     (tmp_path / "lhs" / "experiment.json").write_text('{"experiment": ')
-    report = rb.run_phase(plan, "lhs", points, tmp_path, one, executor="serial", progress=False)
+    report = rb.run_phase(plan, "lhs", points, tmp_path, one, settings=SERIAL)
     assert report.ran == 0 and report.already == 4
     err = capsys.readouterr().err
     assert "lhs/experiment.json is damaged (not valid JSON" in err and "rebuilt" in err

@@ -8,12 +8,15 @@ import pandas as pd
 import yaml
 
 from sim.experiment.gcm import run_gcm
+from sim.experiment.paired import RunSettings
 from sim.experiment.runner import run_paired
 from sim.experiment.seeds import replication_seeds, run_seed
 from sim.experiment.store import ResultStore
 from sim.experiment.sweep import sweep
 from sim.spec.experiment import load_experiment
 from sim.spec.loading import SCENARIO_DIR
+
+SERIAL = RunSettings(executor="serial", progress=False)
 
 SMOKE = str(SCENARIO_DIR / "smoke.yaml")
 
@@ -34,7 +37,7 @@ def test_a_compare_replication_is_the_matching_sweep_run(tmp_path):
         "name": "same", "scenarios": [SMOKE, str(SCENARIO_DIR / "truancy.yaml")],
         "structures": ["five_element", "pilot"], "replications": 3, "seed": 7,
     }))  # fmt: skip
-    sweep(load_experiment(path), tmp_path / "store", executor="serial", progress=False)
+    sweep(load_experiment(path), tmp_path / "store", settings=SERIAL)
     swept = ResultStore(tmp_path / "store").read()
     swept = swept[swept["scenario_file"] == SMOKE]
     for structure in ("five_element", "pilot"):
@@ -54,11 +57,13 @@ def test_every_scenario_of_a_sweep_replication_shares_its_seed(tmp_path):
         "name": "two", "scenarios": [SMOKE, str(SCENARIO_DIR / "truancy.yaml")],
         "structures": ["pilot"], "replications": 2, "seed": 3,
     }))  # fmt: skip
-    sweep(load_experiment(path), tmp_path / "store", executor="serial", progress=False)
+    sweep(load_experiment(path), tmp_path / "store", settings=SERIAL)
     seeds = ResultStore(tmp_path / "store").read().groupby("replication")["seed"].unique()
     assert [list(s) for s in seeds] == [[run_seed(3, 0)], [run_seed(3, 1)]]
 
 
 def test_the_garbage_can_runner_uses_the_same_derivation():
-    result = run_gcm(replications=2, random_entry=True, seed=5, workers=1)
+    result = run_gcm(
+        replications=2, random_entry=True, seed=5, settings=RunSettings(workers=1, progress=False)
+    )
     assert sorted(result.runs["seed"].unique()) == sorted(replication_seeds(5, 2))

@@ -14,10 +14,13 @@ import pytest
 import yaml
 
 from sim.cli import main
+from sim.experiment.paired import RunSettings
 from sim.experiment.store import KEY, ResultStore
 from sim.experiment.sweep import sweep
 from sim.spec.experiment import load_experiment
 from sim.spec.loading import SCENARIO_DIR
+
+SERIAL = RunSettings(executor="serial", progress=False)
 
 SMOKE = str(SCENARIO_DIR / "smoke.yaml")
 
@@ -36,7 +39,7 @@ def whole(tmp_path_factory):
     """An uninterrupted serial sweep: what every damaged store must come back to."""
     tmp = tmp_path_factory.mktemp("whole")
     out = tmp / "store"
-    sweep(load_experiment(experiment(tmp)), out, executor="serial", progress=False)
+    sweep(load_experiment(experiment(tmp)), out, settings=SERIAL)
     return out
 
 
@@ -143,7 +146,7 @@ def test_a_part_of_another_experiment_copied_in_is_never_read_as_this_ones(whole
     other = tmp_path / "other"
     data = yaml.safe_load(experiment(tmp_path).read_text()) | {"seed": 8}
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(data))
-    sweep(load_experiment(tmp_path / "other.yaml"), other, executor="serial", progress=False)
+    sweep(load_experiment(tmp_path / "other.yaml"), other, settings=SERIAL)
     out = copy(whole, tmp_path)
     foreign = ResultStore(other).files()[0]
     early = out / "runs" / "part-0-foreign.parquet"  # sorts first: would win every key

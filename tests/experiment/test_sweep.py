@@ -15,10 +15,13 @@ import yaml
 
 from sim.cli import main
 from sim.experiment.design import design_points
+from sim.experiment.paired import RunSettings
 from sim.experiment.store import KEY, ResultStore
 from sim.experiment.sweep import build_tasks, sweep, task_key
 from sim.spec.experiment import ExperimentSpec, expected_size, load_experiment
 from sim.spec.loading import SCENARIO_DIR
+
+SERIAL = RunSettings(executor="serial", progress=False)
 
 SMOKE = str(SCENARIO_DIR / "smoke.yaml")
 
@@ -92,12 +95,12 @@ def test_seeds_shared_by_structures_and_points_not_replications(tmp_path):
 def test_interrupted_and_resumed_equals_uninterrupted(tmp_path):
     spec = load_experiment(experiment(tmp_path))
     whole, parts = tmp_path / "whole", tmp_path / "parts"
-    sweep(spec, whole, executor="serial", progress=False)
-    first = sweep(spec, parts, executor="serial", progress=False, limit=3)
+    sweep(spec, whole, settings=SERIAL)
+    first = sweep(spec, parts, settings=RunSettings(executor="serial", progress=False, limit=3))
     assert first.ran == 3 and len(ResultStore(parts).done_keys()) == 3
-    second = sweep(spec, parts, executor="serial", progress=False)
+    second = sweep(spec, parts, settings=SERIAL)
     assert second.already == 3 and second.ran == 5
-    third = sweep(spec, parts, executor="serial", progress=False)
+    third = sweep(spec, parts, settings=SERIAL)
     assert third.ran == 0
     a, b = stored(whole), stored(parts)
     assert not b.duplicated(list(KEY)).any()
@@ -121,7 +124,7 @@ def test_ctrl_c_keeps_finished_runs_and_the_same_command_finishes(tmp_path):
     assert 0 < kept < 120
     assert subprocess.run(cmd, capture_output=True).returncode == 0
     whole = tmp_path / "whole"
-    sweep(load_experiment(path), whole, executor="serial", progress=False)
+    sweep(load_experiment(path), whole, settings=SERIAL)
     pd.testing.assert_frame_equal(stored(whole), stored(out))
 
 
@@ -166,14 +169,18 @@ def test_a_parallel_sweep_survives_a_dead_worker_ctrl_c_and_kill_9(tmp_path):
     assert 0 < len(ResultStore(out).done_keys()) < 400
     assert subprocess.run(cmd, capture_output=True).returncode == 0
     whole = tmp_path / "whole"
-    sweep(load_experiment(path), whole, executor="serial", progress=False)
+    sweep(load_experiment(path), whole, settings=SERIAL)
     pd.testing.assert_frame_equal(stored(whole), stored(out))
 
 
 def test_serial_processes_and_dask_agree(tmp_path):
     spec = load_experiment(experiment(tmp_path))
     for executor in ("serial", "processes", "dask"):
-        sweep(spec, tmp_path / executor, executor=executor, workers=2, progress=False)
+        sweep(
+            spec,
+            tmp_path / executor,
+            settings=RunSettings(executor=executor, workers=2, progress=False),
+        )
     serial = stored(tmp_path / "serial")
     assert len(serial) == 8 and (serial["error"] == "").all()
     pd.testing.assert_frame_equal(serial, stored(tmp_path / "processes"))
@@ -182,7 +189,7 @@ def test_serial_processes_and_dask_agree(tmp_path):
 
 def test_rows_carry_their_provenance(tmp_path):
     spec = load_experiment(experiment(tmp_path))
-    sweep(spec, tmp_path / "o", executor="serial", progress=False)
+    sweep(spec, tmp_path / "o", settings=SERIAL)
     rows = stored(tmp_path / "o")
     for column in ("experiment", "scenario_file", "structure_file", "point", "replication",
                    "seed", "p_attendance_base", "structure_hash", "scenario_hash",
@@ -250,7 +257,7 @@ def test_checks_pass_and_fail_with_clear_messages(tmp_path, capsys):
 
 def test_results_command_summarises_with_duckdb(tmp_path, capsys):
     out = tmp_path / "o"
-    sweep(load_experiment(experiment(tmp_path)), out, executor="serial", progress=False)
+    sweep(load_experiment(experiment(tmp_path)), out, settings=SERIAL)
     assert main(["results", str(out)]) == 0
     text = capsys.readouterr().out
     assert "experiment 'tiny'" in text and "8 of 8 runs stored" in text
@@ -324,7 +331,11 @@ def test_results_of_an_unfinished_store_say_so_and_never_pool_points(tmp_path, c
     """Issue 10, item 11: a summary of a sweep shows the spread over design points, and an
     unfinished store says how far it got first. The path goes to DuckDB as a parameter."""
     out = tmp_path / "it's here"
-    sweep(load_experiment(experiment(tmp_path)), out, executor="serial", progress=False, limit=5)
+    sweep(
+        load_experiment(experiment(tmp_path)),
+        out,
+        settings=RunSettings(executor="serial", progress=False, limit=5),
+    )
     assert main(["results", str(out)]) == 0
     text = capsys.readouterr().out
     first = text.splitlines()[0]

@@ -112,9 +112,11 @@ def test_an_invalid_combination_is_refused_when_the_file_is_read(tmp_path):
     ],
 )  # fmt: skip
 def test_a_bad_space_is_one_line_naming_the_file_and_field(tmp_path, change, field, words):
+    from sim.experiment.search import check_objectives
+
     path = write(tmp_path, change)
     with pytest.raises(SpecError) as err:
-        load_design_space(str(path))
+        check_objectives(load_design_space(str(path)))
     assert str(path) in err.value.one_line() and words in err.value.message
     assert err.value.field.startswith(field)
 

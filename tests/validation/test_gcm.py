@@ -19,6 +19,7 @@ from sim.analysis.gcm import FINDINGS, variant_table
 from sim.cli import main
 from sim.errors import SpecError
 from sim.experiment.gcm import DEFAULT_DESIGN, STATS, run_gcm
+from sim.experiment.paired import RunSettings
 from sim.model import PartnershipModel
 from sim.spec.gcm import load_gcm_design, variants
 from sim.spec.scenario import scenario_from_dict
@@ -27,6 +28,8 @@ from sim.spec.structure import structure_from_dict
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import gcm_numpy_port as port  # noqa: E402
+
+ONE_WORKER = RunSettings(workers=1, progress=False)
 
 FINDING = {f.key: f for f in FINDINGS}
 
@@ -179,12 +182,14 @@ def _base():
 # -- the engine against an independent port --------------------------------------------------
 @pytest.fixture(scope="module")
 def fixed():
-    return run_gcm(workers=1)
+    return run_gcm(settings=ONE_WORKER)
 
 
 @pytest.fixture(scope="module")
 def random_entry():
-    return run_gcm(replications=30, random_entry=True, workers=2)
+    return run_gcm(
+        replications=30, random_entry=True, settings=RunSettings(workers=2, progress=False)
+    )
 
 
 def test_engine_matches_the_numpy_port_on_all_81_fixed_entry_variants(fixed):
@@ -215,18 +220,20 @@ def test_engine_matches_the_numpy_port_with_random_entry(random_entry):
 
 # -- reproducibility ---------------------------------------------------------------------------
 def test_fixed_entry_is_deterministic_whatever_the_seed(fixed):
-    again = run_gcm(seed=12345, workers=1)
+    again = run_gcm(seed=12345, settings=ONE_WORKER)
     pd.testing.assert_frame_equal(
         fixed.runs.drop(columns="seed"), again.runs.drop(columns="seed"), check_dtype=False
     )
 
 
 def test_random_entry_is_reproducible_and_parallel_equals_serial():
-    serial = run_gcm(replications=3, random_entry=True, seed=7, workers=1)
-    parallel = run_gcm(replications=3, random_entry=True, seed=7, workers=2)
+    serial = run_gcm(replications=3, random_entry=True, seed=7, settings=ONE_WORKER)
+    parallel = run_gcm(
+        replications=3, random_entry=True, seed=7, settings=RunSettings(workers=2, progress=False)
+    )
     for name in ("runs", "choices", "problems"):
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(parallel, name))
-    other = run_gcm(replications=3, random_entry=True, seed=8, workers=1)
+    other = run_gcm(replications=3, random_entry=True, seed=8, settings=ONE_WORKER)
     assert not serial.runs[list(STATS)].equals(other.runs[list(STATS)])
 
 
