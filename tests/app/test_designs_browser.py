@@ -102,8 +102,9 @@ def test_a_board_members_walk_through_the_designs_page(server, browser):
         key_figure_is_readable(tab)
         no_identifier_on(tab, [base, mine], search.scenario)
         if SCREENSHOTS:  # the set, its figure, the comparison and its verdict's first lines
-            tall = tab.evaluate("() => Math.max(...[...document.querySelectorAll('*')]"
-                                ".map(e => e.scrollHeight))")  # the page scrolls inside
+            tall = tab.evaluate(
+                "() => Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))"
+            )  # the page scrolls inside
             tab.set_viewport_size({"width": 1300, "height": min(int(tall) + 100, 2400)})
             tab.wait_for_timeout(800)
             tab.screenshot(path=str(DOCS / "app-designs.png"))
