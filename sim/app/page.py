@@ -805,7 +805,16 @@ STEP_PACE_MS = 400
 """How fast the play button steps: a week every 0.4 s."""
 
 
+@solara.component
+def DesignsPage():
+    """The designs a shipped search found, and one compared (:mod:`sim.app.designs_page`)."""
+    from sim.app.designs_page import DesignsPage as Designs
+
+    return Designs()
+
+
 routes = [
     solara.Route(path="/", component=Page, label="compare"),
     solara.Route(path="step", component=StepPage, label="step"),
+    solara.Route(path="designs", component=DesignsPage, label="designs"),
 ]
