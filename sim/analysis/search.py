@@ -152,10 +152,10 @@ def export_designs(result: SearchResult, designs: list[Design]) -> list[Path]:
         data = spec.model_dump(
             mode="json", by_alias=True, exclude={"sources"}, exclude_defaults=True
         )
-        data["title"] = f"Design {design.number} of the {space.name} search"
+        data["title"] = f"Design {design.number} of the design search"
         data["description"] = ("From " + space.base_structure.display_name + ": "
                                + ("; ".join(design.needs) or "no change"))  # fmt: skip
-        head = [f"# Design {design.number} of `sim search {space.source}` on "
+        head = [f"# Design {design.number} of `sim search {space.name}` on "
                 f"{Path(result.scenario).stem} ({design.status} out of sample).",
                 f"# Lever values: {design.key}",
                 "# Made by the search: edit a copy, not this file (a new search rewrites "
@@ -183,6 +183,9 @@ def convergence(trace: pd.DataFrame) -> list[str]:
         gained = int(rows["improvements"].iloc[-1] - (before["improvements"].iloc[-1]
                                                       if len(before) else 0))  # fmt: skip
         level = "levelled off" if abs(change) < PLATEAU else "still rising"
+        if end >= 0.999:
+            level += (" (a hypervolume of 1: one design is at least as good as every design "
+                      "recorded on every criterion)")  # fmt: skip
         lines.append(f"seed {seed}: hypervolume {end:.3f} after {int(rows['evaluations'].iloc[-1])}"
                      f" evaluations, {change * 100:+.1f}% over the last quarter, "
                      f"{gained} new epsilon-boxes there: {level}")  # fmt: skip
@@ -326,7 +329,7 @@ def summary_text(result: SearchResult, designs: list[Design]) -> str:
     space = result.space
     found = [d for d in designs if d.finding]
     others = [d for d in designs if not d.finding]
-    lines = [f"{space.title or space.name}: {Path(result.scenario).stem}, against "
+    lines = [f"{space.title or space.name}: {_scenario_title(result.scenario)}, against "
              f"{space.base_structure.display_name} (business as usual)",
              f"{len(result.designs) - 1} designs evaluated over {result.size.points} assumption "
              f"points x {result.size.replications} paired replications; the set checked at "
@@ -353,6 +356,12 @@ def summary_text(result: SearchResult, designs: list[Design]) -> str:
     return "\n".join(lines)
 
 
+def _scenario_title(path: str) -> str:
+    from sim.spec import load_scenario
+
+    return load_scenario(path).display_name
+
+
 def write_page(result: SearchResult, designs: list[Design], figures: dict[str, Path]) -> Path:
     """``search.html``: the set for a board, escaped throughout (Jinja2 autoescape)."""
     import base64
@@ -365,7 +374,7 @@ def write_page(result: SearchResult, designs: list[Design], figures: dict[str, P
     objectives = [BY_NAME[o.indicator].label for o in space.objectives]
     html = env.get_template("search.html").render(
         title=space.title or space.name,
-        scenario=Path(result.scenario).stem,
+        scenario=_scenario_title(result.scenario),
         base=space.base_structure.display_name,
         designs=designs,
         objectives=objectives,
