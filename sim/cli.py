@@ -760,16 +760,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_validate)
 
-    def add_sweep_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("experiment", help="experiment YAML file (scenarios/experiments/)")
-        p.add_argument(
-            "--executor",
-            choices=["serial", "processes", "dask"],
-            default="processes",
-            help="where the runs go (default processes)",
-        )
+    def add_executor_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--executor", choices=["serial", "processes", "dask"],
+                       default="processes",
+                       help="where the runs go (default processes)")  # fmt: skip
         p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
         p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+
+    def add_sweep_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("experiment", help="experiment YAML file (scenarios/experiments/)")
+        add_executor_args(p)
         p.add_argument("--out", help="results folder (default out/EXPERIMENT)")
         p.add_argument("--limit", type=LIMIT, help="run at most this many of the missing runs")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -803,14 +803,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--size full, 2 at small)",
     )
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
-    p.add_argument(
-        "--executor",
-        choices=["serial", "processes", "dask"],
-        default="processes",
-        help="where the runs go (default processes)",
-    )
-    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
-    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    add_executor_args(p)
     p.add_argument("--out", help="folder (default out/robustness_SCENARIO)")
     p.add_argument("--docs", help="a Markdown page whose section for the scenario to update")
     p.add_argument("--check", help="verdicts that must hold (YAML): exit 1 when one does not")
@@ -838,14 +831,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "appraisal)")  # fmt: skip
     p.add_argument("--replications", type=REPLICATIONS, default=30,
                    help="paired replications of --report's comparison (default 30)")  # fmt: skip
-    p.add_argument(
-        "--executor",
-        choices=["serial", "processes", "dask"],
-        default="processes",
-        help="where the runs go (default processes)",
-    )
-    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
-    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    add_executor_args(p)
     p.add_argument("--limit", type=LIMIT, help="stop after this many new runs (run again to go on)")
     p.add_argument("--out", help="folder (default out/search_SPACE_SCENARIO)")
     p.add_argument("--check", action="store_true",

@@ -69,6 +69,9 @@ BASE = "base"  # business as usual's key: the design with every lever at base
 CHECK_POINTS_FROM = 10_000  # the out-of-sample points are numbered from here
 CHECK_REPLICATIONS_FROM = 100_000  # and their replications (fresh seeds)
 HOLDS_P = 0.05
+FLUSH_SECONDS = 5.0  # finished runs are written to the store at least this often
+FLUSH_ROWS = 2000  # or in parts of this many rows: a full search's store stays a few hundred
+# parts, which a resumed search reads in seconds (at 1 s a part it was thousands, a minute)
 
 
 # -- assumption points ---------------------------------------------------------------------
@@ -182,7 +185,7 @@ class Scores:
                     buffer.append(row)
                     self._keep(row)
                     self.ran += 1
-                if time.perf_counter() - last >= 1.0 or len(buffer) >= 500:
+                if time.perf_counter() - last >= FLUSH_SECONDS or len(buffer) >= FLUSH_ROWS:
                     rows, buffer = buffer, []
                     self.store.append(rows)
                     last = time.perf_counter()
