@@ -36,8 +36,29 @@
    in a subprocess, the median wall time of 3 (targets 3 s and 10 s). `BENCH_REPORT=0`
    leaves it out.
 
-Each measurement of 2, 3 and 4 runs in a fresh subprocess (its start-up and peak memory are
-its own).
+8. The design search (issue 22, "Speed and scale"), with `BENCH_SEARCH=1` or `BENCH_FULL=1`
+   (about 10 minutes on two cores; benchmarks/search_bench.py builds its workload):
+   - runs per second on the search's own runs (business as usual and 20 distinct designs of
+     scenarios/design/gloucester.yaml on the employer closure, at the full size's 8 points x
+     3 replications with paired seeds, built as the search builds them: 504 runs) on one
+     worker, 2 worker processes, and a local Dask cluster of 2 and of 4 single-threaded
+     workers (the cluster started for the measurement; its start is timed apart), the
+     fastest of 3 in turn; the single-run time (the runs one after another in one process,
+     each design compiled first) and each executor's overhead per run (wall time x workers /
+     runs - the single-run time);
+   - the search's serial part: a CI-size search of the full space resumed over its complete
+     store (every run served from the store: store read, optimiser, scoring and tables, all
+     in the parent), and the parent's bookkeeping per run (writing the run to the store);
+     with a full search's folder (`BENCH_SEARCH_FROM`, default
+     out/search_gloucester_employer_closure) also the replay of the generations it holds;
+   - from these, the projected wall time of the shipped full search (`--size full`) on 2
+     cores and on a 64-core cluster, its runs counted in the full search's store when one is
+     finished, else estimated (an upper bound, and an extrapolation from a partial store);
+   - `sim search ci --size ci` from nothing (target: under 5 minutes) and resumed over its
+     complete store (target: seconds, no run made), each in a subprocess.
+
+Each measurement of 2, 3, 4 and 8 runs in a fresh subprocess (its start-up and peak memory
+are its own). `python benchmarks/run.py --only 8` (or `--only 2,8`) runs only those sections.
 """
 
 from __future__ import annotations
@@ -50,10 +71,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import mesa
+import search_bench  # benchmarks/search_bench.py, beside this file
 
 from sim.experiment.paired import RunSettings
 from sim.model import PartnershipModel, collect
@@ -445,12 +467,207 @@ def app_table() -> None:
               f"{figure:.2f} s later")  # fmt: skip
 
 
+SEARCH_RUNS = 504  # 21 designs (business as usual among them) x 8 points x 3 replications
+SEARCH_SINGLE = 120  # runs timed one after another for the single-run time (5 designs)
+SEARCH_REPEATS = 3  # measurements of each executor, in turn; the fastest counts
+SEARCH_EXECUTORS = (("serial", 1), ("processes", 2), ("dask", 2), ("dask", 4))
+CI_SEARCH_TARGET = 5 * 60  # seconds (issue 22: "A CI-size search in under 5 minutes")
+RESUME_TARGET = 15  # seconds: a search resumed over its complete store makes no run
+CLUSTER = 64  # cores of the cluster the full search is projected on
+
+
+def search_commands(args: list[str]) -> tuple[float, str]:
+    """The wall time of a `sim` command and its output."""
+    start = time.perf_counter()
+    done = subprocess.run([SIM, *args], capture_output=True, text=True, check=True, cwd=ROOT)
+    return time.perf_counter() - start, done.stdout
+
+
+def full_search_folder() -> tuple[Path, dict, dict] | None:
+    """A full search's folder (``BENCH_SEARCH_FROM``), what its store holds, and its parent's
+    side replayed on a copy (the folder itself is only read)."""
+    import shutil
+
+    folder = Path(os.environ.get("BENCH_SEARCH_FROM",
+                                 ROOT / "out" / "search_gloucester_employer_closure"))  # fmt: skip
+    if not (folder / "store").is_dir():
+        return None
+    with tempfile.TemporaryDirectory() as copy:
+        for part in ("store", "search"):
+            if (folder / part).is_dir():
+                shutil.copytree(folder / part, Path(copy) / part,
+                                ignore=shutil.ignore_patterns(".tmp*", "*.lock"))  # fmt: skip
+        counts = search_bench.store_counts(folder)
+        replay = call_subprocess("parent_side", "gloucester", "full", copy)
+    counts["records"] = [json.loads(f.read_text())[-1]
+                         for f in sorted((folder / "search").glob("seed-*.json"))]  # fmt: skip
+    return folder, counts, replay
+
+
+def call_subprocess(name: str, *args: str) -> dict:
+    """A search_bench function in a fresh process."""
+    cmd = [sys.executable, __file__, "--call", name, *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def search_table() -> None:
+    """The design search (issue 22): its runs per second on each executor, its serial part,
+    the projected wall time of the shipped full search, and the CI-size search's wall time."""
+    from sim.spec.design import load_design_space
+
+    print(f"\n8. the design search (issue 22): its own runs (business as usual and distinct "
+          f"designs of the full space\n   on the employer closure, 8 points x 3 replications, "
+          f"paired seeds), {SEARCH_RUNS} runs, fastest of {SEARCH_REPEATS} in turn; "
+          f"{CORES} cores")  # fmt: skip
+    kinds = [("design_single", SEARCH_SINGLE, 1)]
+    kinds += [(f"design_{kind}", SEARCH_RUNS, workers) for kind, workers in SEARCH_EXECUTORS]
+    single, *measured = fastest(kinds, SEARCH_REPEATS)
+    run_s = single["seconds"] / single["runs"]
+    print(f"   single-run time: {run_s * 1000:.1f} ms (the mean of {single['runs']} runs one "
+          f"after another in one process)")  # fmt: skip
+    print(f"   {'executor':<26} {'runs':>5} {'wall s':>7} {'runs/s':>7} {'start s':>8} "
+          f"{'run ms in worker':>17} {'overhead ms/run':>16} {'outside runs':>13}")  # fmt: skip
+    overhead = {}
+    for (kind, workers), r in zip(SEARCH_EXECUTORS, measured, strict=True):
+        cores = min(workers, CORES)
+        o = r["seconds"] * cores / r["runs"] - run_s
+        overhead[kind, workers] = own = r["seconds"] * workers / r["runs"] - r["run_s"]
+        label = {"serial": "serial (1 worker)", "processes": f"{workers} worker processes",
+                 "dask": f"Dask, {workers} workers"}[kind]  # fmt: skip
+        print(f"   {label:<26} {r['runs']:>5} {r['seconds']:>7.1f} "
+              f"{r['runs'] / r['seconds']:>7.1f} {r['start_s']:>8.2f} "
+              f"{r['run_s'] * 1000:>17.1f} {o * 1000:>16.1f} {own * 1000:>13.1f}")  # fmt: skip
+    build = measured[0]["build_s_per_design"]
+    print(f"   (overhead per run = wall x cores used / runs - the single-run time: what a run "
+          f"costs beyond the single run,\n   other work on the machine included (it slows "
+          f"the runs in the workers: 'run ms in worker'); outside runs =\n   wall x workers "
+          f"/ runs - the mean run in the workers: the executor's own cost (dispatch, results, "
+          f"idle\n   workers), which the projection uses. Dask with 4 workers oversubscribes "
+          f"the {CORES} cores: its overhead is\n   counted per core, its workers' runs are "
+          f"slowed by sharing. The pool's or cluster's start is timed apart;\n   the parent "
+          f"builds each new design's runs in {build * 1000:.0f} ms)")  # fmt: skip
+
+    # the search's serial part, from a CI-size search of the full space resumed over its store
+    with tempfile.TemporaryDirectory() as folder:
+        ci_made, _ = search_commands(["search", "gloucester", "--size", "ci", "--quiet",
+                                      "--out", f"{folder}/g"])  # fmt: skip
+        tries = [call_subprocess("parent_side", "gloucester", "ci", f"{folder}/g")
+                 for _ in range(2)]  # fmt: skip
+        ci = min(tries, key=lambda r: r["read_s"] + sum(r["generation_s"]) + r["tail_s"])
+        keeping = call_subprocess("bookkeeping", f"{folder}/g")
+    keep_s = keeping["seconds"] / keeping["runs"]
+    ci_gen = statistics.median(ci["generation_s"])
+    print(f"   the search's serial part (parent-side work, runs served from the store), a "
+          f"CI-size search of the full space\n   ({ci['rows']} runs, made in {ci_made:.0f} "
+          f"s): store read {ci['read_s']:.2f} s, {statistics.median(ci['generation_s']):.3f} "
+          f"s a generation of {ci['evaluations'] // len(ci['generation_s'])} designs, tail "
+          f"(merge, check, tables) {ci['tail_s']:.2f} s;\n   bookkeeping per finished run "
+          f"(kept, written to the store) {keep_s * 1000:.2f} ms")  # fmt: skip
+
+    # the full search: its runs, and its serial part at full size when a full store is here
+    space = load_design_space("gloucester", check=False)
+    size = space.sizes["full"]
+    evaluations = len(size.seeds) * size.population * size.generations
+    generations = len(size.seeds) * size.generations
+    per_design = size.points * size.replications
+    check_per_design = size.check_points * size.check_replications
+    full = full_search_folder()
+    gen_s = ci_gen * size.population / space.sizes["ci"].population
+    gen_from = (f"the CI size's {ci_gen:.3f} s x {size.population} / "
+                f"{space.sizes['ci'].population} designs")  # fmt: skip
+    read_per_row = ci["read_s"] / max(ci["rows"], 1)
+    if full and full[1]["finished"]:
+        _, counts, replay = full
+        runs, designs = counts["runs"], counts["designs"]
+        runs_from = (f"counted in the finished full search's store ({counts['in_sample']:,} "
+                     f"in sample, {counts['check']:,} in the check)")  # fmt: skip
+    else:
+        front = len(size.seeds) * size.population  # the merged set: at most every archive
+        if full and full[1]["records"]:
+            front = len(size.seeds) * max(len(r["archive"]) for r in full[1]["records"])
+        check = (front + 1) * check_per_design
+        runs = (evaluations + 1) * per_design + check
+        designs = evaluations
+        runs_from = (f"an upper bound: ({evaluations:,} evaluations + business as usual) x "
+                     f"{per_design} + a check of at most {front} designs x "
+                     f"{check_per_design}")  # fmt: skip
+        if full:
+            _, counts, replay = full
+            done = sum(r["evaluations"] for r in counts["records"])
+            share = counts["designs"] / max(done, 1)
+            guess = round(counts["in_sample"] / max(done, 1) * evaluations) + check
+            runs_from += (f"; the unfinished full search in {full[0]} has {counts['designs']} "
+                          f"distinct designs in {done} evaluations ({share:.0%}): at that "
+                          f"rate about {guess:,} runs")  # fmt: skip
+    if full and full[2]["generation_s"]:
+        replay = full[2]
+        gen_s = statistics.median(replay["generation_s"])
+        gen_from = (f"the full search's {len(replay['generation_s'])} stored generations "
+                    f"replayed, median")  # fmt: skip
+        read_per_row = replay["read_s"] / max(replay["rows"], 1)
+    tail = ci["tail_s"] * size.population / space.sizes["ci"].population
+    serial = gen_s * generations + designs * build + tail
+    print(f"   the shipped full search (--size full of gloucester.yaml: {len(size.seeds)} seeds "
+          f"x {size.population} x {size.generations} generations = {evaluations:,} "
+          f"evaluations):\n   {runs:,} runs, {runs_from}")  # fmt: skip
+    print(f"   serial part {serial:.0f} s: {generations} generations x {gen_s:.3f} s "
+          f"({gen_from}),\n   {designs:,} designs built x {build * 1000:.0f} ms, tail "
+          f"{tail:.1f} s (the CI size's x {size.population} / "
+          f"{space.sizes['ci'].population}); a resumed full search first reads its store, "
+          f"about {read_per_row * runs:.0f} s")  # fmt: skip
+    print(f"   projected wall time = serial part + runs x (single-run time + overhead outside "
+          f"runs) / cores, at least runs x\n   bookkeeping (on {CORES} cores the parent's "
+          f"bookkeeping shares them); on the cluster + a chunk's 0.25 s a generation\n   "
+          f"waiting for the last run (each generation waits for all its runs; seeds one after "
+          f"another); cores not\n   shared with other work; single-run time {run_s * 1000:.1f} "
+          f"ms as measured here (a cluster's cores may be faster or slower):")  # fmt: skip
+    for label, cores, o in (
+        (f"{CORES} cores, worker processes", CORES, overhead["processes", 2]),
+        (f"{CLUSTER}-core Dask cluster", CLUSTER, overhead["dask", 2]),
+    ):  # fmt: skip
+        parallel = max(runs * (run_s + o) / cores, runs * keep_s)
+        if cores == CORES:
+            parallel = runs * (run_s + o + keep_s) / cores  # the parent shares the cores
+        else:
+            parallel += generations * 0.25
+        total = serial + parallel
+        print(f"   {label:<32} {total / 60:>6.1f} minutes ({serial:.0f} s serial + "
+              f"{parallel:.0f} s parallel; overhead {o * 1000:.1f} ms/run; "
+              f"{serial / total:.0%} serial)")  # fmt: skip
+
+    # issue 22's CI-size search and its resume
+    with tempfile.TemporaryDirectory() as folder:
+        made, _ = search_commands(["search", "ci", "--size", "ci", "--quiet", "--out", folder])
+        again, text = search_commands(["search", "ci", "--size", "ci", "--quiet", "--out",
+                                       folder])  # fmt: skip
+        ran = int(text.rsplit(" runs made now", 1)[0].rsplit("\n", 1)[-1])
+        stored = search_bench.store_counts(Path(folder))["runs"]
+    print(f"   sim search ci --size ci from nothing: {made:.0f} s ({stored:,} runs), target < "
+          f"{CI_SEARCH_TARGET // 60} minutes: {met(made < CI_SEARCH_TARGET)}")  # fmt: skip
+    print(f"   the same, resumed over its complete store: {again:.1f} s, {ran} runs made, "
+          f"target < {RESUME_TARGET} s and none: "
+          f"{met(again < RESUME_TARGET and ran == 0)}")  # fmt: skip
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         kind, size, workers = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         measures = {"single": measure_single, "sweep": measure_sweep, "gcm": measure_gcm,
-                    "batch_run": measure_batch_run}  # fmt: skip
+                    "batch_run": measure_batch_run,
+                    "design_single": search_bench.measure_single_design_runs,
+                    **{f"design_{kind}": partial(search_bench.measure_design_runs, kind)
+                       for kind in ("serial", "processes", "dask")}}  # fmt: skip
         print(json.dumps(measures[kind](size, workers)))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--call":  # a search_bench function, JSON out
+        print(json.dumps(getattr(search_bench, sys.argv[2])(*sys.argv[3:])))
+        return
+    sections = {1: per_run_table, 2: startup_table, 3: sweep_table, 4: gcm_table,
+                5: robustness_table, 6: report_table, 7: app_table, 8: search_table}  # fmt: skip
+    if len(sys.argv) > 2 and sys.argv[1] == "--only":
+        for number in sys.argv[2].split(","):
+            sections[int(number)]()
         return
     per_run_table()
     startup_table()
@@ -464,6 +681,11 @@ def main() -> None:
     else:
         print("\n5. the full robustness analysis: BENCH_ROBUSTNESS=1 make bench (about 20 "
               "minutes more on 2 cores)")  # fmt: skip
+    if os.environ.get("BENCH_FULL") or os.environ.get("BENCH_SEARCH"):
+        search_table()
+    else:
+        print("\n8. the design search: BENCH_SEARCH=1 make bench, or python benchmarks/run.py "
+              "--only 8 (about 10 minutes on 2 cores)")  # fmt: skip
 
 
 if __name__ == "__main__":
