@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -40,6 +40,7 @@ class Design:
     same: list[str]  # no difference that matters
     needs: list[str]  # what it changes, in words
     file: str  # its structure file, relative to the search's folder
+    cells: list[str] = field(default_factory=list)  # per objective, the difference in short
 
     @property
     def finding(self) -> bool:
@@ -91,6 +92,23 @@ def _amount(indicator: str, difference: float, today: float) -> str:
     return f"{info.label}: {number} {unit} {'more' if difference > 0 else 'fewer'}{share}"
 
 
+def _cell(row, difference: float, eps: float) -> str:
+    """One cell of the trade-off table: the out-of-sample difference with its unit and 95%
+    interval, and whether it is better, worse or the same as today ("-5.9 weeks [-9.1, -2.7],
+    better")."""
+    info = BY_NAME[row.indicator]
+    scale, unit = (100, "points") if info.unit == "share" else (1, info.unit)
+    sign = 1.0 if info.better == "higher" else -1.0
+    low, high = sorted((sign * row.check_low * scale, sign * row.check_high * scale))
+    size = max(abs(difference * scale), abs(low), abs(high))
+    digits = 0 if size >= 100 else 1
+    word = "the same" if abs(row.check_better_by) < eps else (
+        "better" if row.check_better_by > 0 else "worse")  # fmt: skip
+    return (
+        f"{difference * scale:+.{digits}f} {unit} [{low:+.{digits}f}, {high:+.{digits}f}], {word}"
+    )
+
+
 def _same(indicator: str) -> str:
     return (
         PHRASES[indicator][2] if indicator in PHRASES else f"{BY_NAME[indicator].label}: the same"
@@ -106,13 +124,14 @@ def describe(result: SearchResult) -> list[Design]:
     designs = []
     for key in result.front:
         mine = checked[checked["design"] == key]
-        gains, losses, same = [], [], []
+        gains, losses, same, cells = [], [], [], []
         for row in mine.itertuples():
             info = BY_NAME[row.indicator]
             sign = 1.0 if info.better == "higher" else -1.0
             difference = sign * row.check_better_by
             eps = _epsilon(space, row.indicator)
             amount = _amount(row.indicator, difference, today.get(row.indicator, 0))
+            cells.append(_cell(row, difference, eps))
             if abs(row.check_better_by) < eps:
                 same.append(_same(row.indicator))
             elif row.check_better_by > 0:
@@ -120,7 +139,7 @@ def describe(result: SearchResult) -> list[Design]:
             else:
                 losses.append(amount)
         designs.append(Design(0, key, status(checked, key), gains, losses, same,
-                              space.words(space.from_key(key)), ""))  # fmt: skip
+                              space.words(space.from_key(key)), "", cells))  # fmt: skip
     held = {k: int(checked[(checked["design"] == k) & checked["holds"]].shape[0])
             for k in result.front}  # fmt: skip
     designs.sort(key=lambda d: (ORDER.index(d.status), -held[d.key], d.key))
@@ -356,6 +375,11 @@ def summary_text(result: SearchResult, designs: list[Design]) -> str:
     return "\n".join(lines)
 
 
+def _unit_word(indicator: str) -> str:
+    info = BY_NAME[indicator]
+    return "percentage points" if info.unit == "share" else info.unit
+
+
 def _scenario_title(path: str) -> str:
     from sim.spec import load_scenario
 
@@ -378,6 +402,7 @@ def write_page(result: SearchResult, designs: list[Design], figures: dict[str, P
         base=space.base_structure.display_name,
         designs=designs,
         objectives=objectives,
+        units=[_unit_word(o.indicator) for o in space.objectives],
         constraints=[c.says for c in space.constraints],
         size=result.size,
         evaluated=len(result.designs) - 1,
