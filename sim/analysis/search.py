@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -344,6 +345,44 @@ def load_search(folder: str | Path) -> SavedSearch:
         raise SpecError(str(path), "", f"damaged ({exc})") from None
 
 
+def in_common(result: SearchResult, designs: list[Design]) -> list[str]:
+    """What a board should read first: what the designs whose advantages held have in
+    common (each change that at least half of them make, with how many), which advantages
+    held for how many of them, and which were claimed but held for none."""
+    space, checked = result.space, result.checked
+    found = [d for d in designs if d.finding]
+    if not found:
+        return []
+    n = len(found)
+    changes: dict[str, int] = {}
+    for design in found:
+        for words in design.needs:
+            changes[words] = changes.get(words, 0) + 1
+    shared = [f"{words} ({k} of {n})" for words, k in sorted(changes.items(), key=lambda x: -x[1])
+              if 2 * k >= n]  # fmt: skip
+    mine = checked[checked["design"].isin([d.key for d in found])]
+    held, never = [], []
+    for objective in space.objectives:
+        rows = mine[mine["indicator"] == objective.indicator]
+        k = int(rows["holds"].sum())
+        claimed = int(rows["claimed"].sum())
+        better = PHRASES.get(objective.indicator, (BY_NAME[objective.indicator].label + " better",))
+        words = re.sub(r"\s*\{x\}( points| weeks)?\s*", " ", better[0]).replace("{p}", "").strip()
+        if k:
+            held.append(f"{words} ({k} of {n})")
+        elif claimed:
+            never.append(f"{words} (claimed by {claimed}, held by none)")
+    out = []
+    if shared:
+        out.append("What they have in common: " + "; ".join(shared) + ".")
+    if held:
+        out.append("Their advantages that held at the fresh points: " + "; ".join(held) + ".")
+    if never:
+        out.append("Claimed in the search's runs but held for none at the fresh points: "
+                   + "; ".join(never) + ".")  # fmt: skip
+    return out
+
+
 def summary_text(result: SearchResult, designs: list[Design]) -> str:
     space = result.space
     found = [d for d in designs if d.finding]
@@ -355,7 +394,8 @@ def summary_text(result: SearchResult, designs: list[Design]) -> str:
              f"{result.size.check_points} fresh points x {result.size.check_replications} "
              "fresh replications (every figure below is from that check).", ""]  # fmt: skip
     if found:
-        lines.append("Designs whose advantages held out of sample:")
+        lines += [f"{len(found)} designs whose advantages held out of sample.",
+                  *in_common(result, designs), "", "Design by design:"]  # fmt: skip
         lines += [f"  {d.sentence()}" for d in found]
     else:
         lines.append("No design's claimed advantage held out of sample: the search found no "
@@ -411,6 +451,7 @@ def write_page(result: SearchResult, designs: list[Design], figures: dict[str, P
         points_from=result.points_from,
         compare_with=space.compare_with,
         differ=[BY_NAME[n].label for n in measures_disagree(result)],
+        common=in_common(result, designs),
     )
     path = inside(result.out, "search.html")
     with naming(path):
