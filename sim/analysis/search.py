@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim.experiment.search import SearchResult, status
+from sim.experiment.search import MERGED, SearchResult, status
 from sim.model.indicators import BY_NAME
 from sim.paths import ensure_folder, inside, naming
 from sim.spec.structure import load_structure
@@ -193,8 +193,11 @@ def convergence(trace: pd.DataFrame) -> list[str]:
     """Per seed, in words: the hypervolume at the end, its change over the last quarter of
     the evaluations, the epsilon progress there, and whether it levelled off."""
     lines = []
-    for seed, rows in trace.groupby("seed", sort=True):
-        rows = rows.sort_values("evaluations")
+    seeds = sorted(set(trace["seed"]) - {MERGED}) + (
+        [MERGED] if MERGED in set(trace["seed"]) else []
+    )
+    for seed in seeds:
+        rows = trace[trace["seed"] == seed].sort_values("evaluations")
         end = float(rows["hypervolume"].iloc[-1])
         cut = rows["evaluations"].iloc[-1] * 0.75
         before = rows[rows["evaluations"] <= cut]
@@ -203,17 +206,20 @@ def convergence(trace: pd.DataFrame) -> list[str]:
         gained = int(rows["improvements"].iloc[-1] - (before["improvements"].iloc[-1]
                                                       if len(before) else 0))  # fmt: skip
         level = "levelled off" if abs(change) < PLATEAU else "still rising"
+        who = "the seeds merged" if seed == MERGED else f"seed {seed}"
         if end >= 0.999:
             level += (" (a hypervolume of 1: one design is at least as good as every design "
                       "recorded on every criterion)")  # fmt: skip
-        lines.append(f"seed {seed}: hypervolume {end:.3f} after {int(rows['evaluations'].iloc[-1])}"
+        lines.append(f"{who}: hypervolume {end:.3f} after {int(rows['evaluations'].iloc[-1])}"
                      f" evaluations, {change * 100:+.1f}% over the last quarter, "
-                     f"{gained} new epsilon-boxes there: {level}")  # fmt: skip
+                     f"{gained} new epsilon-box{'' if gained == 1 else 'es'} there: "
+                     f"{level}")  # fmt: skip
     return lines
 
 
 def converged(trace: pd.DataFrame) -> bool:
-    return all("levelled off" in line for line in convergence(trace))
+    """Whether the set a board reads (the seeds merged) levelled off."""
+    return "levelled off" in convergence(trace)[-1]
 
 
 def draw_figures(result: SearchResult, designs: list[Design]) -> dict[str, Path]:
@@ -254,7 +260,11 @@ def draw_figures(result: SearchResult, designs: list[Design]) -> dict[str, Path]
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for seed, rows in result.trace.groupby("seed", sort=True):
-        ax.plot(rows["evaluations"], rows["hypervolume"], marker=".", label=f"seed {seed}")
+        merged = seed == MERGED
+        ax.plot(rows["evaluations"], rows["hypervolume"], marker="" if merged else ".",
+                color=BLACK if merged else None, linewidth=2.2 if merged else 1.2,
+                label="the seeds merged (evaluations of all)" if merged
+                else f"seed {seed}")  # fmt: skip
     ax.set_xlabel("designs evaluated")
     ax.set_ylabel("hypervolume (share of the box)")
     ax.set_title("Convergence: the archive's hypervolume as the search goes on", fontsize=10)

@@ -610,9 +610,24 @@ def status(checked: pd.DataFrame, key: str) -> str:
     return "partly confirmed" if mine["holds"].any() else "not confirmed"
 
 
+MERGED = -1  # the trace's "seed" of the seeds' archives merged, generation by generation
+
+
 def trace_table(problem: DesignProblem, records: list[dict]) -> pd.DataFrame:
     """Per seed and generation: evaluations, epsilon progress, archive size and hypervolume
-    (one normalisation for every record)."""
+    (one normalisation for every record); and, as seed :data:`MERGED`, the seeds' archives
+    at each generation merged by epsilon-dominance (the set a board would read had the
+    search stopped there), with the evaluations of all seeds so far."""
+    seeds = sorted({r["seed"] for r in records})
+    last = max((r["generation"] for r in records), default=0)
+    for generation in range(1, last + 1):
+        at = [max((r for r in records if r["seed"] == seed and r["generation"] <= generation),
+                  key=lambda r: r["generation"]) for seed in seeds]  # fmt: skip
+        keys = [k for r in at for k in r["archive"]]
+        records = [*records, {"seed": MERGED, "generation": generation,
+                              "evaluations": sum(r["evaluations"] for r in at),
+                              "improvements": sum(r["improvements"] for r in at),
+                              "archive": merge(problem, keys)}]  # fmt: skip
     fronts = [np.array([problem.evaluated[k].objectives for k in r["archive"]])
               for r in records]  # fmt: skip
     volumes = hypervolume(fronts)
