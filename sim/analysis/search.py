@@ -205,7 +205,9 @@ def convergence(trace: pd.DataFrame) -> list[str]:
         change = (end - start) / end if end > 0 else math.inf
         gained = int(rows["improvements"].iloc[-1] - (before["improvements"].iloc[-1]
                                                       if len(before) else 0))  # fmt: skip
-        level = "levelled off" if abs(change) < PLATEAU else "still rising"
+        level = "levelled off" if abs(change) < PLATEAU else (
+            "still rising" if change > 0 else "still changing (the epsilon archive gave up "
+            "volume for designs in new epsilon-boxes)")  # fmt: skip
         who = "the seeds merged" if seed == MERGED else f"seed {seed}"
         if end >= 0.999:
             level += (" (a hypervolume of 1: one design is at least as good as every design "
