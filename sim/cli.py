@@ -870,7 +870,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="deal entry periods out afresh in each replication",
     )
     p.add_argument("--seed", type=SEED, default=0, help="root seed of the replications")
-    p.add_argument("--workers", type=WORKERS, default=None, help="processes (default: all cores)")
+    add_executor_args(p)
     p.add_argument("--out", help="folder for variants.csv and the runs, choices and problems")
     p.add_argument(
         "--validation",
@@ -896,7 +896,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--seeds", help="several root seeds, comma-separated: do the conclusions agree?")
     p.add_argument("--out", help="folder for runs.csv, comparison.csv and figures/")
-    p.add_argument("--workers", type=WORKERS, default=None, help="processes (default: all cores)")
+    add_executor_args(p)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     p.set_defaults(func=cmd_compare)
 
@@ -919,7 +919,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_replications(p, 40)
     p.add_argument("--seed", type=SEED, default=1, help="root seed (default 1)")
     p.add_argument("--out", default="out/demo", help="folder (default out/demo)")
-    p.add_argument("--workers", type=WORKERS, default=None, help="default: all cores")
+    add_executor_args(p)
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -59,9 +59,9 @@ OPTIONS = [
     ("`--replications`", "compare, demo, gcm",
      f"whole number, 1 to {limits.MAX_REPLICATIONS:,}; and the runs it makes at most "
      f"{limits.MAX_RUNS:,}"),
-    ("`--workers`", "sweep, sensitivity, compare, demo, gcm",
+    ("`--workers`", "sweep, sensitivity, robustness, search, compare, demo, gcm, app",
      f"whole number, 1 to {limits.MAX_WORKERS:,}"),
-    ("`--limit`", "sweep, sensitivity", f"whole number, 0 to {limits.MAX_RUNS:,}"),
+    ("`--limit`", "sweep, sensitivity, search", f"whole number, 0 to {limits.MAX_RUNS:,}"),
     ("`--set NAME=VALUE`", "run, trace, compare",
      "a parameter of docs/parameters.md, each name once, a finite number in its valid range"),
     ("`--structures`", "compare, robustness", "at least two, comma-separated, none twice"),
@@ -77,7 +77,11 @@ OPTIONS = [
      "analysis can give (checked before any run)"),
     ("`--docs`", "robustness", "a writable UTF-8 page (or a new one in a folder that exists) "
      "whose section markers come once each, or not at all (checked before any run)"),
-    ("`--format`, `--executor`", "run; sweep, sensitivity", "one of the listed choices"),
+    ("`--format`, `--executor`", "run; sweep, sensitivity, robustness, search, compare, "
+     "demo, gcm, app", "one of the listed choices"),
+    ("`--scheduler`", "sweep, sensitivity, robustness, search, compare, demo, gcm, app",
+     "the address of a running Dask scheduler (`tcp://host:8786`); it means `--executor "
+     "dask`"),
     ("`--out`", "diagram", "a `.png` or `.svg` file"),
 ]  # fmt: skip
 

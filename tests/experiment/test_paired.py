@@ -43,6 +43,35 @@ def test_the_compare_command_makes_exactly_the_paired_runs(tmp_path, capsys):
                                              [7, 8], {"attendance_base": 0.7}).tasks()  # fmt: skip
 
 
+def test_compare_and_demo_send_their_runs_where_the_executor_flags_say(tmp_path, monkeypatch):
+    """`sim compare --executor dask` makes its runs on a Dask cluster and writes the tables the
+    serial command writes; `sim demo` and `sim gcm` take the same flags."""
+    from sim.cli import build_parser, run_settings
+    from sim.experiment import paired as paired_module
+    from sim.experiment.executors import DaskExecutor
+
+    made = []
+    real = paired_module.make_executor
+
+    def spy(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(paired_module, "make_executor", spy)
+    common = [SMOKE, "--structures", "five_element,pilot", "--replications", "4", "--seed", "5"]
+    assert main(["compare", *common, "--executor", "serial", "--out", str(tmp_path / "s")]) == 0
+    assert main(["compare", *common, "--executor", "dask", "--workers", "2",
+                 "--out", str(tmp_path / "d")]) == 0  # fmt: skip
+    assert [type(e).__name__ for e in made] == ["SerialExecutor", "DaskExecutor"]
+    assert isinstance(made[1], DaskExecutor)
+    for name in ("runs.csv", "issues.csv", "comparison.csv"):
+        assert (tmp_path / "s" / name).read_text() == (tmp_path / "d" / name).read_text()
+    for command in (["demo"], ["gcm"]):
+        args = build_parser().parse_args([*command, "--scheduler", "tcp://h:8786"])
+        settings = run_settings(args)
+        assert (settings.executor, settings.scheduler) == ("dask", "tcp://h:8786")
+
+
 def test_serial_and_processes_give_identical_tables():
     paired = PairedRuns(SMOKE, ["five_element", "do_minimum", "pilot"], 4, [3, 4],
                         tables=("summary", "issues", "meetings"))  # fmt: skip
