@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench ci-sweep ci-robustness ci-search search-docs robustness-docs diagrams wheel-test notebooks clean setup app test-app
+.PHONY: demo test lint format bench bench-optimisers ci-sweep ci-robustness ci-search search-docs robustness-docs diagrams wheel-test notebooks clean setup app test-app
 
 setup: $(STAMP)
 
@@ -103,6 +103,13 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Which optimiser for `sim search`: Platypus' epsilon-NSGA-II and NSGA-II, pymoo's
+# mixed-variable GA, Optuna's NSGA-II and random sampling on a planted problem of the search's
+# shape (docs/design-search.md reports it).
+bench-optimisers: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/optimisers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -10,12 +10,13 @@ b = 0, one in 2,400 of the space's designs. Each optimiser gets the same number 
 evaluations; what counts is how much of the true front its final set holds (recall) and the
 true hypervolume of that set.
 
-Run: ``.venv/bin/python benchmarks/optimisers.py`` (about a minute). docs/design-search.md
-reports the result.
+Run: ``make bench-optimisers`` (about a minute; it installs pymoo and Optuna, the ``bench``
+extra, first). docs/design-search.md reports the result.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import zlib
 
@@ -74,12 +75,75 @@ def final_set(name: str, problem: DesignProblem, seed: int) -> list[str]:
             all(o <= p for o, p in zip(objs[j], objs[k], strict=True)) and objs[j] != objs[k]
             for j in keys)]  # fmt: skip
         return front
+    if name == "pymoo mixed-variable GA":
+        return pymoo_set(problem, seed)
+    if name == "Optuna NSGA-II":
+        return optuna_set(problem, seed)
     kind = EpsNSGAII if name == "epsilon-NSGA-II" else NSGAII
     extra = {"epsilons": epsilons(problem.space)} if kind is EpsNSGAII else {}
     algorithm = kind(problem.problem, population_size=32, evaluator=_evaluator(problem), **extra)
     algorithm.run(BUDGET)
     found = algorithm.archive if kind is EpsNSGAII else nondominated(algorithm.result)
     return sorted({problem.space.key(problem.decode(s)) for s in found})
+
+
+def _objectives(problem: DesignProblem, designs: list[tuple]) -> list[list[float]]:
+    problem.evaluate(designs)
+    return [problem.evaluated[problem.space.key(d)].objectives for d in designs]
+
+
+def pymoo_set(problem: DesignProblem, seed: int) -> list[str]:
+    """pymoo's mixed-variable genetic algorithm with NSGA-II's survival (rank and crowding),
+    each lever an integer variable, a population of 32 as the search's, the same budget; the
+    set is its final population's non-dominated designs."""
+    from pymoo.algorithms.moo.nsga2 import RankAndCrowding
+    from pymoo.core.mixed import MixedVariableGA
+    from pymoo.core.problem import Problem
+    from pymoo.core.variable import Integer
+    from pymoo.optimize import minimize
+
+    levers = problem.space.levers
+
+    class Levers(Problem):
+        def __init__(self):
+            variables = {lv.id: Integer(bounds=(0, len(lv.values) - 1)) for lv in levers}
+            super().__init__(vars=variables, n_obj=2)
+
+        def _evaluate(self, X, out, *args, **kwargs):
+            designs = [problem.design([x[lv.id] for lv in levers]) for x in X]
+            out["F"] = np.array(_objectives(problem, designs))
+
+    result = minimize(Levers(), MixedVariableGA(pop_size=32, survival=RankAndCrowding()),
+                      ("n_eval", BUDGET), seed=seed, verbose=False)  # fmt: skip
+    chosen = np.atleast_1d(result.X)
+    return sorted({problem.space.key(problem.design([x[lv.id] for lv in levers]))
+                   for x in chosen})  # fmt: skip
+
+
+def optuna_set(problem: DesignProblem, seed: int) -> list[str]:
+    """Optuna's NSGA-II sampler (population 32), number levers as integers and choice levers
+    as categories, the same budget; the set is its Pareto-optimal trials (over every trial,
+    as random sampling's)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    levers = problem.space.levers
+
+    def objective(trial):
+        indices = [trial.suggest_int(lv.id, 0, len(lv.values) - 1) if lv.number
+                   else trial.suggest_categorical(lv.id, list(range(len(lv.values))))
+                   for lv in levers]  # fmt: skip
+        return tuple(_objectives(problem, [problem.design(indices)])[0])
+
+    sampler = optuna.samplers.NSGAIISampler(population_size=32, seed=seed)
+    study = optuna.create_study(directions=["minimize", "minimize"], sampler=sampler)
+    study.optimize(objective, n_trials=BUDGET)
+    return sorted({problem.space.key(problem.design([t.params[lv.id] for lv in levers]))
+                   for t in study.best_trials})  # fmt: skip
+
+
+OPTIMISERS = ("epsilon-NSGA-II", "NSGA-II", "pymoo mixed-variable GA", "Optuna NSGA-II",
+              "random sampling")  # fmt: skip
 
 
 def main() -> None:
@@ -98,19 +162,29 @@ def main() -> None:
 
     best = volume_of(true_front)
     print(f"planted problem, {BUDGET} evaluations, seeds {SEEDS.start}-{SEEDS.stop - 1}")
-    print(f"{'optimiser':18} {'front found (of 10)':>20} {'hypervolume / best':>20}")
-    for name in ("epsilon-NSGA-II", "NSGA-II", "random sampling"):
-        recall, volume = [], []
+    print(
+        f"{'optimiser':24} {'front found (of 10)':>20} {'hypervolume / best':>20} "
+        f"{'distinct designs run':>22}"
+    )
+    for name in OPTIMISERS:
+        library = {"pymoo mixed-variable GA": "pymoo", "Optuna NSGA-II": "optuna"}.get(name)
+        if library and importlib.util.find_spec(library) is None:
+            print(f"{name:24} not measured: {library} is not installed (make bench-optimisers "
+                  "installs it)")  # fmt: skip
+            continue
+        recall, volume, distinct = [], [], []
         for seed in SEEDS:
             problem = DesignProblem(space, scores, [Point(i) for i in range(4)], 2)
             keys = final_set(name, problem, seed)
+            distinct.append(len(problem.evaluated))  # what runs cost: the store keeps the rest
             truths = np.array([scores.truth(k) for k in keys])
             on = {round((t[0] + 0.5) * 9) for t in truths if abs(t[1] - (0.5 - np.sqrt(t[0]
                   + 0.5))) < 1e-9}  # fmt: skip
             recall.append(len(on))
             volume.append(volume_of(truths) / best)
-        print(f"{name:18} {np.mean(recall):>14.1f} ({min(recall)}-{max(recall)}) "
-              f"{np.mean(volume):>14.3f} ({min(volume):.3f}-{max(volume):.3f})")  # fmt: skip
+        print(f"{name:24} {np.mean(recall):>14.1f} ({min(recall)}-{max(recall)}) "
+              f"{np.mean(volume):>14.3f} ({min(volume):.3f}-{max(volume):.3f}) "
+              f"{np.mean(distinct):>14.0f} ({min(distinct)}-{max(distinct)})")  # fmt: skip
 
 
 if __name__ == "__main__":
