@@ -15,9 +15,9 @@ A **design** is one value per lever; :meth:`DesignSpace.compile` turns it into a
 :class:`~sim.spec.structure.StructureSpec` (number levers first, then the choices in the
 order declared). The design with every lever at its ``base`` value is the base structure.
 Every design of the space is a valid structure: :func:`load_design_space` compiles every
-lever's every value, and every pair of values of every two levers (a number lever at its two
-ends), and refuses the file, with one line naming the levers and values, when any is
-invalid; combinations a designer knows to be impossible are declared in ``exclude`` and the
+lever's every value, and designs in which every three values of every three levers (a number
+lever at its two ends) meet at least once, and refuses the file, with one line naming the
+fewest levers and values that make a structure invalid, when any is; combinations a designer knows to be impossible are declared in ``exclude`` and the
 search never proposes them. (A space small enough, up to :data:`FULL_CHECK` designs, is
 compiled whole.)
 
@@ -344,8 +344,10 @@ def load_design_space(name_or_path: str | Path, check: bool = True) -> DesignSpa
 
 def designs_to_check(space: DesignSpace) -> list[tuple]:
     """The designs whose validity stands for the whole space: all of them in a small space;
-    else every value of every lever, and every pair of values of every two levers (number
-    levers at their two ends), the rest at base."""
+    else every value of every lever with the rest at base, and rows in which every three
+    values of every three levers (a number lever at its two ends) meet at least once (a
+    covering array of strength 3: a combination of up to three levers that makes a structure
+    invalid, whatever the other levers say, makes one of these rows invalid)."""
     levers = space.levers
     if space.size <= FULL_CHECK:
         return [d for d in itertools.product(*(lv.values for lv in levers))
@@ -358,25 +360,103 @@ def designs_to_check(space: DesignSpace) -> list[tuple]:
             design = list(base)
             design[i] = value
             out.append(tuple(design))
-    for i, j in itertools.combinations(range(len(levers)), 2):
-        for a, b in itertools.product(ends[i], ends[j]):
-            design = list(base)
-            design[i], design[j] = a, b
-            out.append(tuple(design))
+    out += covering_rows(space, ends, STRENGTH)
     return [d for d in dict.fromkeys(out) if not space.excluded(d)]
 
 
+STRENGTH = 3
+"""Every combination of this many levers' values is in some checked design."""
+
+
+def covering_rows(space: DesignSpace, ends: list[list], strength: int) -> list[tuple]:
+    """Designs in which every ``strength`` values of every ``strength`` levers (from
+    ``ends``) meet at least once, none excluded: a greedy covering array (each row starts
+    from the first combination not yet met and fills the other levers with the value that
+    meets most new combinations; deterministic). A combination met only in excluded designs
+    is left out: the search never proposes those."""
+    n = len(ends)
+    k = min(strength, n)
+    groups = list(itertools.combinations(range(n), k))
+    todo = {(g, vals) for g in groups for vals in itertools.product(*(ends[i] for i in g))}
+    by_lever: dict[int, list[tuple]] = {i: [g for g in groups if i in g] for i in range(n)}
+
+    def met(row: list) -> set:
+        return {(g, tuple(row[i] for i in g)) for g in groups} & todo
+
+    def gain(row: list, i: int, value) -> int:
+        trial = list(row)
+        trial[i] = value
+        return sum(
+            (g, tuple(trial[j] for j in g)) in todo
+            for g in by_lever[i]
+            if all(trial[j] is not None for j in g)
+        )
+
+    rows = []
+    for seed in sorted(todo, key=repr):
+        if seed not in todo:
+            continue
+        group, values = seed
+        row: list = [None] * n
+        for i, value in zip(group, values, strict=True):
+            row[i] = value
+        for i in range(n):
+            if row[i] is None:  # first value wins a tie: deterministic
+                row[i] = max(ends[i], key=lambda v, i=i: gain(row, i, v))
+        if space.excluded(tuple(row)):
+            row = next((r for r in _neighbours(row, group, ends) if not space.excluded(tuple(r))),
+                       None)  # fmt: skip
+            if row is None:
+                todo.discard(seed)
+                continue
+        todo -= met(row)
+        rows.append(tuple(row))
+    return rows
+
+
+def _neighbours(row: list, fixed: tuple, ends: list[list]):
+    """``row`` with one lever outside ``fixed`` changed, lever by lever, value by value."""
+    for i, values in enumerate(ends):
+        if i in fixed:
+            continue
+        for value in values:
+            if value != row[i]:
+                other = list(row)
+                other[i] = value
+                yield other
+
+
 def check_designs(space: DesignSpace) -> None:
-    """Compile the designs that stand for the space; the first invalid one is refused."""
+    """Compile the designs that stand for the space; the first invalid one is refused, named
+    by the fewest levers that still make it invalid (each other lever put back at base)."""
     for design in designs_to_check(space):
         try:
             space.compile(design)
         except SpecError as exc:
+            design, exc = _fewest_levers(space, design, exc)
             words = space.key(design).replace(",", ", ")
             raise SpecError(space.source, f"levers ({words})",
                             f"this combination is not a valid structure ({exc.field}: "
                             f"{exc.message}); change the levers or add it to "
                             "exclude") from None  # fmt: skip
+
+
+def _fewest_levers(space: DesignSpace, design: tuple, error: SpecError):
+    """An invalid ``design`` with every lever put back at base that can be while it stays
+    invalid (and not excluded), and the error it then gives."""
+    design = list(design)
+    for i, lever in enumerate(space.levers):
+        if design[i] == lever.base:
+            continue
+        trial = list(design)
+        trial[i] = lever.base
+        if space.excluded(tuple(trial)):
+            continue
+        try:
+            space.compile(tuple(trial))
+        except SpecError as exc:
+            design, error = trial, exc
+    return tuple(design), error
 
 
 def design_from_values(space: DesignSpace, values: dict[str, Any]) -> tuple:

@@ -64,11 +64,17 @@ def test_a_number_lever_on_a_dropped_body_is_the_same_design(space):
     assert "the Conference meets every 52 weeks" not in space.words(also)
 
 
-def test_the_check_covers_every_value_and_every_pair(space):
+def test_the_check_covers_every_value_and_every_three_levers_values(space):
+    import itertools
+
     checked = designs_to_check(space)
     for i, lever in enumerate(space.levers):
         assert {d[i] for d in checked} == set(lever.values)
-    assert len(checked) < space.size  # pairs, not the whole product
+    ends = [[lv.values[0], lv.values[-1]] if lv.number else lv.values for lv in space.levers]
+    for group in itertools.combinations(range(len(ends)), 3):
+        met = {tuple(d[i] for i in group) for d in checked}
+        assert met >= set(itertools.product(*(ends[i] for i in group))), group
+    assert len(checked) < 200 < space.size  # a covering array, not the whole product
 
 
 def write(tmp_path: Path, change) -> Path:
@@ -93,6 +99,33 @@ def test_an_invalid_combination_is_refused_when_the_file_is_read(tmp_path):
     line = err.value.one_line()
     assert "\n" not in line and str(path) in line
     assert "no_conference=drop" in line and "add it to exclude" in line
+
+
+def test_a_combination_of_three_levers_invalid_together_is_refused(tmp_path):
+    """Taking the vote from the Executive's two officers, or from its two police members,
+    leaves 13 voting members, and a quorum of 12 is possible with either; with both, 11
+    voting members cannot make a quorum of 12 (FE-EXEC-QUORUM). No two of the three levers
+    are invalid together: only the three are, and the line names just those three."""
+
+    def three(data):
+        lever(data, "executive_quorum")["high"] = 12
+        for who in ("officer", "police"):
+            data["levers"].append({
+                "id": f"{who}_vote", "rule": "FE-EXEC-MEMBERS", "base": "yes",
+                "source": "Fifteen voting members, two of them officers and two police.",
+                "options": {
+                    "yes": {"says": f"the {who} members vote"},
+                    "no": {"says": f"the {who} members do not vote", "bodies": [
+                        {"body": "executive", "seats_with_role": who,
+                         "set": {"voting": False}}]}}})  # fmt: skip
+
+    path = write(tmp_path, three)
+    with pytest.raises(SpecError) as err:
+        load_design_space(str(path))
+    line = err.value.one_line()
+    assert "\n" not in line and str(path) in line and "quorum 12" in line
+    levers = err.value.field[len("levers (") : -1].split(", ")
+    assert sorted(levers) == ["executive_quorum=12", "officer_vote=no", "police_vote=no"]
 
 
 @pytest.mark.parametrize(
