@@ -17,9 +17,9 @@ order declared). The design with every lever at its ``base`` value is the base s
 Every design of the space is a valid structure: :func:`load_design_space` compiles every
 lever's every value, and designs in which every three values of every three levers (a number
 lever at its two ends) meet at least once, and refuses the file, with one line naming the
-fewest levers and values that make a structure invalid, when any is; combinations a designer knows to be impossible are declared in ``exclude`` and the
-search never proposes them. (A space small enough, up to :data:`FULL_CHECK` designs, is
-compiled whole.)
+fewest levers and values that make a structure invalid, when any is; combinations a designer
+knows to be impossible are declared in ``exclude`` and the search never proposes them. (A
+space small enough, up to :data:`FULL_CHECK` designs, is compiled whole.)
 
 The file also says what the search weighs (``objectives``: indicators, each a paired
 difference from business as usual), any ``constraints`` ("no more member-hours than today"),
