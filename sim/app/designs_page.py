@@ -86,16 +86,10 @@ def set_replications(value) -> None:
 # -- running ---------------------------------------------------------------------------------------
 @solara.lab.task(prefer_threaded=True)
 def run_design() -> None:
-    from sim.app.runs import service
-
     current = job.value
     if current is None:
         return
-    while not current.wait(0.2):
-        done.set(current.done)
-        ahead.set(service().ahead_of(current))
-        status.set(current.state)
-    done.set(current.done)
+    app_page.follow(current, done, ahead, status)
     if current.state == "failed":
         error.set(current.error)
     elif current.state == "finished" and current.outcome is not None:

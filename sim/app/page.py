@@ -207,18 +207,24 @@ def labelled_slider(label: str, value: float, low: float, high: float, step: flo
 
 
 # -- running -------------------------------------------------------------------------------
-@solara.lab.task(prefer_threaded=True)
-def run_comparison() -> None:
+def follow(current, done, ahead, status) -> None:
+    """Show ``current``'s progress (runs done, jobs ahead of it, its state) until it ends:
+    the running part of every page's background task."""
     from sim.app.runs import service
 
-    current = job.value
-    if current is None:
-        return
     while not current.wait(0.2):
         done.set(current.done)
         ahead.set(service().ahead_of(current))
         status.set(current.state)
     done.set(current.done)
+
+
+@solara.lab.task(prefer_threaded=True)
+def run_comparison() -> None:
+    current = job.value
+    if current is None:
+        return
+    follow(current, done, ahead, status)
     if current.state == "failed":
         run_error.set(current.error)
     elif current.state == "finished" and current.outcome is not None:
